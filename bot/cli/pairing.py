@@ -1,0 +1,64 @@
+"""`frizon pair` and `frizon unpair`."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from bot.cli.support import config_from, explain, fail, transaction
+from bot.clock import SystemClock
+from bot.services.audit import CLI_ACTOR
+from bot.services.errors import Refused
+from bot.services.pairing import pair, unpair
+from bot.services.programmes import find_programme
+
+
+def pair_command(
+    context: typer.Context,
+    programme: str = typer.Argument(help="Programme name or id."),
+    student: int = typer.Argument(help="The student's member id (see `frizon members`)."),
+    mentor: int = typer.Argument(help="The mentor's member id."),
+) -> None:
+    """Pair a student with a mentor; the running bot introduces them to each other."""
+    config = config_from(context)
+
+    async def go() -> str:
+        async with transaction(config) as session:
+            found = await find_programme(session, programme)
+            paired = await pair(
+                session,
+                clock=SystemClock(),
+                programme=found,
+                student_id=student,
+                mentor_id=mentor,
+                actor=CLI_ACTOR,
+            )
+        return f"Paired {paired.student_name} with {paired.mentor_name} (pair {paired.pair_id})."
+
+    try:
+        typer.echo(asyncio.run(go()))
+    except Refused as refusal:
+        fail(explain(refusal))
+
+
+def unpair_command(
+    context: typer.Context,
+    programme: str = typer.Argument(help="Programme name or id."),
+    student: int = typer.Argument(help="The student's member id."),
+) -> None:
+    """End a student's active pair; both are told, the history is kept."""
+    config = config_from(context)
+
+    async def go() -> str:
+        async with transaction(config) as session:
+            found = await find_programme(session, programme)
+            ended = await unpair(
+                session, clock=SystemClock(), programme=found, student_id=student, actor=CLI_ACTOR
+            )
+        return f"Ended the pair of {ended.student_name} and {ended.mentor_name}."
+
+    try:
+        typer.echo(asyncio.run(go()))
+    except Refused as refusal:
+        fail(explain(refusal))

@@ -1,0 +1,61 @@
+"""What every CLI command shares: the config, a migrated database, and one-line failures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config, ConfigError, load_config
+from bot.services.errors import Refused
+from db.engine import create_engine, create_sessionmaker
+from db.migrate import upgrade
+
+REFUSALS = {
+    "unknown_programme": "There is no programme {reference!r}; `frizon programme list` shows them.",
+    "programme_exists": "A programme called {name!r} already exists.",
+    "bad_programme_name": "A programme name needs 1 to {limit} characters.",
+    "bad_timezone": "{timezone!r} is not an IANA time zone such as Europe/Stockholm.",
+    "bad_invite_count": "--count must be between 1 and {limit}.",
+    "name_needs_single_invite": "--name gives one invite a name; use it without --count.",
+    "same_person": "A student cannot mentor themselves.",
+    "not_a_student": "Member {member_id} is not a student in this programme.",
+    "not_a_mentor": "Member {member_id} is not a mentor in this programme.",
+    "student_has_mentor": "{student} already has a mentor ({mentor}); unpair them first.",
+    "mentor_full": "{mentor} already has {capacity} mentee(s), their capacity.",
+    "no_active_pair": "Member {member_id} has no active mentor in this programme.",
+}
+
+
+def fail(message: str) -> NoReturn:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    raise typer.Exit(code=2)
+
+
+def explain(refusal: Refused) -> str:
+    template = REFUSALS.get(refusal.reason, "Refused: {reason}")
+    return template.format(reason=refusal.reason, **refusal.details) + " Nothing changed."
+
+
+def config_from(context: typer.Context) -> Config:
+    path: Path | None = context.obj.get("config_path") if context.obj else None
+    try:
+        return load_config(path)
+    except ConfigError as error:
+        fail(f"frizon: {error}")
+
+
+@asynccontextmanager
+async def transaction(config: Config) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction on a migrated database; a refusal rolls it back."""
+    engine = create_engine(config.database.url)
+    try:
+        await upgrade(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()

@@ -1,0 +1,168 @@
+"""Configuration: read once from TOML and the environment into frozen, validated objects."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from bot.durations import parse_duration
+
+DEFAULT_CONFIG_FILE = "config.toml"
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+SANDBOX_TOKEN = "1000000001:frizon-sandbox"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line that names the key and the value."""
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError("not an IANA time zone such as Europe/Stockholm") from error
+    return value
+
+
+def _check_http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def _check_database_url(value: str) -> str:
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TelegramConfig(_Section):
+    token: SecretStr | None = None
+    base_url: Annotated[str, AfterValidator(_check_http_url)] = TELEGRAM_API_URL
+    bot_username: str | None = None
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+
+class DatabaseConfig(_Section):
+    url: Annotated[str, AfterValidator(_check_database_url)] = "sqlite+aiosqlite:///frizon.db"
+
+
+class SandboxConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8765, ge=0, le=65535)
+
+
+class InvitesConfig(_Section):
+    expires: timedelta = timedelta(days=30)
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _parse_expires(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
+class ProgrammeDefaultsConfig(_Section):
+    timezone: TimeZoneName = "Europe/Stockholm"
+    mentor_capacity: int = Field(default=3, ge=1, le=50)
+
+
+class PrivacyConfig(_Section):
+    min_group_size: int = Field(default=5, ge=1)
+
+
+class LoggingConfig(_Section):
+    level: str = "INFO"
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+
+class Config(_Section):
+    telegram: TelegramConfig = TelegramConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    sandbox: SandboxConfig = SandboxConfig()
+    invites: InvitesConfig = InvitesConfig()
+    programme: ProgrammeDefaultsConfig = ProgrammeDefaultsConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    @property
+    def sandbox_mode(self) -> bool:
+        """True when no token is configured: the bot then talks to the local sandbox."""
+        return self.telegram.token is None
+
+
+_ENVIRONMENT_OVERRIDES = {
+    "FRIZON_TELEGRAM_TOKEN": ("telegram", "token"),
+    "FRIZON_TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "FRIZON_DATABASE_URL": ("database", "url"),
+}
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read the config file (if any) and apply environment overrides; raise ConfigError."""
+    environ = os.environ if environ is None else environ
+    raw = _read_file(path, environ)
+    for variable, (section, key) in _ENVIRONMENT_OVERRIDES.items():
+        if variable in environ:
+            raw.setdefault(section, {})[key] = environ[variable]
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+
+
+def _read_file(path: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:
+    explicit = path or (Path(environ["FRIZON_CONFIG"]) if environ.get("FRIZON_CONFIG") else None)
+    candidate = explicit or Path(DEFAULT_CONFIG_FILE)
+    if not candidate.exists():
+        if explicit is not None:
+            raise ConfigError(f"config file {candidate} does not exist")
+        return {}
+    try:
+        with candidate.open("rb") as file:
+            return tomllib.load(file)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {candidate} is not valid TOML: {error}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    """Turn pydantic's report into one line: the key, the value and what is wrong."""
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    reason = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        return f"config key {key} is not known"
+    value = first.get("input")
+    shown = "***" if key == "telegram.token" else repr(value)
+    return f"config key {key} = {shown}: {reason}"

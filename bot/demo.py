@@ -1,0 +1,81 @@
+"""Demo data for the sandbox: a programme and one person per role, ready to join in a click."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.services.invites import issue_invites
+from bot.services.members import find_member
+from bot.services.programmes import create_programme
+from db.models import Programme, Role
+
+DEMO_PROGRAMME = "Demo programme"
+DEMO_TIMEZONE = "Europe/Stockholm"
+DEMO_ACTOR = "sandbox"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    title: str
+    first_name: str
+    last_name: str
+    role: Role
+    language_code: str = "en"
+
+
+DEMO_PEOPLE = (
+    DemoPerson("Coordinator", "Maja", "Holm", Role.COORDINATOR),
+    DemoPerson("Mentor", "Lars", "Ek", Role.MENTOR),
+    DemoPerson("Student", "Ana", "Berg", Role.STUDENT),
+)
+
+
+@dataclass(frozen=True)
+class DemoSeat:
+    """One panel of the sandbox page: who sits there and what they should send first."""
+
+    title: str
+    telegram_user_id: int
+    suggestion: str
+
+
+async def prepare_demo(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock,
+    seats: list[tuple[DemoPerson, int]],
+) -> list[DemoSeat]:
+    """Create the demo programme once; give each seat a fresh invite unless already enrolled."""
+    result = []
+    async with sessionmaker() as session, session.begin():
+        programme = await _demo_programme(session, clock)
+        for person, telegram_user_id in seats:
+            member = await find_member(session, telegram_user_id)
+            if member is not None and member.has_role(person.role):
+                result.append(DemoSeat(person.title, telegram_user_id, "/help"))
+                continue
+            (invite,) = await issue_invites(
+                session,
+                clock=clock,
+                programme=programme,
+                role=person.role,
+                actor=DEMO_ACTOR,
+                expires_in=timedelta(days=30),
+                name=f"{person.first_name} {person.last_name}",
+            )
+            result.append(DemoSeat(person.title, telegram_user_id, f"/start {invite.token}"))
+    return result
+
+
+async def _demo_programme(session: AsyncSession, clock: Clock) -> Programme:
+    existing = await session.scalar(select(Programme).where(Programme.name == DEMO_PROGRAMME))
+    if existing is not None:
+        return existing
+    return await create_programme(
+        session, clock=clock, name=DEMO_PROGRAMME, timezone=DEMO_TIMEZONE, actor=DEMO_ACTOR
+    )

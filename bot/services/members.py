@@ -1,0 +1,111 @@
+"""Members as the rest of the bot sees them: who someone is and which roles they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.texts import DEFAULT_LOCALE, locale_for
+from db.models import Member, Membership, MemberStatus, Pair, PairStatus, Role
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who sent an update, as Telegram describes them."""
+
+    telegram_user_id: int
+    display_name: str
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class RoleInProgramme:
+    programme_id: int
+    programme_name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    telegram_user_id: int
+    display_name: str
+    locale: str
+    roles: tuple[RoleInProgramme, ...]
+
+    def has_role(self, role: Role) -> bool:
+        return any(held.role == role for held in self.roles)
+
+    def programmes_as(self, role: Role) -> list[RoleInProgramme]:
+        return [held for held in self.roles if held.role == role]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One line of `frizon members`: a member's role in a programme and their partner."""
+
+    member_id: int
+    display_name: str
+    role: Role
+    capacity: int | None
+    partners: tuple[str, ...]
+    status: MemberStatus
+
+
+async def find_member(session: AsyncSession, telegram_user_id: int) -> MemberView | None:
+    member = await session.scalar(
+        select(Member)
+        .where(Member.telegram_user_id == telegram_user_id)
+        .options(selectinload(Member.memberships).selectinload(Membership.programme))
+    )
+    return None if member is None else view_of(member)
+
+
+def view_of(member: Member) -> MemberView:
+    roles = tuple(
+        RoleInProgramme(m.programme_id, m.programme.name, m.role)
+        for m in sorted(member.memberships, key=lambda m: (m.programme_id, m.role.value))
+    )
+    locale = member.language if member.language else DEFAULT_LOCALE
+    return MemberView(member.id, member.telegram_user_id, member.display_name, locale, roles)
+
+
+def locale_of(person: Person) -> str:
+    return locale_for(person.language_code)
+
+
+async def list_members(session: AsyncSession, *, programme_id: int) -> list[MemberRow]:
+    """Every member of a programme with role, capacity and active partners, by id."""
+    memberships = (
+        await session.scalars(
+            select(Membership)
+            .where(Membership.programme_id == programme_id)
+            .options(selectinload(Membership.member))
+            .order_by(Membership.member_id, Membership.role)
+        )
+    ).all()
+    pairs = (
+        await session.scalars(
+            select(Pair)
+            .where(Pair.programme_id == programme_id, Pair.status == PairStatus.ACTIVE)
+            .options(selectinload(Pair.student), selectinload(Pair.mentor))
+        )
+    ).all()
+    partners: dict[tuple[int, Role], list[str]] = {}
+    for pair in pairs:
+        partners.setdefault((pair.student_id, Role.STUDENT), []).append(pair.mentor.display_name)
+        partners.setdefault((pair.mentor_id, Role.MENTOR), []).append(pair.student.display_name)
+    return [
+        MemberRow(
+            member_id=m.member_id,
+            display_name=m.member.display_name,
+            role=m.role,
+            capacity=m.capacity,
+            partners=tuple(partners.get((m.member_id, m.role), [])),
+            status=m.member.status,
+        )
+        for m in memberships
+    ]

@@ -1,0 +1,229 @@
+"""Pairing: a student gets one mentor per programme, within the mentor's capacity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.clock import Clock
+from bot.outbox import enqueue
+from bot.services.audit import record_event
+from bot.services.errors import Refused
+from db.models import Member, Membership, Pair, PairStatus, Programme, Role
+
+
+@dataclass(frozen=True)
+class PairView:
+    pair_id: int
+    programme_name: str
+    student_id: int
+    student_name: str
+    mentor_id: int
+    mentor_name: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    member_id: int
+    display_name: str
+    free_places: int | None  # mentors only
+
+
+async def pair(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    programme: Programme,
+    student_id: int,
+    mentor_id: int,
+    actor: str,
+) -> PairView:
+    """Pair a student with a mentor and queue both introductions; refuse with a reason."""
+    if student_id == mentor_id:
+        raise Refused("same_person")
+    student = await _member_in_role(session, programme, student_id, Role.STUDENT, "not_a_student")
+    mentor_role = await _membership(session, programme, mentor_id, Role.MENTOR)
+    if mentor_role is None:
+        raise Refused("not_a_mentor", member_id=mentor_id)
+    mentor = await session.get_one(Member, mentor_id)
+    current = await _active_pair_of(session, programme.id, student_id)
+    if current is not None:
+        raise Refused(
+            "student_has_mentor", student=student.display_name, mentor=current.mentor.display_name
+        )
+    taken = await _active_mentees(session, programme.id, mentor_id)
+    capacity = mentor_role.capacity or 0
+    if taken >= capacity:
+        raise Refused("mentor_full", mentor=mentor.display_name, capacity=capacity)
+    now = clock.now()
+    new_pair = Pair(
+        programme_id=programme.id,
+        student_id=student_id,
+        mentor_id=mentor_id,
+        status=PairStatus.ACTIVE,
+        started_at=now,
+    )
+    session.add(new_pair)
+    try:
+        await session.flush()
+    except IntegrityError:
+        # Another coordinator paired this student a moment ago (partial unique index).
+        raise Refused("student_has_mentor", student=student.display_name, mentor="") from None
+    for member_id in (student_id, mentor_id):
+        await enqueue(
+            session,
+            member_id=member_id,
+            purpose="intro",
+            cycle=f"pair:{new_pair.id}",
+            subject_id=new_pair.id,
+            due_at=now,
+        )
+    record_event(
+        session,
+        clock=clock,
+        kind="paired",
+        actor=actor,
+        programme_id=programme.id,
+        details={"pair_id": new_pair.id, "student_id": student_id, "mentor_id": mentor_id},
+    )
+    return PairView(
+        new_pair.id,
+        programme.name,
+        student_id,
+        student.display_name,
+        mentor_id,
+        mentor.display_name,
+    )
+
+
+async def unpair(
+    session: AsyncSession, *, clock: Clock, programme: Programme, student_id: int, actor: str
+) -> PairView:
+    """End the student's active pair; both sides are told, the history is kept."""
+    current = await _active_pair_of(session, programme.id, student_id)
+    if current is None:
+        raise Refused("no_active_pair", member_id=student_id)
+    now = clock.now()
+    current.status = PairStatus.ENDED
+    current.ended_at = now
+    for member_id in (current.student_id, current.mentor_id):
+        await enqueue(
+            session,
+            member_id=member_id,
+            purpose="pair_ended",
+            cycle=f"pair:{current.id}",
+            subject_id=current.id,
+            due_at=now,
+        )
+    record_event(
+        session,
+        clock=clock,
+        kind="unpaired",
+        actor=actor,
+        programme_id=programme.id,
+        details={
+            "pair_id": current.id,
+            "student_id": current.student_id,
+            "mentor_id": current.mentor_id,
+        },
+    )
+    return PairView(
+        current.id,
+        programme.name,
+        current.student_id,
+        current.student.display_name,
+        current.mentor_id,
+        current.mentor.display_name,
+    )
+
+
+async def unpaired_students(session: AsyncSession, *, programme_id: int) -> list[Candidate]:
+    paired = select(Pair.student_id).where(
+        Pair.programme_id == programme_id, Pair.status == PairStatus.ACTIVE
+    )
+    rows = await session.execute(
+        select(Member.id, Member.display_name)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(
+            Membership.programme_id == programme_id,
+            Membership.role == Role.STUDENT,
+            Member.id.not_in(paired),
+        )
+        .order_by(Member.display_name, Member.id)
+    )
+    return [Candidate(row.id, row.display_name, None) for row in rows]
+
+
+async def mentors_with_room(session: AsyncSession, *, programme_id: int) -> list[Candidate]:
+    taken = (
+        select(Pair.mentor_id, func.count().label("n"))
+        .where(Pair.programme_id == programme_id, Pair.status == PairStatus.ACTIVE)
+        .group_by(Pair.mentor_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(
+            Member.id,
+            Member.display_name,
+            Membership.capacity,
+            func.coalesce(taken.c.n, 0).label("taken"),
+        )
+        .join(Membership, Membership.member_id == Member.id)
+        .outerjoin(taken, taken.c.mentor_id == Member.id)
+        .where(Membership.programme_id == programme_id, Membership.role == Role.MENTOR)
+        .order_by(Member.display_name, Member.id)
+    )
+    return [
+        Candidate(row.id, row.display_name, (row.capacity or 0) - row.taken)
+        for row in rows
+        if (row.capacity or 0) > row.taken
+    ]
+
+
+async def _membership(
+    session: AsyncSession, programme: Programme, member_id: int, role: Role
+) -> Membership | None:
+    return await session.scalar(
+        select(Membership).where(
+            Membership.programme_id == programme.id,
+            Membership.member_id == member_id,
+            Membership.role == role,
+        )
+    )
+
+
+async def _member_in_role(
+    session: AsyncSession, programme: Programme, member_id: int, role: Role, reason: str
+) -> Member:
+    if await _membership(session, programme, member_id, role) is None:
+        raise Refused(reason, member_id=member_id)
+    return await session.get_one(Member, member_id)
+
+
+async def _active_pair_of(session: AsyncSession, programme_id: int, student_id: int) -> Pair | None:
+    return await session.scalar(
+        select(Pair)
+        .where(
+            Pair.programme_id == programme_id,
+            Pair.student_id == student_id,
+            Pair.status == PairStatus.ACTIVE,
+        )
+        .options(selectinload(Pair.student), selectinload(Pair.mentor))
+    )
+
+
+async def _active_mentees(session: AsyncSession, programme_id: int, mentor_id: int) -> int:
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Pair)
+        .where(
+            Pair.programme_id == programme_id,
+            Pair.mentor_id == mentor_id,
+            Pair.status == PairStatus.ACTIVE,
+        )
+    )
+    return int(count or 0)

@@ -1,0 +1,57 @@
+"""What every handler can reach: the services, through a typed context."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.sending import OutboxSender
+from bot.texts import Texts
+
+
+@dataclass(frozen=True)
+class Services:
+    config: Config
+    sessionmaker: async_sessionmaker[AsyncSession]
+    texts: Texts
+    clock: Clock
+    wake_sender: Callable[[], None]
+
+
+class BotData:
+    """Application-wide data; holds the services once the composition root attaches them."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        # Owned by the composition root, which starts and stops them with the bot.
+        self.sender: OutboxSender | None = None
+        self.sender_task: asyncio.Task[None] | None = None
+
+    def attach(self, services: Services) -> None:
+        self._services = services
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services were not attached to the application")
+        return self._services
+
+
+class FrizonContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+
+FrizonApplication = Application[
+    ExtBot[Any], FrizonContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+CONTEXT_TYPES = ContextTypes(context=FrizonContext, bot_data=BotData)

@@ -1,0 +1,38 @@
+"""Everything no other handler took: a kind reply that changes nothing."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers.context import FrizonContext
+from handlers.people import current_member
+from handlers.replies import locale_of_update, reply
+
+
+async def unknown_command(update: Update, context: FrizonContext) -> None:
+    """A command the bot does not have."""
+    member = await current_member(update, context)
+    await reply(update, context, "errors/unknown_command", locale=locale_of_update(update, member))
+
+
+async def other_message(update: Update, context: FrizonContext) -> None:
+    """Text or media that nothing is waiting for; strangers are told how to join."""
+    member = await current_member(update, context)
+    locale = locale_of_update(update, member)
+    message = update.effective_message
+    if member is None:
+        await reply(update, context, "errors/not_enrolled", locale=locale)
+    elif message is not None and message.text is None:
+        await reply(update, context, "errors/unsupported", locale=locale)
+    else:
+        await reply(update, context, "errors/free_text", locale=locale)
+
+
+async def stale_button(update: Update, context: FrizonContext) -> None:
+    """A button from an old message, or callback data the bot never made."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    member = await current_member(update, context)
+    await reply(update, context, "errors/stale_button", locale=locale_of_update(update, member))

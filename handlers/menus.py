@@ -1,0 +1,44 @@
+"""The command menu Telegram shows, per role: students and mentors never see /pair."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.ext import ExtBot
+
+from bot.services.members import MemberView
+from bot.texts import LOCALES, Texts
+from db.models import Role
+
+EVERYONE = ("start", "help", "privacy")
+COORDINATORS = ("pair",)
+
+
+def commands_for(member: MemberView | None) -> tuple[str, ...]:
+    if member is not None and member.has_role(Role.COORDINATOR):
+        return (*EVERYONE, *COORDINATORS)
+    return EVERYONE
+
+
+def _bot_commands(texts: Texts, locale: str, names: tuple[str, ...]) -> list[BotCommand]:
+    return [BotCommand(name, texts.render(f"commands/{name}", locale)) for name in names]
+
+
+async def set_default_menu(bot: ExtBot[Any], texts: Texts) -> None:
+    """The menu for people the bot does not know yet, in every locale."""
+    await bot.set_my_commands(_bot_commands(texts, "en", EVERYONE), scope=BotCommandScopeDefault())
+    for locale in LOCALES:
+        await bot.set_my_commands(
+            _bot_commands(texts, locale, EVERYONE),
+            scope=BotCommandScopeDefault(),
+            language_code=locale,
+        )
+
+
+async def set_member_menu(bot: ExtBot[Any], texts: Texts, member: MemberView) -> None:
+    """A member's own menu, in their language, with the commands their roles allow."""
+    await bot.set_my_commands(
+        _bot_commands(texts, member.locale, commands_for(member)),
+        scope=BotCommandScopeChat(member.telegram_user_id),
+    )

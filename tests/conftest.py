@@ -1,0 +1,139 @@
+"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL where a server is given).
+
+Every test that takes `database_url` (directly or through `sessionmaker`) runs once per
+backend. PostgreSQL needs FRIZON_TEST_POSTGRES_URL (an asyncpg URL of a role that may
+create databases); without it those runs are skipped with a note, unless
+FRIZON_TEST_REQUIRE_POSTGRES=1 (as in CI), which turns the absence into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import ManualClock
+from db.engine import create_engine, create_sessionmaker
+from db.migrate import upgrade
+
+POSTGRES_URL = os.environ.get("FRIZON_TEST_POSTGRES_URL", "")
+REQUIRE_POSTGRES = os.environ.get("FRIZON_TEST_REQUIRE_POSTGRES") == "1"
+START = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)  # a Monday morning in term
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test: migrating once keeps the suite fast."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+class PostgresServer:
+    """Creates a migrated template database once, then one throw-away copy per test."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.template = f"frizon_template_{uuid.uuid4().hex[:8]}"
+
+    def _dsn(self, database: str) -> str:
+        url = self.url.set(drivername="postgresql", database=database)
+        return url.render_as_string(hide_password=False)
+
+    def url_for(self, database: str) -> str:
+        return self.url.set(database=database).render_as_string(hide_password=False)
+
+    async def _admin(self, statement: str) -> None:
+        connection = await asyncpg.connect(self._dsn("postgres"))
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    async def create_template(self) -> None:
+        await self._admin(f'CREATE DATABASE "{self.template}"')
+        await _migrate(self.url_for(self.template))
+
+    async def create_copy(self) -> str:
+        name = f"frizon_test_{uuid.uuid4().hex[:12]}"
+        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    async def drop(self, name: str) -> None:
+        await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    if not POSTGRES_URL:
+        yield None
+        return
+    server = PostgresServer(POSTGRES_URL)
+    asyncio.run(server.create_template())
+    yield server
+    asyncio.run(server.drop(server.template))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_server: PostgresServer | None,
+) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test, on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "frizon.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    if postgres_server is None:
+        message = "PostgreSQL run skipped: no server (set FRIZON_TEST_POSTGRES_URL)"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    name = await postgres_server.create_copy()
+    yield postgres_server.url_for(name)
+    await postgres_server.drop(name)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)

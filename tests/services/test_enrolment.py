@@ -1,0 +1,144 @@
+"""Enrolment rules: invites are single-use, expire, and refuse without creating anything."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import ManualClock
+from bot.services.enrolment import enrol
+from bot.services.errors import Refused
+from bot.tokens import hash_token
+from db.models import AuditEvent, Invite, Member, Membership, Role
+from tests.factories import a_person, a_programme, an_invite
+
+
+async def count(session: AsyncSession, model: type) -> int:
+    return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_a_valid_invite_enrols_the_person_with_its_role(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock, name="Clinical mentoring")
+    token = await an_invite(session, clock, programme, Role.MENTOR)
+
+    enrolment = await enrol(
+        session, clock=clock, token=token, person=a_person("Lars Ek", "sv-SE"), mentor_capacity=3
+    )
+
+    assert enrolment.role == Role.MENTOR
+    assert enrolment.programme_name == "Clinical mentoring"
+    assert enrolment.locale == "sv"
+    membership = await session.scalar(select(Membership))
+    assert membership is not None and membership.capacity == 3
+
+
+async def test_only_a_hash_of_the_token_is_stored(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    token = await an_invite(session, clock, programme, Role.STUDENT)
+    await session.flush()
+
+    stored = (await session.scalars(select(Invite.token_hash))).all()
+
+    assert stored == [hash_token(token)]
+    assert token not in stored[0]
+
+
+async def test_the_name_on_the_invite_becomes_the_display_name(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    token = await an_invite(session, clock, programme, Role.STUDENT, name="Ana Berg")
+
+    await enrol(session, clock=clock, token=token, person=a_person("ab"), mentor_capacity=3)
+
+    assert await session.scalar(select(Member.display_name)) == "Ana Berg"
+
+
+async def test_an_invite_works_only_once(session: AsyncSession, clock: ManualClock) -> None:
+    programme = await a_programme(session, clock)
+    token = await an_invite(session, clock, programme, Role.STUDENT)
+    await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+
+    with pytest.raises(Refused) as refusal:
+        await enrol(session, clock=clock, token=token, person=a_person("Bo"), mentor_capacity=3)
+
+    assert refusal.value.reason == "used"
+    assert await count(session, Member) == 1
+
+
+async def test_an_expired_invite_is_refused(session: AsyncSession, clock: ManualClock) -> None:
+    programme = await a_programme(session, clock)
+    token = await an_invite(session, clock, programme, Role.STUDENT, expires_in=timedelta(days=1))
+    clock.advance(timedelta(days=1, seconds=1))
+
+    with pytest.raises(Refused) as refusal:
+        await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+
+    assert refusal.value.reason == "expired"
+    assert await count(session, Member) == 0
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [
+        ("x" * 32, "unknown"),
+        ("short", "malformed"),
+        ("a" * 65, "malformed"),
+        ("abc<script>def0123456789", "malformed"),
+        ("abcdefghijklmnop rstuvwxyz", "malformed"),
+        ("åäöåäöåäöåäöåäöåäöåäö", "malformed"),
+        ("", "malformed"),
+    ],
+)
+async def test_a_bad_token_is_refused_and_creates_nothing(
+    session: AsyncSession, clock: ManualClock, token: str, reason: str
+) -> None:
+    with pytest.raises(Refused) as refusal:
+        await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+
+    assert refusal.value.reason == reason
+    assert await count(session, Member) == 0
+    assert await count(session, AuditEvent) == 0
+
+
+async def test_a_second_invite_for_a_role_already_held_is_refused_and_stays_unused(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    person = a_person()
+    first = await an_invite(session, clock, programme, Role.STUDENT)
+    second = await an_invite(session, clock, programme, Role.STUDENT)
+    await enrol(session, clock=clock, token=first, person=person, mentor_capacity=3)
+
+    with pytest.raises(Refused) as refusal:
+        await enrol(session, clock=clock, token=second, person=person, mentor_capacity=3)
+
+    assert refusal.value.reason == "already_enrolled"
+    unused = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(second)))
+    assert unused is not None and unused.used_at is None
+
+
+async def test_one_person_can_hold_two_roles(session: AsyncSession, clock: ManualClock) -> None:
+    programme = await a_programme(session, clock)
+    person = a_person("Maja Holm")
+    for role in (Role.COORDINATOR, Role.MENTOR):
+        token = await an_invite(session, clock, programme, role)
+        await enrol(session, clock=clock, token=token, person=person, mentor_capacity=3)
+
+    assert await count(session, Member) == 1
+    assert await count(session, Membership) == 2
+
+
+async def test_enrolment_is_an_audit_event(session: AsyncSession, clock: ManualClock) -> None:
+    programme = await a_programme(session, clock)
+    token = await an_invite(session, clock, programme, Role.STUDENT)
+
+    await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+
+    kinds = (await session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id))).all()
+    assert kinds == ["programme_created", "invites_issued", "enrolled"]
