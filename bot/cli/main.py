@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from bot.cli import enrolment, pairing, programmes
-from bot.cli.support import config_from, transaction
+from bot.cli.support import config_from, fail, transaction
 from bot.logs import configure_logging
+from bot.template_check import TemplateProblem, check_templates
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="frizon: mentoring in Telegram.")
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
@@ -40,6 +41,10 @@ def run_command(context: typer.Context) -> None:
     config = config_from(context)
     secrets = [config.telegram.token.get_secret_value()] if config.telegram.token else []
     configure_logging(config.logging.level, secrets=secrets)
+    try:
+        check_templates()
+    except TemplateProblem as problem:
+        fail(f"frizon: template problem: {problem}")
 
     def ready(where: str) -> None:
         if where == "telegram":
@@ -48,6 +53,17 @@ def run_command(context: typer.Context) -> None:
             typer.echo(f"frizon sandbox: open {where} in your browser. Ctrl+C stops it.")
 
     asyncio.run(run(config, on_ready=ready))
+
+
+@app.command("check")
+def check_command(context: typer.Context) -> None:
+    """Check the config and that every message template renders in every locale."""
+    config_from(context)
+    try:
+        rendered = check_templates()
+    except TemplateProblem as problem:
+        fail(f"frizon: template problem: {problem}")
+    typer.echo(f"Config and templates are fine ({rendered} renderings checked).")
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,91 @@
+"""Configuration: defaults, the example file, environment overrides, one-line errors."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config, ConfigError, load_config
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_the_example_file_loads_and_equals_the_defaults() -> None:
+    assert load_config(ROOT / "config.example.toml", environ={}) == Config()
+
+
+def test_without_a_file_or_token_the_sandbox_is_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(environ={})
+    assert config.sandbox_mode
+    assert config.database.url == "sqlite+aiosqlite:///frizon.db"
+
+
+def test_environment_variables_override_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "frizon.toml"
+    path.write_text('[database]\nurl = "sqlite+aiosqlite:///file.db"\n')
+    config = load_config(
+        environ={
+            "FRIZON_CONFIG": str(path),
+            "FRIZON_TELEGRAM_TOKEN": "123:abc",
+            "FRIZON_TELEGRAM_BASE_URL": "http://127.0.0.1:8081/bot",
+            "FRIZON_DATABASE_URL": "postgresql+asyncpg://u:p@h/db",
+        }
+    )
+    assert config.telegram.token is not None
+    assert config.telegram.token.get_secret_value() == "123:abc"
+    assert config.telegram.base_url == "http://127.0.0.1:8081/bot"
+    assert config.database.url == "postgresql+asyncpg://u:p@h/db"
+    assert not config.sandbox_mode
+
+
+def test_config_is_frozen() -> None:
+    config = Config()
+    with pytest.raises(ValueError, match="frozen"):
+        config.privacy.min_group_size = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            '[programme]\ntimezone = "Mars/Base"',
+            "config key programme.timezone = 'Mars/Base': not an IANA time zone",
+        ),
+        ("[sandbox]\nport = 70000", "config key sandbox.port = 70000: "),
+        ('[database]\nurl = "mysql://x"', "config key database.url = 'mysql://x': must start with"),
+        (
+            '[invites]\nexpires = "soon"',
+            "config key invites.expires = 'soon': 'soon' is not a duration",
+        ),
+        ('[logging]\nlevel = "LOUD"', "config key logging.level = 'LOUD': must be DEBUG"),
+        (
+            '[telegram]\nbase_url = "ftp://x"',
+            "config key telegram.base_url = 'ftp://x': must be an http",
+        ),
+        ("[privacy]\nmin_group_size = 0", "config key privacy.min_group_size = 0: "),
+        ("[telegarm]\ntoken = 'x'", "config key telegarm is not known"),
+        ("[telegram\n", "is not valid TOML"),
+    ],
+)
+def test_a_bad_value_is_named_in_one_line(tmp_path: Path, toml: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as error:
+        load_config(path, environ={})
+    assert message in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_a_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_the_token_is_never_shown_in_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[telegram]\ntoken = 12345\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path, environ={})
+    assert "12345" not in str(error.value)
