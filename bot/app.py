@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import AIORateLimiter, ApplicationBuilder
@@ -38,8 +41,6 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         # Paces the bot below Telegram's limits and retries a 429 after retry_after.
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
         .build()
     )
     sender = OutboxSender(sessionmaker=sessionmaker, bot=application.bot, texts=texts, clock=clock)
@@ -57,8 +58,26 @@ def build_application(
     return application
 
 
-async def _post_init(application: FrizonApplication) -> None:
-    """Runs once the bot is initialised: set the menus and start the sender."""
+@asynccontextmanager
+async def serving(
+    application: FrizonApplication, *, poll_timeout: timedelta = timedelta(seconds=10)
+) -> AsyncIterator[None]:
+    """Run the bot (long polling) and its services for the duration of the block."""
+    async with application:
+        await _start_services(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout)
+        try:
+            yield
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await _stop_services(application)
+
+
+async def _start_services(application: FrizonApplication) -> None:
+    """Once the bot is initialised: set the menus and start the sender."""
     await set_default_menu(application.bot, application.bot_data.services.texts)
     sender = application.bot_data.sender
     if sender is not None:
@@ -66,7 +85,7 @@ async def _post_init(application: FrizonApplication) -> None:
     log.info("bot @%s is ready", application.bot.username)
 
 
-async def _post_shutdown(application: FrizonApplication) -> None:
+async def _stop_services(application: FrizonApplication) -> None:
     task = application.bot_data.sender_task
     if task is not None:
         task.cancel()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import build_application
+from bot.app import build_application, serving
 from bot.clock import Clock, SystemClock
 from bot.config import SANDBOX_TOKEN, Config
 from bot.demo import DEMO_PEOPLE, prepare_demo
@@ -52,15 +52,10 @@ async def run(
         application = build_application(
             config=config, sessionmaker=sessionmaker, clock=clock, token=token, base_url=base_url
         )
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(drop_pending_updates=False)
+        async with serving(application):
             if on_ready is not None:
                 on_ready(sandbox.url if sandbox else "telegram")
             await stop.wait()
-            await application.updater.stop()
-            await application.stop()
     finally:
         if sandbox is not None:
             await sandbox.stop()

@@ -50,6 +50,8 @@ async def start(update: Update, context: FrizonContext) -> None:
     log.info("member %s enrolled as %s", enrolment.member_id, enrolment.role.value)
     async with services.sessionmaker() as session:
         member = await find_member(session, user.id)
+    if member is not None:
+        await set_member_menu(context.bot, services.texts, member)
     await reply(
         update,
         context,
@@ -59,8 +61,6 @@ async def start(update: Update, context: FrizonContext) -> None:
         programme=enrolment.programme_name,
         name=member.display_name if member else person.display_name,
     )
-    if member is not None:
-        await set_member_menu(context.bot, services.texts, member)
 
 
 async def _greet(update: Update, context: FrizonContext) -> None:

@@ -134,6 +134,12 @@ async def session(
         yield session
 
 
+@pytest.fixture(autouse=True)
+def ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt in to PTB's timedelta periods; the int form warns, and warnings are errors here."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(START)

@@ -1,0 +1,120 @@
+"""The real bot (PTB Application, handlers, sender) running against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.app import build_application, serving
+from bot.clock import Clock
+from bot.config import Config, DatabaseConfig
+from bot.sandbox import Limits, SandboxServer, SandboxUser
+from bot.services.invites import issue_invites
+from bot.services.programmes import create_programme
+from db.models import Programme, Role
+from handlers.context import FrizonApplication
+
+TOKEN = "1000000001:e2e-test-token"
+
+
+@dataclass
+class RunningBot:
+    sandbox: SandboxServer
+    application: FrizonApplication
+    sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+
+    def user(
+        self, first_name: str, *, language_code: str = "en", last_name: str | None = None
+    ) -> SandboxUser:
+        return self.sandbox.state.add_user(
+            first_name, last_name=last_name, language_code=language_code
+        )
+
+    def says(self, user: SandboxUser, text: str) -> None:
+        self.sandbox.state.user_sends_text(user.id, text)
+
+    async def hears(
+        self, user: SandboxUser, contains: str | None = None, within: float = 10.0
+    ) -> dict[str, Any]:
+        return await self.sandbox.state.wait_for_bot_message(
+            user.id, contains=contains, timeout=within
+        )
+
+    async def presses(self, user: SandboxUser, message: dict[str, Any], label: str) -> None:
+        """Tap the inline button whose text contains `label` on a bot message."""
+        for row in message["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if label in button["text"]:
+                    self.sandbox.state.user_presses_button(
+                        user.id, message["message_id"], button["callback_data"]
+                    )
+                    return
+        raise AssertionError(f"no button {label!r} on {message['text']!r}")
+
+    async def programme(self, name: str = "Clinical mentoring") -> Programme:
+        async with self.sessionmaker() as session, session.begin():
+            return await create_programme(
+                session, clock=self.clock, name=name, timezone="Europe/Stockholm", actor="test"
+            )
+
+    async def invite(
+        self,
+        programme: Programme,
+        role: Role,
+        *,
+        name: str | None = None,
+        expires_in: timedelta = timedelta(days=30),
+    ) -> str:
+        async with self.sessionmaker() as session, session.begin():
+            (issued,) = await issue_invites(
+                session,
+                clock=self.clock,
+                programme=programme,
+                role=role,
+                actor="test",
+                expires_in=expires_in,
+                name=name,
+            )
+        return issued.token
+
+    async def enrolled(
+        self, programme: Programme, role: Role, first_name: str, *, language_code: str = "en"
+    ) -> SandboxUser:
+        """A user who has joined with an invite; their welcome is read."""
+        user = self.user(first_name, language_code=language_code)
+        self.says(user, f"/start {await self.invite(programme, role)}")
+        await self.hears(user, programme.name)
+        return user
+
+
+@asynccontextmanager
+async def running_bot(
+    database_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    *,
+    limits: Limits | None = None,
+    token: str = TOKEN,
+) -> AsyncIterator[RunningBot]:
+    """Start a sandbox on a free port and the real bot polling it; stop both afterwards."""
+    sandbox = SandboxServer(token=token, port=0, limits=limits or Limits())
+    await sandbox.start()
+    config = Config(database=DatabaseConfig(url=database_url))
+    application = build_application(
+        config=config,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        token=token,
+        base_url=sandbox.bot_api_base_url,
+    )
+    try:
+        async with serving(application, poll_timeout=timedelta(seconds=5)):
+            yield RunningBot(sandbox, application, sessionmaker, clock)
+    finally:
+        await sandbox.stop()
