@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from handlers.buttons import acknowledge
 from handlers.context import FrizonContext
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
@@ -33,6 +34,6 @@ async def stale_button(update: Update, context: FrizonContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     member = await current_member(update, context)
     await reply(update, context, "errors/stale_button", locale=locale_of_update(update, member))

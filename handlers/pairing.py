@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.services.audit import member_actor
 from bot.services.errors import Refused
@@ -13,6 +14,7 @@ from bot.services.members import MemberView
 from bot.services.pairing import mentors_with_room, pair, unpaired_students
 from bot.services.programmes import find_programme
 from db.models import Role
+from handlers.buttons import acknowledge
 from handlers.context import FrizonContext
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
@@ -55,7 +57,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await acknowledge(query)
     member = await current_member(update, context)
     locale = locale_of_update(update, member)
     parts = (query.data or "").split(":")[1:]
@@ -64,11 +66,12 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         return
     ids = _ids(parts[1:]) if parts and parts[0] in {"p", "s", "m"} else None
     expected = {"p": 1, "s": 2, "m": 3}
+    # Refusals go in a new message: the pressed message may still be a valid offer.
     if ids is None or len(ids) != expected[parts[0]]:
-        await _edit(query, context, "errors/stale_button", locale)
+        await reply(update, context, "errors/stale_button", locale=locale)
         return
     if member is None or not _coordinates(member, ids[0]):
-        await _edit(query, context, "errors/not_allowed", locale)
+        await reply(update, context, "errors/not_allowed", locale=locale)
         return
     if parts[0] == "p":
         name, keyboard, variables = await _student_choice(context, ids[0])
@@ -175,4 +178,9 @@ async def _edit(
     **variables: Any,
 ) -> None:
     text = context.services.texts.render(template, locale, **variables)
-    await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as error:
+        # A double tap asks for the same edit twice; Telegram refuses the second.
+        if "not modified" not in error.message.lower():
+            raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import typer
@@ -81,4 +82,6 @@ def db_upgrade(context: typer.Context) -> None:
 
 def main() -> None:
     """Run the `frizon` command line."""
+    # Opt in to PTB 22's timedelta durations (retry_after etc.); the old int form warns.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     app()

@@ -1,0 +1,228 @@
+"""The ``/bot<token>/<method>`` routes: the Bot API methods frizon uses, with Telegram's errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.commands import scope_key, validate_commands
+from bot.sandbox.errors import ApiError, bad_request, too_many_requests
+from bot.sandbox.html import format_message_text
+from bot.sandbox.limits import Limits, RateLimiter
+from bot.sandbox.markup import validate_reply_markup
+from bot.sandbox.params import Params, read_params
+from bot.sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+Method = Callable[["BotApi", Params], Awaitable[Any]]
+_METHODS: dict[str, Method] = {}
+
+
+def _method(name: str) -> Callable[[Method], Method]:
+    """Register a Bot API method; Telegram matches method names case-insensitively."""
+
+    def register(handler: Method) -> Method:
+        _METHODS[name.lower()] = handler
+        return handler
+
+    return register
+
+
+class BotApi:
+    """Serves Bot API calls for one token against a ``SandboxState``."""
+
+    def __init__(self, *, state: SandboxState, token: str, limits: Limits) -> None:
+        self.state = state
+        self._token = token
+        self._limiter = RateLimiter(limits)
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/bot{token}/{method}", self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        """One Bot API call: authenticate, dispatch, answer in Telegram's envelope."""
+        try:
+            if request.match_info["token"] != self._token:
+                raise ApiError(401, "Unauthorized")
+            method = _METHODS.get(request.match_info["method"].lower())
+            if method is None:
+                raise ApiError(404, "Not Found")
+            result = await method(self, await read_params(request))
+        except ApiError as error:
+            # Never log the token: only the method name.
+            log.debug("%s -> %s", request.match_info["method"], error.description)
+            return web.json_response(error.to_telegram(), status=error.error_code)
+        return web.json_response({"ok": True, "result": result})
+
+    def throttle(self, chat_id: int) -> None:
+        """Count one send or edit against the rate limits; 429 when over them."""
+        retry_after = self._limiter.acquire(chat_id)
+        if retry_after is not None:
+            raise too_many_requests(retry_after)
+
+
+@_method("getMe")
+async def get_me(api: BotApi, params: Params) -> Any:
+    return {
+        **api.state.bot.to_telegram(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+        "can_connect_to_business": False,
+        "has_main_web_app": False,
+    }
+
+
+@_method("getUpdates")
+async def get_updates(api: BotApi, params: Params) -> Any:
+    allowed = params.get_json("allowed_updates")
+    if allowed is not None and not (
+        isinstance(allowed, list) and all(isinstance(kind, str) for kind in allowed)
+    ):
+        raise bad_request("allowed_updates must be an array of strings")
+    return await api.state.updates.get(
+        offset=params.get_int("offset"),
+        limit=min(100, max(1, params.get_int("limit", 100) or 100)),
+        wait_seconds=max(0, params.get_int("timeout", 0) or 0),
+        allowed_updates=allowed,
+    )
+
+
+@_method("getWebhookInfo")
+async def get_webhook_info(api: BotApi, params: Params) -> Any:
+    return {
+        "url": "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(api.state.updates.pending),
+    }
+
+
+async def _true(api: BotApi, params: Params) -> Any:
+    """Methods with nothing to simulate; Telegram answers ``true``."""
+    return True
+
+
+for _name in ("logOut", "close", "setChatMenuButton"):
+    _method(_name)(_true)
+
+
+@_method("deleteWebhook")
+async def delete_webhook(api: BotApi, params: Params) -> Any:
+    if params.get_bool("drop_pending_updates"):
+        api.state.updates.drop_pending()
+    return True
+
+
+@_method("sendChatAction")
+async def send_chat_action(api: BotApi, params: Params) -> Any:
+    api.state.require_reachable(params.chat_id())
+    if not params.has("action"):
+        raise bad_request("action is empty")
+    return True
+
+
+@_method("sendMessage")
+async def send_message(api: BotApi, params: Params) -> Any:
+    chat_id = params.chat_id()
+    source = params.get_str("text", "") or ""
+    parse_mode = params.get_str("parse_mode")
+    formatted = format_message_text(source, parse_mode)
+    markup = validate_reply_markup(params.get_json("reply_markup"))
+    reply = params.get_json("reply_parameters") or {}
+    if not isinstance(reply, dict):
+        raise bad_request("can't parse reply parameters JSON object")
+    reply_to = reply.get("message_id", params.get_int("reply_to_message_id"))
+    api.state.require_reachable(chat_id)
+    api.throttle(chat_id)
+    return api.state.bot_sends(
+        chat_id,
+        formatted,
+        html=source if (parse_mode or "").lower() == "html" else None,
+        reply_markup=markup,
+        reply_to_message_id=int(reply_to) if reply_to is not None else None,
+        allow_sending_without_reply=bool(
+            reply.get("allow_sending_without_reply")
+            or params.get_bool("allow_sending_without_reply")
+        ),
+    )
+
+
+def _edit_target(params: Params) -> tuple[int, int]:
+    if params.has("inline_message_id"):
+        raise bad_request("message to edit not found")  # no inline mode in the sandbox
+    return params.chat_id(), params.required_int(
+        "message_id", "message identifier is not specified"
+    )
+
+
+@_method("editMessageText")
+async def edit_message_text(api: BotApi, params: Params) -> Any:
+    chat_id, message_id = _edit_target(params)
+    source = params.get_str("text", "") or ""
+    parse_mode = params.get_str("parse_mode")
+    formatted = format_message_text(source, parse_mode)
+    markup = validate_reply_markup(params.get_json("reply_markup"), inline_only=True)
+    api.state.require_reachable(chat_id)
+    api.throttle(chat_id)
+    return api.state.bot_edits(
+        chat_id,
+        message_id,
+        formatted=formatted,
+        html=source if (parse_mode or "").lower() == "html" else None,
+        reply_markup=markup,
+    )
+
+
+@_method("editMessageReplyMarkup")
+async def edit_message_reply_markup(api: BotApi, params: Params) -> Any:
+    chat_id, message_id = _edit_target(params)
+    markup = validate_reply_markup(params.get_json("reply_markup"), inline_only=True)
+    api.state.require_reachable(chat_id)
+    api.throttle(chat_id)
+    return api.state.bot_edits(chat_id, message_id, formatted=None, reply_markup=markup)
+
+
+@_method("answerCallbackQuery")
+async def answer_callback_query(api: BotApi, params: Params) -> Any:
+    query_id = params.get_str("callback_query_id")
+    if not query_id:
+        raise bad_request("query_id is empty")
+    text = params.get_str("text")
+    if text is not None and len(text) > 200:
+        raise bad_request("MESSAGE_TOO_LONG")
+    api.state.callbacks.answer(
+        query_id, text=text, show_alert=params.get_bool("show_alert"), url=params.get_str("url")
+    )
+    return True
+
+
+def _command_scope(api: BotApi, params: Params) -> tuple[str, str]:
+    scope = params.get_json("scope")
+    if scope is not None and not isinstance(scope, dict):
+        raise bad_request("can't parse scope JSON object")
+    key = scope_key(scope)
+    if key.startswith("chat:"):
+        api.state.require_chat(int(key.removeprefix("chat:")))
+    return key, params.get_str("language_code", "") or ""
+
+
+@_method("setMyCommands")
+async def set_my_commands(api: BotApi, params: Params) -> Any:
+    commands = validate_commands(params.get_json("commands"))
+    api.state.commands.set(*_command_scope(api, params), commands)
+    return True
+
+
+@_method("getMyCommands")
+async def get_my_commands(api: BotApi, params: Params) -> Any:
+    return api.state.commands.get(*_command_scope(api, params))
+
+
+@_method("deleteMyCommands")
+async def delete_my_commands(api: BotApi, params: Params) -> Any:
+    api.state.commands.delete(*_command_scope(api, params))
+    return True

@@ -1,0 +1,90 @@
+"""``SandboxServer``: the fake Bot API and the web page on one local aiohttp server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
+
+from aiohttp import web
+
+from bot.sandbox.botapi import BotApi
+from bot.sandbox.limits import Limits
+from bot.sandbox.state import SandboxState
+from bot.sandbox.web import Control, Panel, SandboxPage
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_BOT_ID = 7000000001
+
+
+class SandboxServer:
+    """Serves ``/bot<token>/<method>`` and the page at ``url``; start and stop it in one loop.
+
+    When ``state`` is given, its bot identity is replaced by the one this
+    server announces (``bot_username``, and the id from the token's prefix).
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        host: str = "127.0.0.1",
+        port: int = 8765,
+        limits: Limits = Limits(),  # noqa: B008 - frozen, so a shared default is safe
+        bot_username: str = "frizon_sandbox_bot",
+        state: SandboxState | None = None,
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._state = state if state is not None else SandboxState()
+        self._state.bot = replace(self._state.bot, id=_bot_id(token), username=bot_username)
+        self._page = SandboxPage(self._state)
+        self._app = web.Application()
+        BotApi(state=self._state, token=token, limits=limits).add_routes(self._app)
+        self._page.add_routes(self._app)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def state(self) -> SandboxState:
+        return self._state
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``; after ``start()`` the port is the real one (even for 0)."""
+        return f"http://{self._host}:{self._port}"
+
+    @property
+    def bot_api_base_url(self) -> str:
+        """For PTB's ``base_url``: it appends the token itself."""
+        return f"{self.url}/bot"
+
+    def set_panels(self, panels: Sequence[Panel]) -> None:
+        """The chats the page shows, side by side."""
+        self._page.set_panels(panels)
+
+    def add_control(self, name: str, label: str, handler: Callable[[], Awaitable[str]]) -> None:
+        """A page button; pressing it awaits ``handler`` and shows the text it returns."""
+        self._page.add_control(Control(name, label, handler))
+
+    async def start(self) -> None:
+        # access_log=None: aiohttp would log every URL, and Bot API URLs contain the token.
+        self._runner = web.AppRunner(self._app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+        log.info("sandbox listening on %s", self.url)
+
+    async def stop(self) -> None:
+        """Release long polls, then shut the server down."""
+        self._state.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def _bot_id(token: str) -> int:
+    """Telegram tokens start with the bot's id (``123456:ABC...``)."""
+    prefix = token.split(":", 1)[0]
+    return int(prefix) if prefix.isdigit() else _DEFAULT_BOT_ID

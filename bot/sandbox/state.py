@@ -1,0 +1,342 @@
+"""Everything the fake Telegram remembers: users, chats, messages, updates, blocks."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.sandbox.callbacks import CallbackQueries
+from bot.sandbox.chatlog import ChatLog
+from bot.sandbox.commands import CommandRegistry
+from bot.sandbox.errors import bad_request, forbidden
+from bot.sandbox.html import MAX_MESSAGE_LENGTH, FormattedText, utf16_len
+from bot.sandbox.records import (
+    BotIdentity,
+    ChatMessage,
+    SandboxUser,
+    Sender,
+    membership_change,
+)
+from bot.sandbox.updates import UpdateQueue
+from bot.sandbox.wakeup import Deadline, Wakeup
+
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
+_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+
+
+class SandboxState:
+    """In-memory Telegram for private chats; safe to use from one event loop."""
+
+    def __init__(self, *, bot: BotIdentity | None = None, clock: Callable[[], float] = time.time):
+        self.bot = bot or BotIdentity()
+        self.commands = CommandRegistry()
+        self._clock = clock
+        self._wakeup = Wakeup()
+        self.updates = UpdateQueue(self._wakeup)
+        self._users: dict[int, SandboxUser] = {}
+        self._chats: dict[int, ChatLog] = {}
+        self._seq = itertools.count(1)
+        self._blocked: set[int] = set()
+        self.callbacks = CallbackQueries(self._wakeup)
+
+    # Users and the user side of each chat -------------------------------------------
+
+    @property
+    def users(self) -> list[SandboxUser]:
+        return list(self._users.values())
+
+    def user(self, user_id: int) -> SandboxUser:
+        """The user with this id; ``ValueError`` when there is none."""
+        if user_id not in self._users:
+            raise ValueError(f"no sandbox user with id {user_id}")
+        return self._users[user_id]
+
+    def add_user(
+        self,
+        first_name: str,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str = "en",
+    ) -> SandboxUser:
+        """Create a user (ids count up from 100001) with an empty private chat."""
+        if not first_name.strip():
+            raise ValueError("first_name must not be empty")
+        user_id = max(self._users, default=100000) + 1
+        user = SandboxUser(user_id, first_name, last_name, username, language_code)
+        self._users[user_id] = user
+        self._chats[user_id] = ChatLog()
+        return user
+
+    def is_blocked(self, user_id: int) -> bool:
+        return user_id in self._blocked
+
+    def user_sends_text(
+        self, user_id: int, text: str, *, reply_to_message_id: int | None = None
+    ) -> dict[str, Any]:
+        """The user writes to the bot; returns the queued ``Update`` as Telegram shapes it."""
+        self._active_user(user_id)
+        text = text.strip()
+        if not text or utf16_len(text) > MAX_MESSAGE_LENGTH:
+            raise ValueError(f"text must be 1-{MAX_MESSAGE_LENGTH} characters")
+        if reply_to_message_id is not None and reply_to_message_id not in self._chats[user_id]:
+            raise ValueError(f"no message {reply_to_message_id} in chat {user_id}")
+        command = _COMMAND.match(text)
+        entities = []
+        if command:
+            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command[0])})
+        message = self._record(
+            user_id,
+            "user",
+            FormattedText(text, entities),
+            reply_to_message_id=reply_to_message_id,
+        )
+        self._chats[user_id].user_typed(text)
+        update = self.updates.put("message", self._telegram_message(message))
+        return update or {}
+
+    def user_presses_button(self, user_id: int, message_id: int, callback_data: str) -> str:
+        """The user taps an inline button; returns the callback query id."""
+        message = self._chats[self._active_user(user_id).id].get(message_id)
+        if message is not None and not message.has_callback_button(callback_data):
+            raise ValueError(f"message {message_id} has no button with data {callback_data!r}")
+        return self.user_sends_callback_data(user_id, message_id, callback_data)
+
+    def user_sends_callback_data(self, user_id: int, message_id: int, callback_data: str) -> str:
+        """What a modified client can do: send callback data the message never offered.
+
+        Telegram passes such data on (only its 64-byte limit holds), so bots must not
+        trust it; tests use this to forge presses.
+        """
+        self._active_user(user_id)
+        message = self._chats[user_id].get(message_id)
+        if message is None or message.sender != "bot":
+            raise ValueError(f"no bot message {message_id} in chat {user_id}")
+        if len(callback_data.encode("utf-8")) > 64:
+            raise ValueError("callback data is limited to 64 bytes")
+        query_id = self.callbacks.open()
+        self.updates.put(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": self._users[user_id].to_telegram(),
+                "message": self._telegram_message(message),
+                "chat_instance": str(-user_id * 7919),  # stable per chat, like Telegram's
+                "data": callback_data,
+            },
+        )
+        return query_id
+
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: later sends get 403, and the bot hears my_chat_member."""
+        self.user(user_id)
+        if user_id not in self._blocked:
+            self._blocked.add(user_id)
+            self._queue_membership(user_id, old="member", new="kicked")
+
+    def unblock(self, user_id: int) -> None:
+        """The user unblocks the bot (Telegram tells the bot with my_chat_member)."""
+        self.user(user_id)
+        if user_id in self._blocked:
+            self._blocked.discard(user_id)
+            self._queue_membership(user_id, old="kicked", new="member")
+
+    # Reading chats (tests and the web page) -----------------------------------------
+
+    def messages(self, chat_id: int, *, after_seq: int = 0) -> list[dict[str, Any]]:
+        """Messages sent or edited after ``after_seq``, in chat order."""
+        chat = self._chats.get(chat_id)
+        return [m.to_dict() for m in chat.after(after_seq)] if chat else []
+
+    # The public waits take ``timeout`` like asyncio.wait_for; they poll shared state.
+    async def wait_for_messages(
+        self,
+        chat_id: int,
+        *,
+        after_seq: int,
+        timeout: float,  # noqa: ASYNC109
+    ) -> list[dict[str, Any]]:
+        """Like ``messages`` but waits up to ``timeout`` seconds for at least one."""
+        deadline = Deadline(timeout)
+        while not (found := self.messages(chat_id, after_seq=after_seq)):
+            if deadline.remaining() == 0 or self._wakeup.closed:
+                break
+            await self._wakeup.wait(deadline.remaining())
+        return found
+
+    async def wait_for_bot_message(
+        self,
+        chat_id: int,
+        *,
+        contains: str | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> dict[str, Any]:
+        """Wait for the next unread bot message (or edit) whose text contains ``contains``.
+
+        Each chat has a read cursor. A call returns the earliest bot message
+        sent or edited after the cursor that matches, and moves the cursor to
+        it, so bot messages before the match (matching or not) count as read.
+        An edit counts as a new message. On timeout ``TimeoutError`` shows the
+        transcript.
+        """
+        chat = self._chat(chat_id)
+        deadline = Deadline(timeout)
+        while (message := chat.read_next_bot_message(contains)) is None:
+            if deadline.remaining() == 0:
+                wanted = f" containing {contains!r}" if contains is not None else ""
+                raise TimeoutError(
+                    f"no new bot message{wanted} in chat {chat_id} within {timeout}s; "
+                    f"transcript:\n{chat.transcript()}"
+                )
+            await self._wakeup.wait(deadline.remaining())
+        return message.to_dict()
+
+    def transcript(self, chat_id: int) -> str:
+        """The chat as readable lines, for failure messages."""
+        return self._chat(chat_id).transcript()
+
+    def reply_keyboard(self, chat_id: int) -> dict[str, Any] | None:
+        """The reply keyboard the bot last showed in this chat, if still shown."""
+        chat = self._chats.get(chat_id)
+        return chat.reply_keyboard if chat else None
+
+    def commands_for(self, chat_id: int) -> list[dict[str, str]]:
+        """The command menu a user sees in this private chat."""
+        user = self._users.get(chat_id)
+        return self.commands.for_private_chat(chat_id, user.language_code if user else "")
+
+    def callback_answer(self, query_id: str) -> dict[str, Any] | None:
+        """What the bot answered to this callback query (text, show_alert, url), if it did."""
+        return self.callbacks.answer_for(query_id)
+
+    def close(self) -> None:
+        """Release every long poll (the server is stopping)."""
+        self._wakeup.close()
+
+    # The bot's side (called by the Bot API routes) ----------------------------------
+
+    def require_chat(self, chat_id: int) -> SandboxUser:
+        """The chat's user, or Telegram's 400 for unknown chats."""
+        if chat_id not in self._users:
+            raise bad_request("chat not found")
+        return self._users[chat_id]
+
+    def require_reachable(self, chat_id: int) -> SandboxUser:
+        """Like ``require_chat`` plus Telegram's 403 when the user blocked the bot."""
+        user = self.require_chat(chat_id)
+        if chat_id in self._blocked:
+            raise forbidden("bot was blocked by the user")
+        return user
+
+    def bot_sends(
+        self,
+        chat_id: int,
+        formatted: FormattedText,
+        *,
+        html: str | None = None,
+        reply_markup: dict[str, Any] | None = None,
+        reply_to_message_id: int | None = None,
+        allow_sending_without_reply: bool = False,
+    ) -> dict[str, Any]:
+        """sendMessage: record the bot's message and return it as a Telegram ``Message``."""
+        self.require_reachable(chat_id)
+        if reply_to_message_id is not None and reply_to_message_id not in self._chats[chat_id]:
+            if not allow_sending_without_reply:
+                raise bad_request("message to be replied not found")
+            reply_to_message_id = None
+        message = self._record(
+            chat_id,
+            "bot",
+            formatted,
+            html=html,
+            reply_markup=reply_markup,
+            reply_to_message_id=reply_to_message_id,
+        )
+        self._chats[chat_id].show_markup(reply_markup)
+        return self._telegram_message(message)
+
+    def bot_edits(
+        self,
+        chat_id: int,
+        message_id: int,
+        *,
+        formatted: FormattedText | None,
+        html: str | None = None,
+        reply_markup: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """editMessageText (``formatted`` given) or editMessageReplyMarkup (``None``).
+
+        As on Telegram, an edit without ``reply_markup`` removes the inline keyboard.
+        """
+        self.require_reachable(chat_id)
+        message = self._chats[chat_id].get(message_id)
+        if message is None:
+            raise bad_request("message to edit not found")
+        if message.sender != "bot":
+            raise bad_request("message can't be edited")
+        text = formatted.text if formatted else message.text
+        entities = formatted.entities if formatted else message.entities
+        if (text, entities, reply_markup) == (message.text, message.entities, message.reply_markup):
+            raise bad_request(_NOT_MODIFIED)
+        message.text, message.entities, message.reply_markup = text, entities, reply_markup
+        if formatted is not None:
+            message.html = html
+        message.edited, message.edit_date = True, int(self._clock())
+        message.seq = next(self._seq)
+        self._wakeup.notify()
+        return self._telegram_message(message)
+
+    # Internals -------------------------------------------------------------------------
+
+    def _chat(self, chat_id: int) -> ChatLog:
+        self.user(chat_id)
+        return self._chats[chat_id]
+
+    def _active_user(self, user_id: int) -> SandboxUser:
+        user = self.user(user_id)
+        if user_id in self._blocked:
+            raise ValueError(f"user {user_id} has blocked the bot; unblock first")
+        return user
+
+    def _record(
+        self,
+        chat_id: int,
+        sender: Sender,
+        formatted: FormattedText,
+        **extra: Any,
+    ) -> ChatMessage:
+        chat = self._chats[chat_id]
+        message = ChatMessage(
+            message_id=chat.next_message_id(),
+            seq=next(self._seq),
+            chat_id=chat_id,
+            sender=sender,
+            text=formatted.text,
+            entities=formatted.entities,
+            date=int(self._clock()),
+            **extra,
+        )
+        chat.add(message)
+        self._wakeup.notify()
+        return message
+
+    def _telegram_message(self, message: ChatMessage, *, nested: bool = False) -> dict[str, Any]:
+        user = self._users[message.chat_id]
+        sender = self.bot.to_telegram() if message.sender == "bot" else user.to_telegram()
+        reply_to = None
+        original = self._chats[message.chat_id].get(message.reply_to_message_id)
+        if original is not None and not nested:
+            # Telegram nests one level of reply_to_message only.
+            reply_to = self._telegram_message(original, nested=True)
+        return message.to_telegram(sender=sender, chat=user.private_chat(), reply_to=reply_to)
+
+    def _queue_membership(self, user_id: int, *, old: str, new: str) -> None:
+        user = self._users[user_id]
+        change = membership_change(user, self.bot, old=old, new=new, date=int(self._clock()))
+        self.updates.put("my_chat_member", change)

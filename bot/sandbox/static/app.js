@@ -1,0 +1,309 @@
+// frizon sandbox page: one Telegram-like chat per panel, each long-polling its chat.
+// Plain DOM code, no framework: the machine running it may have no internet.
+"use strict";
+
+const API = "/sandbox/api";
+const POLL_WAIT_SECONDS = 25;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "className") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+async function api(path, options = {}) {
+  const init = { method: options.method || "GET", headers: {} };
+  if (options.body !== undefined) {
+    init.body = JSON.stringify(options.body);
+    init.headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(API + path, init);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
+  return data;
+}
+
+function toast(text, kind = "") {
+  const box = document.querySelector('[data-role="toasts"]');
+  const note = el("div", { className: `toast ${kind}`, "data-role": "toast" }, text);
+  box.append(note);
+  // An alert stays until clicked, like Telegram's show_alert dialog.
+  if (kind === "alert") note.addEventListener("click", () => note.remove());
+  else setTimeout(() => note.remove(), kind === "error" ? 6000 : 3000);
+}
+
+function timeOf(unixSeconds) {
+  return new Date(unixSeconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+function buttonLabel(button) {
+  return typeof button === "string" ? button : button.text;
+}
+
+class ChatPanel {
+  constructor(panel) {
+    this.panel = panel;
+    this.userId = panel.user_id;
+    this.lastSeq = 0;
+    this.messages = new Map(); // message_id -> element
+    this.commands = [];
+    this.blocked = false;
+    this.root = this.build();
+  }
+
+  build() {
+    const { title, name, suggestion } = this.panel;
+    this.transcript = el("div", { className: "transcript", "data-role": "transcript" });
+    this.replyKeyboard = el("div", { className: "reply-keyboard", "data-role": "reply-keyboard", hidden: true });
+    this.commandList = el("ul", { className: "commands", "data-role": "commands", hidden: true });
+    this.blockedNote = el("p", { className: "blocked-note", hidden: true },
+      "You blocked the bot. Unblock it to write again.");
+    this.input = el("input", {
+      type: "text", "data-role": "input", placeholder: "Message", autocomplete: "off",
+      "aria-label": `Message as ${name}`,
+      oninput: () => this.showCommands(),
+      onkeydown: (event) => {
+        if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); this.sendInput(); }
+        if (event.key === "Escape") this.commandList.hidden = true;
+      },
+    });
+    this.sendButton = el("button", { type: "button", "data-role": "send", onclick: () => this.sendInput() }, "Send");
+    this.blockToggle = el("button", {
+      type: "button", className: "block-toggle", "data-role": "block-toggle", "aria-pressed": "false",
+      onclick: () => this.toggleBlocked(),
+    }, "Block bot");
+    this.suggestion = suggestion
+      ? el("button", { type: "button", className: "suggestion", "data-role": "suggestion",
+          title: "Send this", onclick: () => this.sendSuggestion(suggestion) }, suggestion)
+      : null;
+    return el("section", { className: "panel", "data-panel": title.toLowerCase(), "data-user-id": this.userId },
+      el("header", { className: "panel-header" },
+        el("div", { className: "avatar", "aria-hidden": "true" }, (name || "?").slice(0, 1).toUpperCase()),
+        el("div", { className: "who" },
+          el("div", { className: "name", "data-role": "name" }, name),
+          el("div", { className: "role" }, title)),
+        this.blockToggle),
+      this.transcript,
+      this.suggestion,
+      this.blockedNote,
+      this.commandList,
+      this.replyKeyboard,
+      el("div", { className: "composer" }, this.input, this.sendButton));
+  }
+
+  async poll() {
+    // The first request returns at once; later ones wait for news (long poll).
+    let wait = 0;
+    for (;;) {
+      try {
+        const data = await api(`/chats/${this.userId}/messages?after=${this.lastSeq}&wait=${wait}`);
+        this.apply(data);
+        wait = POLL_WAIT_SECONDS;
+      } catch (error) {
+        await new Promise((resolve) => setTimeout(resolve, 2000)); // server restarting; retry
+      }
+    }
+  }
+
+  apply(data) {
+    for (const message of data.messages) this.renderMessage(message);
+    this.lastSeq = Math.max(this.lastSeq, data.last_seq);
+    this.commands = data.commands || [];
+    this.renderReplyKeyboard(data.reply_keyboard);
+    this.setBlocked(data.blocked);
+  }
+
+  renderMessage(message) {
+    const sender = message.sender;
+    const bubble = el("div", { className: "bubble" });
+    // safe_html is rendered by the server from Telegram entities: text is escaped and only
+    // Telegram's formatting tags appear, so it is safe to insert as HTML.
+    bubble.innerHTML = message.safe_html;
+    for (const spoiler of bubble.querySelectorAll(".tg-spoiler")) {
+      spoiler.addEventListener("click", () => spoiler.classList.add("revealed"));
+    }
+    bubble.append(el("div", { className: "meta" },
+      `${message.edited ? "edited " : ""}${timeOf(message.date)}`));
+    const node = el("div", {
+      className: "message", "data-role": "message", "data-sender": sender,
+      "data-message-id": message.message_id,
+    }, bubble);
+    if (sender === "bot" && message.inline_keyboard.length) {
+      node.append(this.renderInlineKeyboard(message));
+    }
+    const existing = this.messages.get(message.message_id);
+    if (existing) existing.replaceWith(node); // an edit: same place in the chat
+    else this.transcript.append(node);
+    this.messages.set(message.message_id, node);
+    if (!existing) this.transcript.scrollTop = this.transcript.scrollHeight;
+  }
+
+  renderInlineKeyboard(message) {
+    const keyboard = el("div", { className: "inline-keyboard" });
+    for (const row of message.inline_keyboard) {
+      const line = el("div", { className: "inline-row" });
+      for (const button of row) {
+        const attrs = { type: "button", "data-role": "button" };
+        if (button.callback_data !== undefined) {
+          attrs["data-callback"] = button.callback_data;
+          attrs.onclick = () => this.press(message.message_id, button.callback_data);
+        } else if (button.url) {
+          attrs.className = "url";
+          attrs.title = button.url;
+          attrs.onclick = () => window.open(button.url, "_blank", "noopener");
+        } else {
+          attrs.disabled = true;
+          attrs.title = "This kind of button is not simulated in the sandbox";
+        }
+        line.append(el("button", attrs, button.text));
+      }
+      keyboard.append(line);
+    }
+    return keyboard;
+  }
+
+  renderReplyKeyboard(markup) {
+    this.replyKeyboard.replaceChildren();
+    this.replyKeyboard.hidden = !markup;
+    if (!markup) return;
+    for (const row of markup.keyboard) {
+      const line = el("div", { className: "reply-row" });
+      for (const button of row) {
+        const text = buttonLabel(button);
+        line.append(el("button", { type: "button", "data-role": "reply-button", onclick: () => this.send(text) }, text));
+      }
+      this.replyKeyboard.append(line);
+    }
+    if (markup.input_field_placeholder) this.input.placeholder = markup.input_field_placeholder;
+  }
+
+  showCommands() {
+    const text = this.input.value;
+    const matches = text.startsWith("/") && !text.includes(" ")
+      ? this.commands.filter((c) => `/${c.command}`.startsWith(text.toLowerCase()))
+      : [];
+    this.commandList.replaceChildren(...matches.map((c) => el("li", {
+      "data-role": "command", onclick: () => this.send(`/${c.command}`),
+    }, el("span", { className: "command" }, `/${c.command}`), c.description)));
+    this.commandList.hidden = matches.length === 0;
+  }
+
+  setBlocked(blocked) {
+    this.blocked = blocked;
+    this.blockToggle.textContent = blocked ? "Unblock bot" : "Block bot";
+    this.blockToggle.setAttribute("aria-pressed", String(blocked));
+    this.blockedNote.hidden = !blocked;
+    this.input.disabled = blocked;
+    this.sendButton.disabled = blocked;
+  }
+
+  async sendInput() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    if (await this.send(text)) this.input.value = "";
+    this.commandList.hidden = true;
+    this.input.focus();
+  }
+
+  async send(text) {
+    try {
+      await api(`/chats/${this.userId}/messages`, { method: "POST", body: { text } });
+      return true;
+    } catch (error) {
+      toast(error.message, "error");
+      return false;
+    }
+  }
+
+  async sendSuggestion(text) {
+    // A suggestion is a one-off first step (e.g. "/start <token>"): it goes once sent.
+    if (await this.send(text)) this.suggestion.remove();
+  }
+
+  async press(messageId, data) {
+    try {
+      const result = await api(`/chats/${this.userId}/callback`,
+        { method: "POST", body: { message_id: messageId, data } });
+      const answer = result.answer;
+      if (answer && answer.text) toast(answer.text, answer.show_alert ? "alert" : "");
+      if (answer && answer.url) window.open(answer.url, "_blank", "noopener");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+
+  async toggleBlocked() {
+    try {
+      const result = await api(`/chats/${this.userId}/block`, { method: "POST", body: { blocked: !this.blocked } });
+      this.setBlocked(result.blocked);
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  }
+}
+
+function addPanel(panel) {
+  document.querySelector('[data-role="empty"]').hidden = true;
+  const chat = new ChatPanel(panel);
+  document.querySelector('[data-role="panels"]').append(chat.root);
+  chat.poll();
+}
+
+async function loadControls() {
+  const bar = document.querySelector('[data-role="controls"]');
+  const result = document.querySelector('[data-role="control-result"]');
+  const { controls } = await api("/controls");
+  for (const control of controls) {
+    const button = el("button", { type: "button", "data-role": "control", "data-control": control.name }, control.label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        const data = await api(`/controls/${encodeURIComponent(control.name)}`, { method: "POST" });
+        result.textContent = data.text;
+        result.hidden = false;
+      } catch (error) {
+        toast(error.message, "error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+    bar.insertBefore(button, bar.querySelector('[data-role="add-user"]'));
+  }
+}
+
+function wireAddUser() {
+  const form = document.querySelector('[data-role="add-user"]');
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const firstName = form.elements.first_name.value.trim();
+    if (!firstName) return;
+    try {
+      const user = await api("/users", { method: "POST", body: { first_name: firstName } });
+      addPanel({ title: "Guest", user_id: user.id, name: user.first_name, suggestion: "/start" });
+      form.reset();
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+}
+
+async function main() {
+  wireAddUser();
+  try {
+    await loadControls();
+    const { panels } = await api("/panels");
+    panels.forEach(addPanel);
+  } catch (error) {
+    toast(`Could not reach the sandbox: ${error.message}`, "error");
+  }
+}
+
+main();

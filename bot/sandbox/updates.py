@@ -1,0 +1,82 @@
+"""The pending-update queue behind getUpdates: ids, confirmation by offset, filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.sandbox.errors import ApiError
+from bot.sandbox.wakeup import Deadline, Wakeup
+
+# Telegram leaves these out unless a bot asks for them by name.
+_NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
+
+
+class UpdateQueue:
+    """Updates wait here until the bot confirms them with a higher ``offset``."""
+
+    def __init__(self, wakeup: Wakeup) -> None:
+        self._wakeup = wakeup
+        self._pending: list[dict[str, Any]] = []
+        self._next_id = 1
+        self._allowed: frozenset[str] | None = None  # None: Telegram's default set
+        self._generation = 0
+
+    @property
+    def pending(self) -> list[dict[str, Any]]:
+        """Unconfirmed updates, oldest first."""
+        return list(self._pending)
+
+    def put(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Queue an update of ``kind``; ``None`` when the bot's allowed_updates exclude it."""
+        allowed = (
+            kind in self._allowed if self._allowed is not None else kind not in _NOT_BY_DEFAULT
+        )
+        if not allowed:
+            return None
+        update = {"update_id": self._next_id, kind: payload}
+        self._next_id += 1
+        self._pending.append(update)
+        self._wakeup.notify()
+        return update
+
+    def drop_pending(self) -> None:
+        """deleteWebhook(drop_pending_updates=True): forget everything not yet confirmed."""
+        self._pending.clear()
+
+    async def get(
+        self,
+        *,
+        offset: int | None,
+        limit: int,
+        wait_seconds: float,
+        allowed_updates: list[str] | None,
+    ) -> list[dict[str, Any]]:
+        """getUpdates: confirm below ``offset``, then long-poll up to ``wait_seconds``."""
+        # A newer getUpdates ends an older one with 409, as on Telegram.
+        self._generation += 1
+        generation = self._generation
+        self._wakeup.notify()
+        self._confirm(offset)
+        if allowed_updates is not None:
+            # An empty list means "back to the default", not "nothing".
+            self._allowed = frozenset(allowed_updates) or None
+        deadline = Deadline(wait_seconds)
+        while True:
+            if generation != self._generation:
+                raise ApiError(409, _CONFLICT)
+            if self._pending or deadline.remaining() == 0 or self._wakeup.closed:
+                return self._pending[:limit]
+            await self._wakeup.wait(deadline.remaining())
+
+    def _confirm(self, offset: int | None) -> None:
+        if offset is None or offset == 0:
+            return
+        if offset < 0:
+            # A negative offset keeps only the last -offset updates.
+            self._pending = self._pending[offset:]
+        else:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]

@@ -1,0 +1,251 @@
+"""The sandbox web page: its JSON API (chats, buttons, blocking, controls) and static files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from bot.sandbox.records import SandboxUser
+from bot.sandbox.state import SandboxState
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+N = TypeVar("N", int, float)
+
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_WAIT_SECONDS = 25.0
+CALLBACK_ANSWER_WAIT_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chat shown on the page: whose it is, their role, and a first thing to send."""
+
+    title: str
+    user_id: int
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class Control:
+    """A page button that runs ``handler`` and shows the text it returns."""
+
+    name: str
+    label: str
+    handler: Callable[[], Awaitable[str]]
+
+
+class BadInput(Exception):
+    """The page sent something unusable; answered with 400 and the reason."""
+
+
+class UnknownUser(Exception):
+    """The page asked about a user the sandbox does not have; answered with 404."""
+
+
+class SandboxPage:
+    """Routes for the page; the panels and controls are set by the application."""
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.panels: list[Panel] = []
+        self.controls: dict[str, Control] = {}
+
+    def set_panels(self, panels: Sequence[Panel]) -> None:
+        self.panels = list(panels)
+
+    def add_control(self, control: Control) -> None:
+        self.controls[control.name] = control
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/", self.index)
+        app.router.add_static("/sandbox/static", STATIC_DIR)
+        app.router.add_get("/sandbox/api/panels", self.get_panels)
+        app.router.add_get("/sandbox/api/controls", self.get_controls)
+        app.router.add_post("/sandbox/api/controls/{name}", self.run_control)
+        app.router.add_post("/sandbox/api/users", self.add_user)
+        app.router.add_get("/sandbox/api/chats/{user_id}/messages", self.poll_messages)
+        app.router.add_post("/sandbox/api/chats/{user_id}/messages", self.send_message)
+        app.router.add_post("/sandbox/api/chats/{user_id}/callback", self.press_button)
+        app.router.add_get("/sandbox/api/callbacks/{query_id}", self.get_callback_answer)
+        app.router.add_post("/sandbox/api/chats/{user_id}/block", self.set_blocked)
+
+    async def index(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC_DIR / "index.html")
+
+    async def get_panels(self, request: web.Request) -> web.Response:
+        panels = []
+        for panel in self.panels:
+            user = self._known(panel.user_id)
+            panels.append(
+                {
+                    "title": panel.title,
+                    "key": panel.title.lower(),
+                    "user_id": panel.user_id,
+                    "suggestion": panel.suggestion,
+                    "user": user.to_telegram() if user else None,
+                    "name": user.full_name if user else f"user {panel.user_id}",
+                }
+            )
+        return web.json_response({"panels": panels})
+
+    async def get_controls(self, request: web.Request) -> web.Response:
+        controls = [{"name": c.name, "label": c.label} for c in self.controls.values()]
+        return web.json_response({"controls": controls})
+
+    async def run_control(self, request: web.Request) -> web.Response:
+        control = self.controls.get(request.match_info["name"])
+        if control is None:
+            return _error(404, f"no control named {request.match_info['name']!r}")
+        try:
+            text = await control.handler()
+        except Exception:
+            # A failing demo control must not take the page down; the log has the traceback.
+            log.exception("sandbox control %s failed", control.name)
+            return _error(500, f"{control.label} failed; see the log")
+        return web.json_response({"text": text})
+
+    async def add_user(self, request: web.Request) -> web.Response:
+        return await _guarded(self._add_user(request))
+
+    async def _add_user(self, request: web.Request) -> web.Response:
+        body = await _json_body(request)
+        user = self.state.add_user(
+            _field(body, "first_name", str),
+            last_name=_optional(body, "last_name", str),
+            username=_optional(body, "username", str),
+            language_code=_optional(body, "language_code", str) or "en",
+        )
+        return web.json_response(user.to_telegram(), status=201)
+
+    async def poll_messages(self, request: web.Request) -> web.Response:
+        return await _guarded(self._poll_messages(request))
+
+    async def _poll_messages(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        after = _query_number(request, "after", int, 0)
+        wait = min(MAX_WAIT_SECONDS, max(0.0, _query_number(request, "wait", float, 0.0)))
+        messages = await self.state.wait_for_messages(user.id, after_seq=after, timeout=wait)
+        return web.json_response(self._chat_view(user, messages, after))
+
+    async def send_message(self, request: web.Request) -> web.Response:
+        return await _guarded(self._send_message(request))
+
+    async def _send_message(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        body = await _json_body(request)
+        update = self.state.user_sends_text(
+            user.id,
+            _field(body, "text", str),
+            reply_to_message_id=_optional(body, "reply_to_message_id", int),
+        )
+        return web.json_response({"update_id": update.get("update_id")}, status=201)
+
+    async def press_button(self, request: web.Request) -> web.Response:
+        return await _guarded(self._press_button(request))
+
+    async def _press_button(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        body = await _json_body(request)
+        query_id = self.state.user_presses_button(
+            user.id, _field(body, "message_id", int), _field(body, "data", str)
+        )
+        # Like a Telegram client, show the answer if the bot gives one promptly.
+        answer = await self.state.callbacks.wait_for_answer(query_id, CALLBACK_ANSWER_WAIT_SECONDS)
+        return web.json_response({"query_id": query_id, "answer": answer})
+
+    async def get_callback_answer(self, request: web.Request) -> web.Response:
+        answer = self.state.callback_answer(request.match_info["query_id"])
+        return web.json_response({"query_id": request.match_info["query_id"], "answer": answer})
+
+    async def set_blocked(self, request: web.Request) -> web.Response:
+        return await _guarded(self._set_blocked(request))
+
+    async def _set_blocked(self, request: web.Request) -> web.Response:
+        user = self._user(request)
+        body = await _json_body(request)
+        if _field(body, "blocked", bool):
+            self.state.block(user.id)
+        else:
+            self.state.unblock(user.id)
+        return web.json_response({"blocked": self.state.is_blocked(user.id)})
+
+    def _chat_view(
+        self, user: SandboxUser, messages: list[dict[str, Any]], after: int
+    ) -> dict[str, Any]:
+        return {
+            "messages": messages,
+            "last_seq": max((m["seq"] for m in messages), default=after),
+            "reply_keyboard": self.state.reply_keyboard(user.id),
+            "commands": self.state.commands_for(user.id),
+            "blocked": self.state.is_blocked(user.id),
+        }
+
+    def _known(self, user_id: int) -> SandboxUser | None:
+        try:
+            return self.state.user(user_id)
+        except ValueError:
+            return None
+
+    def _user(self, request: web.Request) -> SandboxUser:
+        raw = request.match_info["user_id"]
+        user = self._known(int(raw)) if raw.isdigit() else None
+        if user is None:
+            raise UnknownUser(f"no sandbox user {raw}")
+        return user
+
+
+async def _guarded(handler: Awaitable[web.Response]) -> web.Response:
+    """Turn bad input (ours or the state's ``ValueError``) into a 400 with the reason."""
+    try:
+        return await handler
+    except UnknownUser as error:
+        return _error(404, str(error))
+    except (BadInput, ValueError) as error:
+        return _error(400, str(error))
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise BadInput("the body must be a JSON object") from None
+    if not isinstance(body, dict):
+        raise BadInput("the body must be a JSON object")
+    return body
+
+
+def _field(body: dict[str, Any], name: str, kind: type[T]) -> T:
+    value = _optional(body, name, kind)
+    if value is None:
+        raise BadInput(f"{name!r} is required")
+    return value
+
+
+def _optional(body: dict[str, Any], name: str, kind: type[T]) -> T | None:
+    value = body.get(name)
+    # bool is an int in Python, but a JSON true is not a message id.
+    wrong_bool = kind is int and isinstance(value, bool)
+    if value is not None and (not isinstance(value, kind) or wrong_bool):
+        raise BadInput(f"{name!r} must be of type {kind.__name__}")
+    return value
+
+
+def _query_number(request: web.Request, name: str, kind: type[N], default: N) -> N:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise BadInput(f"{name!r} must be a number") from None

@@ -1,0 +1,104 @@
+"""A new user's first minute, in real headless Chromium: `frizon run` without a token,
+the sandbox page, three people enrol, the coordinator pairs them, both are introduced."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
+
+from bot.config import Config, DatabaseConfig, SandboxConfig
+from bot.runner import run
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+REQUIRE_BROWSER = os.environ.get("FRIZON_TEST_REQUIRE_BROWSER") == "1"
+# Flags for a closed network: without them Chromium keeps trying to reach Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not HAVE_CHROMIUM:
+        message = "browser test skipped: no Chromium at /usr/bin/chromium (apt install chromium)"
+        if REQUIRE_BROWSER:
+            pytest.fail(message)
+        pytest.skip(message)
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def sandbox_url(tmp_path: Path) -> AsyncIterator[str]:
+    """`frizon run` with no token: migrations, demo data, sandbox and bot, on a free port."""
+    config = Config(
+        database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'frizon.db'}"),
+        sandbox=SandboxConfig(port=0),
+    )
+    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(config, on_ready=ready.set_result, stop=stop))
+    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        stop.set()
+        await task  # raises the start-up error, if any
+        raise AssertionError("frizon run did not become ready")
+    yield ready.result()
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)
+
+
+def panel(page: Page, title: str) -> Locator:
+    return page.locator(f'[data-panel="{title}"]')
+
+
+def bot_messages(page: Page, title: str) -> Locator:
+    return panel(page, title).locator('[data-role="message"][data-sender="bot"]')
+
+
+async def test_a_new_user_enrols_three_people_and_pairs_them(
+    browser: Browser, sandbox_url: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(sandbox_url)
+
+    for title, greeting in [
+        ("coordinator", "You are a coordinator"),
+        ("mentor", "sounding board"),
+        ("student", "This is your free zone"),
+    ]:
+        await panel(page, title).locator('[data-role="suggestion"]').click()
+        await expect(bot_messages(page, title).last).to_contain_text(greeting)
+
+    coordinator = panel(page, "coordinator")
+    await coordinator.locator('[data-role="input"]').fill("/pair")
+    await coordinator.locator('[data-role="send"]').click()
+    await expect(bot_messages(page, "coordinator").last).to_contain_text("which student")
+    await coordinator.locator('[data-role="button"]', has_text="Ana Berg").click()
+    await expect(bot_messages(page, "coordinator").last).to_contain_text("who should mentor")
+    await coordinator.locator('[data-role="button"]', has_text="Lars Ek").click()
+    await expect(bot_messages(page, "coordinator").last).to_contain_text("Done")
+
+    await expect(bot_messages(page, "student").last).to_contain_text(
+        "You have a mentor in Demo programme: Lars Ek"
+    )
+    await expect(bot_messages(page, "mentor").last).to_contain_text(
+        "You have a new mentee in Demo programme: Ana Berg"
+    )
