@@ -1,0 +1,122 @@
+"""The `frizon` command as an operator uses it: a real process, a real database file."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FRIZON = [sys.executable, "-m", "bot.cli"]
+
+
+class Cli:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("FRIZON_")}
+        self.env["PYTHONPATH"] = str(Path(__file__).parent.parent)
+        self.env["COLUMNS"] = "200"
+
+    def __call__(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [*FRIZON, *args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        if ok:
+            assert result.returncode == 0, result.stderr
+        return result
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    return Cli(tmp_path)
+
+
+def test_a_coordinator_sets_up_a_programme_and_invites_people(cli: Cli) -> None:
+    created = cli(
+        "programme", "create", "Clinical mentoring 2026", "--timezone", "Europe/Stockholm"
+    )
+    assert "Created programme 1" in created.stdout
+    links = cli(
+        "invite", "Clinical mentoring 2026", "--role", "student", "--count", "3"
+    ).stdout.split()
+    assert len(links) == 3
+    for link in links:
+        assert re.fullmatch(r"https://t\.me/frizon_sandbox_bot\?start=[A-Za-z0-9_-]{32,64}", link)
+    listing = cli("programme", "list").stdout
+    assert "Clinical mentoring 2026" in listing
+    assert (Path(cli.workdir) / "frizon.db").exists()
+
+
+def test_invite_links_name_the_configured_bot(cli: Cli) -> None:
+    (cli.workdir / "config.toml").write_text('[telegram]\nbot_username = "kth_mentor_bot"\n')
+    cli("programme", "create", "P")
+    assert cli("invite", "P", "--role", "mentor").stdout.startswith(
+        "https://t.me/kth_mentor_bot?start="
+    )
+
+
+def test_with_a_token_but_no_bot_username_invites_explain_what_to_set(cli: Cli) -> None:
+    cli.env["FRIZON_TELEGRAM_TOKEN"] = "123:abc"
+    cli("programme", "create", "P")
+    result = cli("invite", "P", "--role", "mentor", ok=False)
+    assert result.returncode == 2
+    assert "telegram.bot_username" in result.stderr
+
+
+def test_a_bad_config_value_stops_with_one_line_and_no_traceback(cli: Cli) -> None:
+    (cli.workdir / "config.toml").write_text('[programme]\ntimezone = "Mars/Olympus"\n')
+    result = cli("programme", "list", ok=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "frizon: config key programme.timezone = 'Mars/Olympus': "
+        "not an IANA time zone such as Europe/Stockholm"
+    ]
+
+
+def test_run_with_a_bad_config_stops_before_starting(cli: Cli) -> None:
+    cli.env["FRIZON_DATABASE_URL"] = "mysql://nope"
+    result = cli("run", ok=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "database.url" in result.stderr
+
+
+def test_members_are_listed_with_ids_for_pairing(cli: Cli) -> None:
+    cli("programme", "create", "P")
+    members = cli("members", "P").stdout
+    assert "id" in members and "role" in members
+
+
+def test_pairing_unknown_members_is_refused_with_a_reason(cli: Cli) -> None:
+    cli("programme", "create", "P")
+    result = cli("pair", "P", "1", "2", ok=False)
+    assert result.returncode == 2
+    assert "Member 1 is not a student in this programme. Nothing changed." in result.stderr
+
+
+def test_bad_arguments_are_refused_kindly(cli: Cli) -> None:
+    cli("programme", "create", "P")
+    assert (
+        "not a duration"
+        in cli("invite", "P", "--role", "student", "--expires", "soon", ok=False).stderr
+    )
+    assert "no programme 'Q'" in cli("invite", "Q", "--role", "student", ok=False).stderr
+    assert "already exists" in cli("programme", "create", "P", ok=False).stderr
+    assert "IANA" in cli("programme", "create", "R", "--timezone", "Nowhere", ok=False).stderr
+
+
+def test_check_renders_every_template(cli: Cli) -> None:
+    assert "templates are fine" in cli("check").stdout
+
+
+def test_db_upgrade_creates_the_schema(cli: Cli) -> None:
+    assert "up to date" in cli("db", "upgrade").stdout
