@@ -1,13 +1,18 @@
-"""Acknowledging button presses without letting a late acknowledgement abort the work."""
+"""Inline-button plumbing shared by the button flows: acknowledge, parse, edit, cancel."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from telegram import CallbackQuery
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
+from handlers.context import FrizonContext
+
 log = logging.getLogger(__name__)
+
+MAX_ID_DIGITS = 12
 
 
 async def acknowledge(query: CallbackQuery) -> None:
@@ -17,3 +22,46 @@ async def acknowledge(query: CallbackQuery) -> None:
         await query.answer()
     except BadRequest as error:
         log.info("could not answer callback query: %s", error.message)
+
+
+def parse_callback(data: str | None, arities: dict[str, int]) -> tuple[str, list[int]] | None:
+    """Split "ns:verb:1:2" into ("verb", [1, 2]) if the verb is known and takes that many ids.
+
+    Callback data comes from the client, so anything else is treated as forged or stale.
+    """
+    parts = (data or "").split(":")[1:]
+    if not parts or parts[0] not in arities:
+        return None
+    verb, raw_ids = parts[0], parts[1:]
+    if len(raw_ids) != arities[verb]:
+        return None
+    if not all(part.isdigit() and len(part) <= MAX_ID_DIGITS for part in raw_ids):
+        return None
+    return verb, [int(part) for part in raw_ids]
+
+
+def with_cancel(
+    rows: list[list[InlineKeyboardButton]], context: FrizonContext, locale: str, data: str
+) -> InlineKeyboardMarkup:
+    label = context.services.texts.render("buttons/cancel", locale)
+    return InlineKeyboardMarkup([*rows, [InlineKeyboardButton(label, callback_data=data)]])
+
+
+async def edit_to(
+    query: CallbackQuery,
+    context: FrizonContext,
+    template: str,
+    locale: str,
+    /,
+    *,
+    keyboard: InlineKeyboardMarkup | None = None,
+    **variables: Any,
+) -> None:
+    """Replace the pressed message with the next step of the flow."""
+    text = context.services.texts.render(template, locale, **variables)
+    try:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+    except BadRequest as error:
+        # A double tap asks for the same edit twice; Telegram refuses the second.
+        if "not modified" not in error.message.lower():
+            raise

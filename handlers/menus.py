@@ -12,7 +12,7 @@ from bot.texts import LOCALES, Texts
 from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
-COORDINATORS = ("pair",)
+COORDINATORS = ("pair", "unpair")
 
 
 def commands_for(member: MemberView | None) -> tuple[str, ...]:

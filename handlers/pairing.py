@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
 
 from bot.services.audit import member_actor
 from bot.services.errors import Refused
@@ -14,7 +13,7 @@ from bot.services.members import MemberView
 from bot.services.pairing import mentors_with_room, pair, unpaired_students
 from bot.services.programmes import find_programme
 from db.models import Role
-from handlers.buttons import acknowledge
+from handlers.buttons import acknowledge, edit_to, parse_callback, with_cancel
 from handlers.context import FrizonContext
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
@@ -48,7 +47,7 @@ async def start_pairing(update: Update, context: FrizonContext) -> None:
         context,
         "pairing/choose_programme",
         locale=member.locale,
-        keyboard=_with_cancel(buttons, context, member.locale),
+        keyboard=with_cancel(buttons, context, member.locale, "pair:x"),
     )
 
 
@@ -60,36 +59,25 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await acknowledge(query)
     member = await current_member(update, context)
     locale = locale_of_update(update, member)
-    parts = (query.data or "").split(":")[1:]
-    if parts == ["x"]:
-        await _edit(query, context, "pairing/cancelled", locale)
+    if query.data == "pair:x":
+        await edit_to(query, context, "pairing/cancelled", locale)
         return
-    ids = _ids(parts[1:]) if parts and parts[0] in {"p", "s", "m"} else None
-    expected = {"p": 1, "s": 2, "m": 3}
+    parsed = parse_callback(query.data, {"p": 1, "s": 2, "m": 3})
     # Refusals go in a new message: the pressed message may still be a valid offer.
-    if ids is None or len(ids) != expected[parts[0]]:
+    if parsed is None:
         await reply(update, context, "errors/stale_button", locale=locale)
         return
-    if member is None or not _coordinates(member, ids[0]):
+    verb, ids = parsed
+    if member is None or not member.coordinates(ids[0]):
         await reply(update, context, "errors/not_allowed", locale=locale)
         return
-    if parts[0] == "p":
+    if verb == "p":
         name, keyboard, variables = await _student_choice(context, ids[0])
-    elif parts[0] == "s":
+    elif verb == "s":
         name, keyboard, variables = await _mentor_choice(context, ids[0], ids[1])
     else:
-        name, keyboard, variables = await _pair(context, member, *ids)
-    await _edit(query, context, name, locale, keyboard=keyboard, **variables)
-
-
-def _ids(parts: list[str]) -> list[int] | None:
-    if not all(part.isdigit() and len(part) <= 12 for part in parts):
-        return None
-    return [int(part) for part in parts]
-
-
-def _coordinates(member: MemberView, programme_id: int) -> bool:
-    return any(held.programme_id == programme_id for held in member.programmes_as(Role.COORDINATOR))
+        name, keyboard, variables = await _pair(context, member, ids[0], ids[1], ids[2])
+    await edit_to(query, context, name, locale, keyboard=keyboard, **variables)
 
 
 Choice = tuple[str, InlineKeyboardMarkup | None, dict[str, Any]]
@@ -158,29 +146,3 @@ async def _pair(
         "mentor": paired.mentor_name,
     }
     return "pairing/paired", None, variables
-
-
-def _with_cancel(
-    rows: list[list[InlineKeyboardButton]], context: FrizonContext, locale: str
-) -> InlineKeyboardMarkup:
-    label = context.services.texts.render("pairing/cancel_button", locale)
-    return InlineKeyboardMarkup([*rows, [InlineKeyboardButton(label, callback_data="pair:x")]])
-
-
-async def _edit(
-    query: Any,
-    context: FrizonContext,
-    template: str,
-    locale: str,
-    /,
-    *,
-    keyboard: InlineKeyboardMarkup | None = None,
-    **variables: Any,
-) -> None:
-    text = context.services.texts.render(template, locale, **variables)
-    try:
-        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
-    except BadRequest as error:
-        # A double tap asks for the same edit twice; Telegram refuses the second.
-        if "not modified" not in error.message.lower():
-            raise

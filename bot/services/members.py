@@ -42,6 +42,11 @@ class MemberView:
     def programmes_as(self, role: Role) -> list[RoleInProgramme]:
         return [held for held in self.roles if held.role == role]
 
+    def coordinates(self, programme_id: int) -> bool:
+        return any(
+            held.programme_id == programme_id for held in self.programmes_as(Role.COORDINATOR)
+        )
+
 
 @dataclass(frozen=True)
 class MemberRow:

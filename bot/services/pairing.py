@@ -141,6 +141,30 @@ async def unpair(
     )
 
 
+async def active_pairs(session: AsyncSession, *, programme_id: int) -> list[PairView]:
+    """The programme's active pairs, by student name."""
+    programme = await session.get_one(Programme, programme_id)
+    pairs = (
+        await session.scalars(
+            select(Pair)
+            .where(Pair.programme_id == programme_id, Pair.status == PairStatus.ACTIVE)
+            .options(selectinload(Pair.student), selectinload(Pair.mentor))
+        )
+    ).all()
+    views = [
+        PairView(
+            p.id,
+            programme.name,
+            p.student_id,
+            p.student.display_name,
+            p.mentor_id,
+            p.mentor.display_name,
+        )
+        for p in pairs
+    ]
+    return sorted(views, key=lambda view: (view.student_name, view.student_id))
+
+
 async def unpaired_students(session: AsyncSession, *, programme_id: int) -> list[Candidate]:
     paired = select(Pair.student_id).where(
         Pair.programme_id == programme_id, Pair.status == PairStatus.ACTIVE
