@@ -1,0 +1,1 @@
+"""When things happen: cadences in local time, quiet hours, pauses and quiet periods."""
