@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -59,13 +60,36 @@ class DeliveryStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+DEFAULT_CADENCE = "weekly mon 18:00"
+
+
 class Programme(Base):
     __tablename__ = "programme"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
+    # Reflection prompts: a cadence such as "weekly mon 18:00", counted in whole weeks
+    # from the anchor day (the programme's first day, local).
+    cadence: Mapped[str] = mapped_column(String(40), server_default=DEFAULT_CADENCE)
+    anchor_day: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    quiet_periods: Mapped[list[QuietPeriod]] = relationship(
+        order_by="QuietPeriod.first_day", cascade="all, delete-orphan"
+    )
+
+
+class QuietPeriod(Base):
+    """Days without prompts for the whole programme, such as exam weeks."""
+
+    __tablename__ = "quiet_period"
+    __table_args__ = (CheckConstraint("first_day <= last_day", name="ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
 
 
 class Member(Base):
@@ -78,6 +102,8 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     status: Mapped[MemberStatus] = mapped_column(
         _enum(MemberStatus, "member_status"), default=MemberStatus.ACTIVE
     )
@@ -165,6 +191,7 @@ class Delivery(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     cycle: Mapped[str] = mapped_column(String(64))
     subject_id: Mapped[int | None] = mapped_column(Integer)
+    prompt_key: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus, "delivery_status"), default=DeliveryStatus.PENDING
     )

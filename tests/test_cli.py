@@ -120,3 +120,22 @@ def test_check_renders_every_template(cli: Cli) -> None:
 
 def test_db_upgrade_creates_the_schema(cli: Cli) -> None:
     assert "up to date" in cli("db", "upgrade").stdout
+
+
+def test_a_coordinator_sets_the_cadence_and_exam_weeks(cli: Cli) -> None:
+    cli("programme", "create", "P", "--timezone", "Europe/Stockholm")
+    result = cli(
+        "programme",
+        "set",
+        "P",
+        "--cadence",
+        "every 2 weeks thu 09:30",
+        "--first-day",
+        "2026-09-07",
+        "--quiet-period",
+        "2026-10-26:2026-11-01",
+    )
+    assert "prompts every 2 weeks thu 09:30 (Europe/Stockholm)" in result.stdout
+    assert "quiet periods: 2026-10-26..2026-11-01" in result.stdout
+    refused = cli("programme", "set", "P", "--cadence", "now and then", ok=False)
+    assert "is not a cadence such as" in refused.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 import typer
 from rich.console import Console
@@ -12,7 +13,8 @@ from bot.cli.support import config_from, explain, fail, transaction
 from bot.clock import SystemClock
 from bot.services.audit import CLI_ACTOR
 from bot.services.errors import Refused
-from bot.services.programmes import create_programme, list_programmes
+from bot.services.programmes import create_programme, find_programme, list_programmes
+from bot.services.schedules import next_prompt_time, set_schedule
 
 app = typer.Typer(no_args_is_help=True, help="Create and list programmes.")
 
@@ -65,3 +67,61 @@ def list_command(context: typer.Context) -> None:
         return table
 
     Console().print(asyncio.run(go()))
+
+
+def _period(text: str) -> tuple[date, date]:
+    first, _, last = text.partition(":")
+    try:
+        return date.fromisoformat(first), date.fromisoformat(last or first)
+    except ValueError:
+        fail(f"--quiet-period: {text!r} is not FIRST:LAST, e.g. 2026-10-26:2026-11-01")
+
+
+@app.command("set")
+def set_command(
+    context: typer.Context,
+    programme: str = typer.Argument(help="Programme name or id."),
+    cadence: str | None = typer.Option(
+        None, help="When prompts go out, e.g. 'weekly mon 18:00' or 'every 2 weeks thu 09:30'."
+    ),
+    first_day: str | None = typer.Option(
+        None, help="The programme's first day (YYYY-MM-DD); cycles count from its week."
+    ),
+    quiet_period: list[str] = typer.Option(
+        [], help="Days without prompts, FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD); repeatable."
+    ),
+    clear_quiet_periods: bool = typer.Option(False, help="Remove the existing quiet periods."),
+) -> None:
+    """Set a programme's prompt cadence, first day and quiet periods (exam weeks)."""
+    config = config_from(context)
+    periods = tuple(_period(text) for text in quiet_period)
+    try:
+        start = date.fromisoformat(first_day) if first_day else None
+    except ValueError:
+        fail(f"--first-day: {first_day!r} is not a date such as 2026-09-07")
+
+    async def go() -> str:
+        clock = SystemClock()
+        async with transaction(config) as session:
+            found = await find_programme(session, programme)
+            schedule = await set_schedule(
+                session,
+                clock=clock,
+                programme=found,
+                actor=CLI_ACTOR,
+                cadence=cadence,
+                first_day=start,
+                add_quiet_periods=periods,
+                clear_quiet_periods=clear_quiet_periods,
+            )
+        quiet = ", ".join(f"{p.first_day}..{p.last_day}" for p in schedule.quiet_periods)
+        return (
+            f"{schedule.programme_name}: prompts {schedule.cadence} ({schedule.timezone}), "
+            f"counted from {schedule.anchor_day}; quiet periods: {quiet or 'none'}.\n"
+            f"Next prompt: {next_prompt_time(schedule, clock.now()):%Y-%m-%d %H:%M %Z}."
+        )
+
+    try:
+        typer.echo(asyncio.run(go()))
+    except Refused as refusal:
+        fail(explain(refusal))

@@ -28,6 +28,8 @@ REFUSALS = {
     "student_has_mentor": "{student} already has a mentor ({mentor}); unpair them first.",
     "mentor_full": "{mentor} already has {capacity} mentee(s), their capacity.",
     "no_active_pair": "Member {member_id} has no active mentor in this programme.",
+    "bad_cadence": "{problem}.",
+    "inverted_period": "A quiet period from {first} to {last} ends before it starts.",
 }
 
 

@@ -1,0 +1,102 @@
+"""A programme's prompt schedule: cadence, first day, and quiet periods such as exam weeks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.scheduling.cadence import Cadence
+from bot.scheduling.windows import QuietPeriod as QuietDays
+from bot.scheduling.windows import Windows
+from bot.services.audit import record_event
+from bot.services.errors import Refused
+from db.models import Programme, QuietPeriod
+
+
+@dataclass(frozen=True)
+class ProgrammeSchedule:
+    programme_name: str
+    timezone: str
+    cadence: Cadence
+    anchor_day: date
+    quiet_periods: tuple[QuietDays, ...]
+
+
+def schedule_of(programme: Programme) -> ProgrammeSchedule:
+    """The schedule as plain values; needs `programme.quiet_periods` loaded."""
+    return ProgrammeSchedule(
+        programme_name=programme.name,
+        timezone=programme.timezone,
+        cadence=Cadence.parse(programme.cadence),
+        anchor_day=anchor_day_of(programme),
+        quiet_periods=tuple(QuietDays(p.first_day, p.last_day) for p in programme.quiet_periods),
+    )
+
+
+def anchor_day_of(programme: Programme) -> date:
+    """The programme's first day: set by the coordinator, else the local day it was created."""
+    if programme.anchor_day is not None:
+        return programme.anchor_day
+    return programme.created_at.astimezone(ZoneInfo(programme.timezone)).date()
+
+
+async def set_schedule(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    programme: Programme,
+    actor: str,
+    cadence: str | None = None,
+    first_day: date | None = None,
+    add_quiet_periods: tuple[tuple[date, date], ...] = (),
+    clear_quiet_periods: bool = False,
+) -> ProgrammeSchedule:
+    """Change what is given; refuse a bad cadence or an inverted period and change nothing."""
+    await session.refresh(programme, ["quiet_periods"])
+    if cadence is not None:
+        try:
+            programme.cadence = str(Cadence.parse(cadence))
+        except ValueError as error:
+            raise Refused("bad_cadence", problem=str(error)) from None
+    for first, last in add_quiet_periods:
+        if first > last:
+            raise Refused("inverted_period", first=first.isoformat(), last=last.isoformat())
+    if first_day is not None:
+        programme.anchor_day = first_day
+    if clear_quiet_periods:
+        programme.quiet_periods.clear()
+    for first, last in add_quiet_periods:
+        programme.quiet_periods.append(QuietPeriod(first_day=first, last_day=last))
+    await session.flush()
+    record_event(
+        session,
+        clock=clock,
+        kind="schedule_changed",
+        actor=actor,
+        programme_id=programme.id,
+        details={
+            "cadence": programme.cadence,
+            "first_day": anchor_day_of(programme).isoformat(),
+            "quiet_periods": [
+                [p.first_day.isoformat(), p.last_day.isoformat()] for p in programme.quiet_periods
+            ],
+        },
+    )
+    return schedule_of(programme)
+
+
+def next_prompt_time(schedule: ProgrammeSchedule, after: datetime) -> datetime:
+    """When the next prompt goes out in the programme's own time zone, past quiet periods."""
+    zone = ZoneInfo(schedule.timezone)
+    windows = Windows(quiet_periods=schedule.quiet_periods)
+    cycle = max(schedule.cadence.cycle_at(schedule.anchor_day, after, zone) + 1, 0)
+    while True:
+        due = schedule.cadence.occurrence(schedule.anchor_day, cycle, zone)
+        free = windows.first_free(due)
+        if free < schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
+            return free
+        cycle += 1  # held back past the next cycle: this one is skipped
