@@ -92,6 +92,10 @@ class ProgrammeDefaultsConfig(_Section):
     mentor_capacity: int = Field(default=3, ge=1, le=50)
 
 
+class PromptsConfig(_Section):
+    folder: Path | None = None
+
+
 class PrivacyConfig(_Section):
     min_group_size: int = Field(default=5, ge=1)
 
@@ -113,6 +117,7 @@ class Config(_Section):
     sandbox: SandboxConfig = SandboxConfig()
     invites: InvitesConfig = InvitesConfig()
     programme: ProgrammeDefaultsConfig = ProgrammeDefaultsConfig()
+    prompts: PromptsConfig = PromptsConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()
 

@@ -115,7 +115,7 @@ def test_bad_arguments_are_refused_kindly(cli: Cli) -> None:
 
 
 def test_check_renders_every_template(cli: Cli) -> None:
-    assert "templates are fine" in cli("check").stdout
+    assert "templates and prompts are fine" in cli("check").stdout
 
 
 def test_db_upgrade_creates_the_schema(cli: Cli) -> None:

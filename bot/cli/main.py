@@ -8,8 +8,10 @@ from pathlib import Path
 
 import typer
 
+from bot.catalogue import Catalogue, CatalogueError
 from bot.cli import enrolment, pairing, programmes
 from bot.cli.support import config_from, fail, transaction
+from bot.config import Config
 from bot.logs import configure_logging
 from bot.template_check import TemplateProblem, check_templates
 
@@ -42,10 +44,7 @@ def run_command(context: typer.Context) -> None:
     config = config_from(context)
     secrets = [config.telegram.token.get_secret_value()] if config.telegram.token else []
     configure_logging(config.logging.level, secrets=secrets)
-    try:
-        check_templates()
-    except TemplateProblem as problem:
-        fail(f"frizon: template problem: {problem}")
+    _check_texts(config)
 
     def ready(where: str) -> None:
         if where == "telegram":
@@ -59,12 +58,9 @@ def run_command(context: typer.Context) -> None:
 @app.command("check")
 def check_command(context: typer.Context) -> None:
     """Check the config and that every message template renders in every locale."""
-    config_from(context)
-    try:
-        rendered = check_templates()
-    except TemplateProblem as problem:
-        fail(f"frizon: template problem: {problem}")
-    typer.echo(f"Config and templates are fine ({rendered} renderings checked).")
+    config = config_from(context)
+    rendered = _check_texts(config)
+    typer.echo(f"Config, templates and prompts are fine ({rendered} renderings checked).")
 
 
 @db_app.command("upgrade")
@@ -78,6 +74,18 @@ def db_upgrade(context: typer.Context) -> None:
 
     asyncio.run(go())
     typer.echo("The database is up to date.")
+
+
+def _check_texts(config: Config) -> int:
+    """Every message template and catalogue prompt renders, or start-up stops naming the file."""
+    try:
+        rendered = check_templates()
+        Catalogue.load(config.prompts.folder)
+    except TemplateProblem as problem:
+        fail(f"frizon: template problem: {problem}")
+    except CatalogueError as problem:
+        fail(f"frizon: prompt problem: {problem}")
+    return rendered
 
 
 def main() -> None:
