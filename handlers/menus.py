@@ -12,13 +12,16 @@ from bot.texts import LOCALES, Texts
 from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
+MEMBERS = ("timezone", "quiet", "pause", "resume")
 COORDINATORS = ("pair", "unpair")
 
 
 def commands_for(member: MemberView | None) -> tuple[str, ...]:
-    if member is not None and member.has_role(Role.COORDINATOR):
-        return (*EVERYONE, *COORDINATORS)
-    return EVERYONE
+    if member is None:
+        return EVERYONE
+    if member.has_role(Role.COORDINATOR):
+        return (*EVERYONE, *MEMBERS, *COORDINATORS)
+    return (*EVERYONE, *MEMBERS)
 
 
 def _bot_commands(texts: Texts, locale: str, names: tuple[str, ...]) -> list[BotCommand]:

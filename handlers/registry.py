@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import fallback, info, pairing, start, unpairing
+from handlers import fallback, info, pairing, preferences, start, unpairing
 from handlers.context import FrizonApplication
 from handlers.errors import on_error
 
@@ -15,6 +15,10 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     application.add_handler(CommandHandler("help", info.show_help, filters=PRIVATE))
     application.add_handler(CommandHandler("privacy", info.show_privacy, filters=PRIVATE))
+    application.add_handler(CommandHandler("timezone", preferences.timezone, filters=PRIVATE))
+    application.add_handler(CommandHandler("quiet", preferences.quiet, filters=PRIVATE))
+    application.add_handler(CommandHandler("pause", preferences.pause, filters=PRIVATE))
+    application.add_handler(CommandHandler("resume", preferences.resume, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
     application.add_handler(CommandHandler("unpair", unpairing.start_unpairing, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(pairing.on_button, pattern=pairing.PATTERN))

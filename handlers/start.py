@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 
 from bot.services.enrolment import enrol
 from bot.services.errors import Refused
 from bot.services.members import find_member
+from db.models import Role
 from handlers.context import FrizonContext
 from handlers.menus import set_member_menu
 from handlers.people import current_member, person_of
@@ -61,6 +63,17 @@ async def start(update: Update, context: FrizonContext) -> None:
         programme=enrolment.programme_name,
         name=member.display_name if member else person.display_name,
     )
+    if enrolment.role in (Role.STUDENT, Role.MENTOR):
+        # Telegram does not tell bots a user's time zone, so say which one we assume.
+        now = services.clock.now().astimezone(ZoneInfo(enrolment.programme_timezone))
+        await reply(
+            update,
+            context,
+            "start/timezone_hint",
+            locale=enrolment.locale,
+            zone=member.timezone if member else enrolment.programme_timezone,
+            now=f"{now:%H:%M}",
+        )
 
 
 async def _greet(update: Update, context: FrizonContext) -> None:

@@ -26,6 +26,7 @@ class RoleInProgramme:
     programme_id: int
     programme_name: str
     role: Role
+    programme_timezone: str
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,14 @@ class MemberView:
     display_name: str
     locale: str
     roles: tuple[RoleInProgramme, ...]
+    own_timezone: str | None = None
+
+    @property
+    def timezone(self) -> str:
+        """The member's own zone, else their (first) programme's, else UTC."""
+        if self.own_timezone:
+            return self.own_timezone
+        return self.roles[0].programme_timezone if self.roles else "UTC"
 
     def has_role(self, role: Role) -> bool:
         return any(held.role == role for held in self.roles)
@@ -71,11 +80,13 @@ async def find_member(session: AsyncSession, telegram_user_id: int) -> MemberVie
 
 def view_of(member: Member) -> MemberView:
     roles = tuple(
-        RoleInProgramme(m.programme_id, m.programme.name, m.role)
+        RoleInProgramme(m.programme_id, m.programme.name, m.role, m.programme.timezone)
         for m in sorted(member.memberships, key=lambda m: (m.programme_id, m.role.value))
     )
     locale = member.language if member.language else DEFAULT_LOCALE
-    return MemberView(member.id, member.telegram_user_id, member.display_name, locale, roles)
+    return MemberView(
+        member.id, member.telegram_user_id, member.display_name, locale, roles, member.timezone
+    )
 
 
 def locale_of(person: Person) -> str:

@@ -90,6 +90,8 @@ class RunningBot:
         user = self.user(first_name, language_code=language_code)
         self.says(user, f"/start {await self.invite(programme, role)}")
         await self.hears(user, programme.name)
+        if role in (Role.STUDENT, Role.MENTOR):
+            await self.hears(user, "/timezone")  # the time-zone hint follows the welcome
         return user
 
 

@@ -131,6 +131,9 @@ async def test_names_with_markup_are_shown_as_written(bot: RunningBot) -> None:
 
     bot.says(user, f"/start {await bot.invite(programme, Role.STUDENT)}")
 
-    assert "Welcome to" in (await bot.hears(user))["text"]
+    assert (
+        "Welcome to Clinical mentoring, <b>Ana</b> & <i>co."
+        in (await bot.hears(user, "Welcome"))["text"]
+    )
     bot.says(user, "/start")
-    assert "Hello again, <b>Ana</b> & <i>co." in (await bot.hears(user))["text"]
+    assert "Hello again, <b>Ana</b> & <i>co." in (await bot.hears(user, "Hello"))["text"]
