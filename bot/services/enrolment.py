@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +38,7 @@ async def enrol(
         raise Refused("unknown")
     now = clock.now()
     if invite.used_at is not None:
-        raise Refused("used")
+        await _refuse_used(session, invite, person)
     if invite.expires_at <= now:
         raise Refused("expired")
     programme = await session.get_one(Programme, invite.programme_id)
@@ -102,3 +103,12 @@ async def _member_for(
         session.add(member)
         await session.flush()
     return member
+
+
+async def _refuse_used(session: AsyncSession, invite: Invite, person: Person) -> NoReturn:
+    """People often tap their own link again; tell them they are in, not that it was taken."""
+    user = await session.get(Member, invite.used_by_id) if invite.used_by_id else None
+    if user is not None and user.telegram_user_id == person.telegram_user_id:
+        programme = await session.get_one(Programme, invite.programme_id)
+        raise Refused("already_enrolled", programme=programme.name, role=invite.role.value)
+    raise Refused("used")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -50,6 +50,11 @@ async def pair(
     if mentor_role is None:
         raise Refused("not_a_mentor", member_id=mentor_id)
     mentor = await session.get_one(Member, mentor_id)
+    # Lock the student's, then the mentor's membership row before checking, so pairings
+    # racing for the same student or the mentor's last place are serialised: the later
+    # one checks after the earlier has committed. Always in this order: no deadlock.
+    await _lock(session, programme.id, student_id, Role.STUDENT)
+    await _lock(session, programme.id, mentor_id, Role.MENTOR)
     current = await _active_pair_of(session, programme.id, student_id)
     if current is not None:
         raise Refused(
@@ -71,7 +76,7 @@ async def pair(
     try:
         await session.flush()
     except IntegrityError:
-        # Another coordinator paired this student a moment ago (partial unique index).
+        # The partial unique index is the last guard; the locks above make this rare.
         raise Refused("student_has_mentor", student=student.display_name, mentor="") from None
     for member_id in (student_id, mentor_id):
         await enqueue(
@@ -217,6 +222,19 @@ async def _membership(
             Membership.member_id == member_id,
             Membership.role == role,
         )
+    )
+
+
+async def _lock(session: AsyncSession, programme_id: int, member_id: int, role: Role) -> None:
+    """Take a row lock (PostgreSQL) or the write lock (SQLite) with a no-op update."""
+    await session.execute(
+        update(Membership)
+        .where(
+            Membership.programme_id == programme_id,
+            Membership.member_id == member_id,
+            Membership.role == role,
+        )
+        .values(capacity=Membership.capacity)
     )
 
 

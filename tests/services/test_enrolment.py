@@ -1,10 +1,11 @@
 """Enrolment rules: invites are single-use, expire, and refuse without creating anything."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
 from bot.services.enrolment import enrol
@@ -142,3 +143,50 @@ async def test_enrolment_is_an_audit_event(session: AsyncSession, clock: ManualC
 
     kinds = (await session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id))).all()
     assert kinds == ["programme_created", "invites_issued", "enrolled"]
+
+
+async def test_two_people_racing_for_one_invite_cannot_both_enrol(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        programme = await a_programme(session, clock)
+        token = await an_invite(session, clock, programme, Role.STUDENT)
+    first_claimed = asyncio.Event()
+
+    async def first() -> str:
+        async with sessionmaker() as session, session.begin():
+            await enrol(
+                session, clock=clock, token=token, person=a_person("Ana"), mentor_capacity=3
+            )
+            first_claimed.set()
+            await asyncio.sleep(0.3)  # keep the claim uncommitted while the second one tries
+        return "enrolled"
+
+    async def second() -> str:
+        await first_claimed.wait()
+        try:
+            async with sessionmaker() as session, session.begin():
+                await enrol(
+                    session, clock=clock, token=token, person=a_person("Bo"), mentor_capacity=3
+                )
+        except Refused as refusal:
+            return refusal.reason
+        return "enrolled"
+
+    assert await asyncio.gather(first(), second()) == ["enrolled", "used"]
+    async with sessionmaker() as session:
+        assert await count(session, Membership) == 1
+
+
+async def test_opening_ones_own_used_invite_again_says_already_enrolled(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    token = await an_invite(session, clock, programme, Role.STUDENT)
+    ana = a_person("Ana")
+    await enrol(session, clock=clock, token=token, person=ana, mentor_capacity=3)
+
+    with pytest.raises(Refused) as refusal:
+        await enrol(session, clock=clock, token=token, person=ana, mentor_capacity=3)
+
+    assert refusal.value.reason == "already_enrolled"

@@ -1,8 +1,10 @@
 """Pairing rules: one active mentor per student, capacity holds, every change is audited."""
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
 from bot.services.errors import Refused
@@ -198,3 +200,67 @@ async def test_the_database_refuses_a_second_active_pair_for_a_student(
 
     with pytest.raises(IntegrityError):
         await session.flush()
+
+
+async def test_two_pairings_racing_for_a_mentors_last_place_cannot_both_win(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        programme = await a_programme(session, clock)
+        mentor = await a_member(session, clock, programme, Role.MENTOR, name="Lars", capacity=1)
+        ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+        bo = await a_member(session, clock, programme, Role.STUDENT, name="Bo")
+    first_holds_its_lock = asyncio.Event()
+
+    async def first() -> str:
+        async with sessionmaker() as session, session.begin():
+            found = await session.get_one(Programme, programme.id)
+            await pair_them(session, clock, found, ana.member_id, mentor.member_id)
+            first_holds_its_lock.set()
+            await asyncio.sleep(0.3)  # keep the transaction open while the second one tries
+        return "paired"
+
+    async def second() -> str:
+        await first_holds_its_lock.wait()
+        try:
+            async with sessionmaker() as session, session.begin():
+                found = await session.get_one(Programme, programme.id)
+                await pair_them(session, clock, found, bo.member_id, mentor.member_id)
+        except Refused as refusal:
+            return refusal.reason
+        return "paired"
+
+    assert await asyncio.gather(first(), second()) == ["paired", "mentor_full"]
+    async with sessionmaker() as session:
+        assert len((await session.scalars(select(Pair))).all()) == 1
+
+
+async def test_two_pairings_racing_for_one_student_name_the_winning_mentor(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        programme = await a_programme(session, clock)
+        lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+        eva = await a_member(session, clock, programme, Role.MENTOR, name="Eva")
+        ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+    first_holds_its_lock = asyncio.Event()
+
+    async def first() -> str:
+        async with sessionmaker() as session, session.begin():
+            found = await session.get_one(Programme, programme.id)
+            await pair_them(session, clock, found, ana.member_id, lars.member_id)
+            first_holds_its_lock.set()
+            await asyncio.sleep(0.3)  # keep the transaction open while the second one tries
+        return "paired"
+
+    async def second() -> str:
+        await first_holds_its_lock.wait()
+        try:
+            async with sessionmaker() as session, session.begin():
+                found = await session.get_one(Programme, programme.id)
+                await pair_them(session, clock, found, ana.member_id, eva.member_id)
+        except Refused as refusal:
+            return f"{refusal.reason}: {refusal.details['mentor']}"
+        return "paired"
+
+    assert await asyncio.gather(first(), second()) == ["paired", "student_has_mentor: Lars"]
