@@ -63,7 +63,14 @@ async def serving(
     application: FrizonApplication, *, poll_timeout: timedelta = timedelta(seconds=10)
 ) -> AsyncIterator[None]:
     """Run the bot (long polling) and its services for the duration of the block."""
-    async with application:
+    try:
+        await application.initialize()
+    except Exception:
+        # A rejected token fails initialize() half-way; PTB's shutdown() then skips the
+        # bot's HTTP clients, so close them here.
+        await application.bot.shutdown()
+        raise
+    try:
         await _start_services(application)
         await application.start()
         assert application.updater is not None
@@ -73,7 +80,9 @@ async def serving(
         finally:
             await application.updater.stop()
             await application.stop()
-            await _stop_services(application)
+    finally:
+        await _stop_services(application)
+        await application.shutdown()
 
 
 async def _start_services(application: FrizonApplication) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -25,6 +26,7 @@ from bot.durations import parse_duration
 DEFAULT_CONFIG_FILE = "config.toml"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
 SANDBOX_TOKEN = "1000000001:frizon-sandbox"
+SANDBOX_BOT_USERNAME = "frizon_sandbox_bot"
 
 
 class ConfigError(Exception):
@@ -169,5 +171,19 @@ def _describe(error: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         return f"config key {key} is not known"
     value = first.get("input")
-    shown = "***" if key == "telegram.token" else repr(value)
+    shown = repr(_without_secrets(key, value))
     return f"config key {key} = {shown}: {reason}"
+
+
+def _without_secrets(key: str, value: Any) -> Any:
+    """The value as it may be shown: no token, and database URLs without their password."""
+    if key == "telegram.token":
+        return "***"
+    if key == "database.url" and isinstance(value, str):
+        return redact_url(value)
+    return value
+
+
+def redact_url(url: str) -> str:
+    """A database URL with the password replaced by ***, for messages and logs."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)

@@ -5,20 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram.error import InvalidToken, NetworkError
 
 from bot.app import build_application, serving
 from bot.clock import Clock, SystemClock
-from bot.config import SANDBOX_TOKEN, Config
+from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.demo import DEMO_PEOPLE, prepare_demo
 from bot.sandbox import Panel, SandboxServer
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 
 log = logging.getLogger(__name__)
-SANDBOX_BOT_USERNAME = "frizon_sandbox_bot"
 
 
 async def run(
@@ -32,7 +34,7 @@ async def run(
     clock = clock or SystemClock()
     stop = stop or _stop_on_signals()
     engine = create_engine(config.database.url)
-    await upgrade(engine)
+    await open_database(engine)
     sessionmaker = create_sessionmaker(engine)
     sandbox: SandboxServer | None = None
     try:
@@ -52,7 +54,7 @@ async def run(
         application = build_application(
             config=config, sessionmaker=sessionmaker, clock=clock, token=token, base_url=base_url
         )
-        async with serving(application):
+        async with _telegram_problems_explained(base_url), serving(application):
             if on_ready is not None:
                 on_ready(sandbox.url if sandbox else "telegram")
             await stop.wait()
@@ -76,6 +78,32 @@ async def _seat_demo_people(
     ]
     demo = await prepare_demo(sessionmaker, clock=clock, seats=seats)
     sandbox.set_panels([Panel(seat.title, seat.telegram_user_id, seat.suggestion) for seat in demo])
+
+
+@asynccontextmanager
+async def _telegram_problems_explained(base_url: str) -> AsyncIterator[None]:
+    """Start-up failures talking to the Bot API, as one line without the token."""
+    try:
+        yield
+    except InvalidToken:
+        raise StartupProblem(
+            "the Bot API refused the bot token; check FRIZON_TELEGRAM_TOKEN or telegram.token"
+        ) from None
+    except NetworkError as error:
+        raise StartupProblem(f"cannot reach the Bot API at {base_url}: {error.message}") from None
+
+
+class StartupProblem(Exception):
+    """Something outside frizon stops it from starting; the message is one line for people."""
+
+
+async def open_database(engine: AsyncEngine) -> None:
+    try:
+        await upgrade(engine)
+    except (OSError, DBAPIError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        url = redact_url(engine.url.render_as_string(hide_password=False))
+        raise StartupProblem(f"cannot open the database {url}: {reason}") from None
 
 
 def _stop_on_signals() -> asyncio.Event:

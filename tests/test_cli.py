@@ -139,3 +139,16 @@ def test_a_coordinator_sets_the_cadence_and_exam_weeks(cli: Cli) -> None:
     assert "quiet periods: 2026-10-26..2026-11-01" in result.stdout
     refused = cli("programme", "set", "P", "--cadence", "now and then", ok=False)
     assert "is not a cadence such as" in refused.stderr
+
+
+def test_an_unreachable_database_stops_with_one_line_without_the_password(cli: Cli) -> None:
+    cli.env["FRIZON_DATABASE_URL"] = "postgresql+asyncpg://frizon:pa55word@127.0.0.1:9/frizon"
+    for command in (["programme", "list"], ["run"]):
+        result = cli(*command, ok=False)
+        assert result.returncode == 2
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith(
+            "frizon: cannot open the database postgresql+asyncpg://frizon:***@"
+        )
+        assert "pa55word" not in result.stderr

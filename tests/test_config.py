@@ -89,3 +89,12 @@ def test_the_token_is_never_shown_in_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_config(path, environ={})
     assert "12345" not in str(error.value)
+
+
+def test_a_bad_database_url_is_shown_without_its_password(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[database]\nurl = "postgresql://frizon:s3cret@db/frizon"\n')
+    with pytest.raises(ConfigError) as error:
+        load_config(path, environ={})
+    assert "s3cret" not in str(error.value)
+    assert "postgresql://frizon:***@db/frizon" in str(error.value)

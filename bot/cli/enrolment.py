@@ -10,9 +10,8 @@ from rich.table import Table
 
 from bot.cli.support import config_from, explain, fail, transaction
 from bot.clock import SystemClock
-from bot.config import Config
+from bot.config import SANDBOX_BOT_USERNAME, Config
 from bot.durations import parse_duration
-from bot.runner import SANDBOX_BOT_USERNAME
 from bot.services.audit import CLI_ACTOR
 from bot.services.errors import Refused
 from bot.services.invites import invite_link, issue_invites

@@ -39,7 +39,7 @@ def root(
 @app.command("run")
 def run_command(context: typer.Context) -> None:
     """Run the bot: with a token against Telegram, without one in the local sandbox."""
-    from bot.runner import run
+    from bot.runner import StartupProblem, run
 
     config = config_from(context)
     secrets = [config.telegram.token.get_secret_value()] if config.telegram.token else []
@@ -52,7 +52,10 @@ def run_command(context: typer.Context) -> None:
         else:
             typer.echo(f"frizon sandbox: open {where} in your browser. Ctrl+C stops it.")
 
-    asyncio.run(run(config, on_ready=ready))
+    try:
+        asyncio.run(run(config, on_ready=ready))
+    except StartupProblem as problem:
+        fail(f"frizon: {problem}")
 
 
 @app.command("check")

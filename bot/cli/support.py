@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, ConfigError, load_config, redact_url
 from bot.services.errors import Refused
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
@@ -56,8 +57,17 @@ async def transaction(config: Config) -> AsyncIterator[AsyncSession]:
     """A session in one transaction on a migrated database; a refusal rolls it back."""
     engine = create_engine(config.database.url)
     try:
-        await upgrade(engine)
+        await open_database(engine, config)
         async with create_sessionmaker(engine)() as session, session.begin():
             yield session
     finally:
         await engine.dispose()
+
+
+async def open_database(engine: AsyncEngine, config: Config) -> None:
+    """Migrate the database; an unreachable or unusable one stops the command in one line."""
+    try:
+        await upgrade(engine)
+    except (OSError, DBAPIError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        fail(f"frizon: cannot open the database {redact_url(config.database.url)}: {reason}")

@@ -2,8 +2,10 @@
 
 import asyncio
 
+import pytest
+
 from bot.config import Config, DatabaseConfig, TelegramConfig
-from bot.runner import run
+from bot.runner import StartupProblem, run
 from bot.sandbox import SandboxServer
 
 TOKEN = "4242424242:runner-test-token"
@@ -31,3 +33,35 @@ async def test_with_a_token_the_bot_uses_the_configured_bot_api_server(database_
         stop.set()
         await asyncio.wait_for(task, timeout=30)
         await server.stop()
+
+
+async def test_a_rejected_token_stops_start_up_with_one_line_without_the_token(
+    database_url: str,
+) -> None:
+    server = SandboxServer(token=TOKEN, port=0)
+    await server.start()
+    wrong = "4242424242:not-the-right-secret"
+    config = Config(
+        telegram=TelegramConfig.model_validate(
+            {"token": wrong, "base_url": server.bot_api_base_url}
+        ),
+        database=DatabaseConfig(url=database_url),
+    )
+    try:
+        with pytest.raises(StartupProblem) as problem:
+            await asyncio.wait_for(run(config, stop=asyncio.Event()), timeout=30)
+    finally:
+        await server.stop()
+    assert "refused the bot token" in str(problem.value)
+    assert "not-the-right-secret" not in str(problem.value)
+
+
+async def test_an_unreachable_bot_api_stops_start_up_with_one_line(database_url: str) -> None:
+    config = Config(
+        telegram=TelegramConfig.model_validate(
+            {"token": TOKEN, "base_url": "http://127.0.0.1:9/bot"}  # the discard port: refused
+        ),
+        database=DatabaseConfig(url=database_url),
+    )
+    with pytest.raises(StartupProblem, match=r"cannot reach the Bot API at http://127.0.0.1:9/bot"):
+        await asyncio.wait_for(run(config, stop=asyncio.Event()), timeout=60)
