@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
@@ -65,3 +66,27 @@ async def edit_to(
         # A double tap asks for the same edit twice; Telegram refuses the second.
         if "not modified" not in error.message.lower():
             raise
+
+
+PAGE_SIZE = 10
+
+
+def paged(
+    rows: list[list[InlineKeyboardButton]],
+    page: int,
+    context: FrizonContext,
+    locale: str,
+    page_data: Callable[[int], str],
+) -> list[list[InlineKeyboardButton]]:
+    """One page of choice rows, with Previous/Next buttons where there is more."""
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    navigation = []
+    if page > 0:
+        label = context.services.texts.render("buttons/previous", locale)
+        navigation.append(InlineKeyboardButton(label, callback_data=page_data(page - 1)))
+    if page < pages - 1:
+        label = context.services.texts.render("buttons/next", locale)
+        navigation.append(InlineKeyboardButton(label, callback_data=page_data(page + 1)))
+    return [*shown, navigation] if navigation else shown

@@ -3,52 +3,31 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, Update
 
 from bot.services.audit import member_actor
 from bot.services.errors import Refused
 from bot.services.members import MemberView
-from bot.services.pairing import mentors_with_room, pair, unpaired_students
-from bot.services.programmes import find_programme
-from db.models import Role
-from handlers.buttons import acknowledge, edit_to, parse_callback, with_cancel
+from bot.services.pairing import mentors_with_room, pair, unpaired_student, unpaired_students
+from bot.services.programmes import get_programme
+from handlers.buttons import acknowledge, edit_to, paged, parse_callback, with_cancel
 from handlers.context import FrizonContext
+from handlers.coordination import Step, ask_programme_then, coordinator_or_explain
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
 
 PATTERN = r"^pair:"
-MAX_CHOICES = 90  # Telegram allows 100 buttons; leave room for Cancel
+CANCEL = "pair:x"
 
 
 async def start_pairing(update: Update, context: FrizonContext) -> None:
     """Ask which programme (if several), then which student."""
-    member = await current_member(update, context)
-    if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
-        return
-    programmes = member.programmes_as(Role.COORDINATOR)
-    if not programmes:
-        await reply(update, context, "errors/not_allowed", locale=member.locale)
-        return
-    if len(programmes) == 1:
-        name, keyboard, variables = await _student_choice(context, programmes[0].programme_id)
-        await reply(update, context, name, locale=member.locale, keyboard=keyboard, **variables)
-        return
-    buttons = [
-        [InlineKeyboardButton(held.programme_name, callback_data=f"pair:p:{held.programme_id}")]
-        for held in programmes
-    ]
-    await reply(
-        update,
-        context,
-        "pairing/choose_programme",
-        locale=member.locale,
-        keyboard=with_cancel(buttons, context, member.locale, "pair:x"),
-    )
+    member = await coordinator_or_explain(update, context)
+    if member is not None:
+        await ask_programme_then(update, context, member, "pair:p:{}:0", _student_choice)
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
@@ -59,11 +38,10 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await acknowledge(query)
     member = await current_member(update, context)
     locale = locale_of_update(update, member)
-    if query.data == "pair:x":
+    if query.data == CANCEL:
         await edit_to(query, context, "pairing/cancelled", locale)
         return
-    parsed = parse_callback(query.data, {"p": 1, "s": 2, "m": 3})
-    # Refusals go in a new message: the pressed message may still be a valid offer.
+    parsed = parse_callback(query.data, {"p": 2, "s": 3, "m": 3})
     if parsed is None:
         await reply(update, context, "errors/stale_button", locale=locale)
         return
@@ -72,62 +50,80 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         await reply(update, context, "errors/not_allowed", locale=locale)
         return
     if verb == "p":
-        name, keyboard, variables = await _student_choice(context, ids[0])
+        step = await _student_choice(context, member, ids[0], ids[1])
     elif verb == "s":
-        name, keyboard, variables = await _mentor_choice(context, ids[0], ids[1])
+        step = await _mentor_choice(context, member, ids[0], ids[1], ids[2])
     else:
-        name, keyboard, variables = await _pair(context, member, ids[0], ids[1], ids[2])
-    await edit_to(query, context, name, locale, keyboard=keyboard, **variables)
+        step = await _pair(context, member, ids[0], ids[1], ids[2])
+    await step.show(update, context, locale)
 
 
-Choice = tuple[str, InlineKeyboardMarkup | None, dict[str, Any]]
-
-
-async def _student_choice(context: FrizonContext, programme_id: int) -> Choice:
+async def _student_choice(
+    context: FrizonContext, member: MemberView, programme_id: int, page: int = 0
+) -> Step:
     async with context.services.sessionmaker() as session:
-        programme = await find_programme(session, str(programme_id))
+        programme = await get_programme(session, programme_id)
         students = await unpaired_students(session, programme_id=programme_id)
     if not students:
-        return "pairing/nothing_to_pair", None, {"what": "students", "programme": programme.name}
-    buttons = [
-        [InlineKeyboardButton(s.display_name, callback_data=f"pair:s:{programme_id}:{s.member_id}")]
-        for s in students[:MAX_CHOICES]
-    ]
-    return "pairing/choose_student", InlineKeyboardMarkup(buttons), {"programme": programme.name}
-
-
-async def _mentor_choice(context: FrizonContext, programme_id: int, student_id: int) -> Choice:
-    async with context.services.sessionmaker() as session:
-        programme = await find_programme(session, str(programme_id))
-        students = {
-            s.member_id: s for s in await unpaired_students(session, programme_id=programme_id)
-        }
-        mentors = await mentors_with_room(session, programme_id=programme_id)
-    student = students.get(student_id)
-    if student is None:
-        return "errors/stale_button", None, {}
-    if not mentors:
-        return "pairing/nothing_to_pair", None, {"what": "mentors", "programme": programme.name}
-    buttons = [
+        return Step("pairing/nothing_to_pair", what="students", programme=programme.name)
+    rows = [
         [
             InlineKeyboardButton(
+                s.display_name, callback_data=f"pair:s:{programme_id}:{s.member_id}:0"
+            )
+        ]
+        for s in students
+    ]
+    keyboard = with_cancel(
+        paged(rows, page, context, member.locale, lambda p: f"pair:p:{programme_id}:{p}"),
+        context,
+        member.locale,
+        CANCEL,
+    )
+    return Step("pairing/choose_student", keyboard, programme=programme.name)
+
+
+async def _mentor_choice(
+    context: FrizonContext, member: MemberView, programme_id: int, student_id: int, page: int
+) -> Step:
+    async with context.services.sessionmaker() as session:
+        programme = await get_programme(session, programme_id)
+        student = await unpaired_student(session, programme_id=programme_id, student_id=student_id)
+        mentors = await mentors_with_room(session, programme_id=programme_id)
+    if student is None:
+        return Step("errors/stale_button", new_message=True)
+    if not mentors:
+        return Step("pairing/nothing_to_pair", what="mentors", programme=programme.name)
+    rows = [
+        [
+            InlineKeyboardButton(
+                # Names are data, not prose; the number is how many more mentees fit.
                 f"{m.display_name} ({m.free_places})",
                 callback_data=f"pair:m:{programme_id}:{student_id}:{m.member_id}",
             )
         ]
-        for m in mentors[:MAX_CHOICES]
+        for m in mentors
     ]
-    variables = {"programme": programme.name, "student": student.display_name}
-    return "pairing/choose_mentor", InlineKeyboardMarkup(buttons), variables
+    keyboard = with_cancel(
+        paged(
+            rows, page, context, member.locale, lambda p: f"pair:s:{programme_id}:{student_id}:{p}"
+        ),
+        context,
+        member.locale,
+        CANCEL,
+    )
+    return Step(
+        "pairing/choose_mentor", keyboard, programme=programme.name, student=student.display_name
+    )
 
 
 async def _pair(
     context: FrizonContext, member: MemberView, programme_id: int, student_id: int, mentor_id: int
-) -> Choice:
+) -> Step:
     services = context.services
     try:
         async with services.sessionmaker() as session, session.begin():
-            programme = await find_programme(session, str(programme_id))
+            programme = await get_programme(session, programme_id)
             paired = await pair(
                 session,
                 clock=services.clock,
@@ -137,12 +133,29 @@ async def _pair(
                 actor=member_actor(member.id),
             )
     except Refused as refusal:
-        return "pairing/refused", None, {"reason": refusal.reason, **refusal.details}
+        return _refusal(refusal, mentor_id=mentor_id)
     services.wake_sender()
     log.info("pair %s created by member %s", paired.pair_id, member.id)
-    variables = {
-        "programme": paired.programme_name,
-        "student": paired.student_name,
-        "mentor": paired.mentor_name,
-    }
-    return "pairing/paired", None, variables
+    return Step(
+        "pairing/paired",
+        programme=paired.programme_name,
+        student=paired.student_name,
+        mentor=paired.mentor_name,
+    )
+
+
+def _refusal(refusal: Refused, *, mentor_id: int) -> Step:
+    """A refusal goes in a new message, so the step it answers stays readable.
+
+    A double tap on a mentor asks for the pair that the first tap made: that is
+    success, shown again (an identical edit, which Telegram ignores), not a refusal.
+    """
+    details = refusal.details
+    if refusal.reason == "student_has_mentor" and details.get("mentor_id") == mentor_id:
+        return Step(
+            "pairing/paired",
+            programme=details["programme"],
+            student=details["student"],
+            mentor=details["mentor"],
+        )
+    return Step("pairing/refused", new_message=True, reason=refusal.reason, **details)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services.audit import member_actor
 from bot.services.errors import Refused
 from bot.services.members import MemberView
-from bot.services.pairing import PairView, active_pairs, unpair
-from bot.services.programmes import find_programme
-from db.models import Role
-from handlers.buttons import acknowledge, edit_to, parse_callback, with_cancel
+from bot.services.pairing import PairView, active_pair_of, active_pairs, unpair
+from bot.services.programmes import get_programme
+from handlers.buttons import acknowledge, edit_to, paged, parse_callback, with_cancel
 from handlers.context import FrizonContext
+from handlers.coordination import Step, ask_programme_then, coordinator_or_explain
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
 
@@ -21,30 +21,13 @@ log = logging.getLogger(__name__)
 
 PATTERN = r"^unpair:"
 CANCEL = "unpair:x"
-MAX_CHOICES = 90
 
 
 async def start_unpairing(update: Update, context: FrizonContext) -> None:
     """Ask which programme (if several), then which pair should end."""
-    member = await current_member(update, context)
-    if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
-        return
-    programmes = member.programmes_as(Role.COORDINATOR)
-    if not programmes:
-        await reply(update, context, "errors/not_allowed", locale=member.locale)
-        return
-    if len(programmes) == 1:
-        await _offer_pairs(update, context, member, programmes[0].programme_id, edit=False)
-        return
-    rows = [
-        [InlineKeyboardButton(held.programme_name, callback_data=f"unpair:p:{held.programme_id}")]
-        for held in programmes
-    ]
-    keyboard = with_cancel(rows, context, member.locale, CANCEL)
-    await reply(
-        update, context, "pairing/choose_programme", locale=member.locale, keyboard=keyboard
-    )
+    member = await coordinator_or_explain(update, context)
+    if member is not None:
+        await ask_programme_then(update, context, member, "unpair:p:{}:0", _pair_choice)
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
@@ -58,7 +41,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     if query.data == CANCEL:
         await edit_to(query, context, "pairing/cancelled", locale)
         return
-    parsed = parse_callback(query.data, {"p": 1, "s": 2, "y": 2})
+    parsed = parse_callback(query.data, {"p": 2, "s": 2, "y": 2})
     if parsed is None:
         await reply(update, context, "errors/stale_button", locale=locale)
         return
@@ -67,85 +50,60 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         await reply(update, context, "errors/not_allowed", locale=locale)
         return
     if verb == "p":
-        await _offer_pairs(update, context, member, ids[0], edit=True)
-        return
-    current = await _active_pair(context, ids[0], ids[1])
-    if current is None:
-        await edit_to(query, context, "errors/stale_button", locale)
+        step = await _pair_choice(context, member, ids[0], ids[1])
     elif verb == "s":
-        keyboard = _confirmation(context, locale, ids[0], ids[1])
-        await _show_pair(query, context, "pairing/confirm_end", locale, current, keyboard)
+        step = await _confirmation(context, member, ids[0], ids[1])
     else:
-        await _end(update, context, member, ids[0], ids[1])
+        step = await _end(context, member, ids[0], ids[1])
+    await step.show(update, context, locale)
 
 
-async def _offer_pairs(
-    update: Update, context: FrizonContext, member: MemberView, programme_id: int, *, edit: bool
-) -> None:
+async def _pair_choice(
+    context: FrizonContext, member: MemberView, programme_id: int, page: int = 0
+) -> Step:
     async with context.services.sessionmaker() as session:
-        programme = await find_programme(session, str(programme_id))
+        programme = await get_programme(session, programme_id)
         pairs = await active_pairs(session, programme_id=programme_id)
     if not pairs:
-        template, keyboard = "pairing/nothing_to_end", None
-    else:
-        rows = [
-            [
-                InlineKeyboardButton(
-                    f"{p.student_name} – {p.mentor_name}",
-                    callback_data=f"unpair:s:{programme_id}:{p.student_id}",
-                )
-            ]
-            for p in pairs[:MAX_CHOICES]
+        return Step("pairing/nothing_to_end", programme=programme.name)
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{p.student_name} – {p.mentor_name}",  # names are data, not prose
+                callback_data=f"unpair:s:{programme_id}:{p.student_id}",
+            )
         ]
-        template, keyboard = (
-            "pairing/choose_pair",
-            with_cancel(rows, context, member.locale, CANCEL),
-        )
-    if edit and update.callback_query is not None:
-        await edit_to(
-            update.callback_query,
-            context,
-            template,
-            member.locale,
-            keyboard=keyboard,
-            programme=programme.name,
-        )
-    else:
-        await reply(
-            update,
-            context,
-            template,
-            locale=member.locale,
-            keyboard=keyboard,
-            programme=programme.name,
-        )
+        for p in pairs
+    ]
+    keyboard = with_cancel(
+        paged(rows, page, context, member.locale, lambda p: f"unpair:p:{programme_id}:{p}"),
+        context,
+        member.locale,
+        CANCEL,
+    )
+    return Step("pairing/choose_pair", keyboard, programme=programme.name)
 
 
-def _confirmation(
-    context: FrizonContext, locale: str, programme_id: int, student_id: int
-) -> InlineKeyboardMarkup:
-    label = context.services.texts.render("buttons/end_pair", locale)
-    end = [InlineKeyboardButton(label, callback_data=f"unpair:y:{programme_id}:{student_id}")]
-    return with_cancel([end], context, locale, CANCEL)
-
-
-async def _active_pair(
-    context: FrizonContext, programme_id: int, student_id: int
-) -> PairView | None:
+async def _confirmation(
+    context: FrizonContext, member: MemberView, programme_id: int, student_id: int
+) -> Step:
     async with context.services.sessionmaker() as session:
-        pairs = await active_pairs(session, programme_id=programme_id)
-    return next((p for p in pairs if p.student_id == student_id), None)
+        current = await active_pair_of(session, programme_id=programme_id, student_id=student_id)
+    if current is None:
+        return Step("errors/stale_button", new_message=True)
+    label = context.services.texts.render("buttons/end_pair", member.locale)
+    end = InlineKeyboardButton(label, callback_data=f"unpair:y:{programme_id}:{student_id}")
+    keyboard = with_cancel([[end]], context, member.locale, CANCEL)
+    return _about(current, "pairing/confirm_end", keyboard)
 
 
 async def _end(
-    update: Update, context: FrizonContext, member: MemberView, programme_id: int, student_id: int
-) -> None:
+    context: FrizonContext, member: MemberView, programme_id: int, student_id: int
+) -> Step:
     services = context.services
-    query = update.callback_query
-    assert query is not None
     try:
         async with services.sessionmaker() as session, session.begin():
-            programme = await find_programme(session, str(programme_id))
+            programme = await get_programme(session, programme_id)
             ended = await unpair(
                 session,
                 clock=services.clock,
@@ -154,27 +112,17 @@ async def _end(
                 actor=member_actor(member.id),
             )
     except Refused:
-        await edit_to(query, context, "errors/stale_button", member.locale)
-        return
+        # Already ended (a double tap, or someone else): say so without touching "Ended".
+        return Step("errors/stale_button", new_message=True)
     services.wake_sender()
     log.info("pair %s ended by member %s", ended.pair_id, member.id)
-    await _show_pair(query, context, "pairing/unpaired", member.locale, ended, None)
+    return _about(ended, "pairing/unpaired", None)
 
 
-async def _show_pair(
-    query: CallbackQuery,
-    context: FrizonContext,
-    template: str,
-    locale: str,
-    pair: PairView,
-    keyboard: InlineKeyboardMarkup | None,
-) -> None:
-    await edit_to(
-        query,
-        context,
+def _about(pair: PairView, template: str, keyboard: InlineKeyboardMarkup | None) -> Step:
+    return Step(
         template,
-        locale,
-        keyboard=keyboard,
+        keyboard,
         programme=pair.programme_name,
         student=pair.student_name,
         mentor=pair.mentor_name,

@@ -19,7 +19,7 @@ from db.migrate import upgrade
 REFUSALS = {
     "unknown_programme": "There is no programme {reference!r}; `frizon programme list` shows them.",
     "programme_exists": "A programme called {name!r} already exists.",
-    "bad_programme_name": "A programme name needs 1 to {limit} characters.",
+    "bad_programme_name": "A programme name needs 1 to {limit} characters and not only digits.",
     "bad_timezone": "{timezone!r} is not an IANA time zone such as Europe/Stockholm.",
     "bad_invite_count": "--count must be between 1 and {limit}.",
     "name_needs_single_invite": "--name gives one invite a name; use it without --count.",

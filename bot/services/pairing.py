@@ -58,7 +58,11 @@ async def pair(
     current = await _active_pair_of(session, programme.id, student_id)
     if current is not None:
         raise Refused(
-            "student_has_mentor", student=student.display_name, mentor=current.mentor.display_name
+            "student_has_mentor",
+            student=student.display_name,
+            mentor=current.mentor.display_name,
+            mentor_id=current.mentor_id,
+            programme=programme.name,
         )
     taken = await _active_mentees(session, programme.id, mentor_id)
     capacity = mentor_role.capacity or 0
@@ -170,11 +174,13 @@ async def active_pairs(session: AsyncSession, *, programme_id: int) -> list[Pair
     return sorted(views, key=lambda view: (view.student_name, view.student_id))
 
 
-async def unpaired_students(session: AsyncSession, *, programme_id: int) -> list[Candidate]:
+async def unpaired_students(
+    session: AsyncSession, *, programme_id: int, only: int | None = None
+) -> list[Candidate]:
     paired = select(Pair.student_id).where(
         Pair.programme_id == programme_id, Pair.status == PairStatus.ACTIVE
     )
-    rows = await session.execute(
+    query = (
         select(Member.id, Member.display_name)
         .join(Membership, Membership.member_id == Member.id)
         .where(
@@ -184,7 +190,34 @@ async def unpaired_students(session: AsyncSession, *, programme_id: int) -> list
         )
         .order_by(Member.display_name, Member.id)
     )
-    return [Candidate(row.id, row.display_name, None) for row in rows]
+    if only is not None:
+        query = query.where(Member.id == only)
+    return [Candidate(row.id, row.display_name, None) for row in await session.execute(query)]
+
+
+async def unpaired_student(
+    session: AsyncSession, *, programme_id: int, student_id: int
+) -> Candidate | None:
+    """The student if they are in the programme and have no active mentor, else None."""
+    students = await unpaired_students(session, programme_id=programme_id, only=student_id)
+    return students[0] if students else None
+
+
+async def active_pair_of(
+    session: AsyncSession, *, programme_id: int, student_id: int
+) -> PairView | None:
+    found = await _active_pair_of(session, programme_id, student_id)
+    if found is None:
+        return None
+    programme = await session.get_one(Programme, programme_id)
+    return PairView(
+        found.id,
+        programme.name,
+        found.student_id,
+        found.student.display_name,
+        found.mentor_id,
+        found.mentor.display_name,
+    )
 
 
 async def mentors_with_room(session: AsyncSession, *, programme_id: int) -> list[Candidate]:

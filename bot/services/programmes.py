@@ -31,7 +31,8 @@ async def create_programme(
     session: AsyncSession, *, clock: Clock, name: str, timezone: str, actor: str
 ) -> Programme:
     name = " ".join(name.split())
-    if not name or len(name) > MAX_NAME_LENGTH:
+    # An all-digit name could not be told apart from a programme id on the command line.
+    if not name or len(name) > MAX_NAME_LENGTH or name.isdigit():
         raise Refused("bad_programme_name", limit=MAX_NAME_LENGTH)
     try:
         ZoneInfo(timezone)
@@ -51,6 +52,13 @@ async def create_programme(
         programme_id=programme.id,
         details={"name": name, "timezone": timezone},
     )
+    return programme
+
+
+async def get_programme(session: AsyncSession, programme_id: int) -> Programme:
+    programme = await session.get(Programme, programme_id)
+    if programme is None:
+        raise Refused("unknown_programme", reference=str(programme_id))
     return programme
 
 

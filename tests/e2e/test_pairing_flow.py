@@ -1,5 +1,7 @@
 """Pairing through the real bot: a coordinator pairs from buttons and both sides are introduced."""
 
+from typing import Any
+
 from sqlalchemy import select
 
 from bot.services.audit import CLI_ACTOR
@@ -65,7 +67,7 @@ async def test_a_coordinator_of_several_programmes_picks_one_first(bot: RunningB
 
     choice = await bot.hears(maja, "Autumn: which student")
     labels = [b["text"] for row in choice["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["Ana"]
+    assert labels == ["Ana", "Cancel"]
 
 
 async def test_pairing_with_no_students_waiting_says_so(bot: RunningBot) -> None:
@@ -115,3 +117,43 @@ async def test_a_full_mentor_is_refused_when_two_choices_race(bot: RunningBot) -
     refusal = (await bot.hears(maja))["text"]
     assert "Lars already has 3 mentees" in refusal
     assert "Nothing changed" in refusal
+
+
+async def test_long_lists_come_in_pages(bot: RunningBot) -> None:
+    programme = await bot.programme()
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    names = [f"Student {n:02d}" for n in range(1, 13)]
+    for name in names:
+        await bot.enrolled(programme, Role.STUDENT, name)
+
+    bot.says(maja, "/pair")
+    first = await bot.hears(maja, "which student")
+    await bot.presses(maja, first, "Next")
+    second = await bot.hears(maja, "which student")
+
+    def labels(message: dict[str, Any]) -> list[str]:
+        return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+    assert labels(first) == [*names[:10], "Next ›", "Cancel"]
+    assert labels(second) == [*names[10:], "‹ Previous", "Cancel"]
+
+
+async def test_a_double_tap_on_a_mentor_still_reads_done(bot: RunningBot) -> None:
+    programme = await bot.programme()
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    await bot.enrolled(programme, Role.MENTOR, "Lars")
+    await bot.enrolled(programme, Role.STUDENT, "Ana")
+    bot.says(maja, "/pair")
+    await bot.presses(maja, await bot.hears(maja, "which student"), "Ana")
+    offer = await bot.hears(maja, "who should mentor")
+    data = offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+
+    for _ in range(2):
+        bot.sandbox.state.user_sends_callback_data(maja.id, offer["message_id"], data)
+    await bot.hears(maja, "Done")
+    bot.says(maja, "/help")  # updates are handled in order: once this is answered, both taps were
+    await bot.hears(maja, "/privacy")
+
+    transcript = bot.sandbox.state.messages(maja.id)
+    assert any("Done: Ana is paired with Lars" in m["text"] for m in transcript)
+    assert not any("Nothing changed" in m["text"] for m in transcript)

@@ -33,8 +33,8 @@ async def test_a_coordinator_ends_a_pair_after_confirming(bot: RunningBot) -> No
     await bot.presses(maja, await bot.hears(maja, "End the pair of Ana and Lars"), "End the pair")
 
     assert "no longer paired" in (await bot.hears(maja, "Ended"))["text"]
-    assert "has ended" in (await bot.hears(ana, "Lars"))["text"]
-    assert "has ended" in (await bot.hears(lars, "Ana"))["text"]
+    assert "no longer paired" in (await bot.hears(ana, "Lars"))["text"]
+    assert "no longer paired" in (await bot.hears(lars, "Ana"))["text"]
     async with bot.sessionmaker() as session:
         pair = await session.scalar(select(Pair))
         audit = await session.scalar(select(AuditEvent).where(AuditEvent.kind == "unpaired"))

@@ -1,0 +1,91 @@
+"""What the coordinator button flows share: who may use them, choosing a programme, steps."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.services.members import MemberView
+from db.models import Role
+from handlers.buttons import edit_to, with_cancel
+from handlers.context import FrizonContext
+from handlers.people import current_member
+from handlers.replies import locale_of_update, reply
+
+
+class Step:
+    """The next thing a button flow shows: by editing the pressed message, or in a new one."""
+
+    def __init__(
+        self,
+        template: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        new_message: bool = False,
+        **variables: Any,
+    ) -> None:
+        self.template = template
+        self.keyboard = keyboard
+        self.new_message = new_message
+        self.variables = variables
+
+    async def show(self, update: Update, context: FrizonContext, locale: str) -> None:
+        query = update.callback_query
+        if query is None or self.new_message:
+            await reply(
+                update,
+                context,
+                self.template,
+                locale=locale,
+                keyboard=self.keyboard,
+                **self.variables,
+            )
+        else:
+            await edit_to(
+                query, context, self.template, locale, keyboard=self.keyboard, **self.variables
+            )
+
+
+async def coordinator_or_explain(update: Update, context: FrizonContext) -> MemberView | None:
+    """The member if they coordinate a programme; otherwise say why not and return None."""
+    member = await current_member(update, context)
+    if member is None:
+        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
+        return None
+    if not member.programmes_as(Role.COORDINATOR):
+        await reply(update, context, "errors/not_allowed", locale=member.locale)
+        return None
+    return member
+
+
+async def ask_programme_then(
+    update: Update,
+    context: FrizonContext,
+    member: MemberView,
+    callback_data: str,
+    first_step: Callable[[FrizonContext, MemberView, int], Awaitable[Step]],
+) -> None:
+    """With one programme go straight to `first_step`; with several, ask which first.
+
+    `callback_data` has a {} for the programme id, e.g. "pair:p:{}:0".
+    """
+    programmes = member.programmes_as(Role.COORDINATOR)
+    if len(programmes) == 1:
+        step = await first_step(context, member, programmes[0].programme_id)
+        await step.show(update, context, member.locale)
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                held.programme_name, callback_data=callback_data.format(held.programme_id)
+            )
+        ]
+        for held in programmes
+    ]
+    cancel = callback_data.split(":")[0] + ":x"
+    keyboard = with_cancel(rows, context, member.locale, cancel)
+    await reply(
+        update, context, "pairing/choose_programme", locale=member.locale, keyboard=keyboard
+    )
