@@ -1,12 +1,20 @@
-"""The sender: drains the outbox through the bot, recording each delivery's outcome."""
+"""The sender: drains the outbox through the bot, recording each delivery's outcome.
+
+Outcomes: sent; failed with a reason (the member blocked the bot, Telegram rejected
+the message, the purpose is unknown, an unexpected error); or, after a network error,
+pending again with a growing delay until MAX_ATTEMPTS. A 429 waits retry_after and
+does not count as an attempt. A send that timed out may have reached Telegram; it is
+retried, so such a message can arrive twice but is never silently lost.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -19,7 +27,14 @@ from db.models import Delivery, DeliveryStatus, Member, MemberStatus
 log = logging.getLogger(__name__)
 
 BATCH = 50
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 10
+FIRST_BACKOFF = timedelta(seconds=5)
+LONGEST_BACKOFF = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s, ... capped at an hour: about two hours over MAX_ATTEMPTS."""
+    return min(FIRST_BACKOFF * (1 << min(max(attempts - 1, 0), 20)), LONGEST_BACKOFF)
 
 
 class OutboxSender:
@@ -49,21 +64,22 @@ class OutboxSender:
         while True:
             try:
                 await self.drain()
-            except Exception:  # keep sending after a bad tick; the failure is logged
+            except Exception:  # e.g. the database is briefly away; try again next tick
                 log.exception("sending failed; will try again")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             self._wake.clear()
 
     async def drain(self) -> int:
-        """Send every due delivery once; return how many were sent."""
+        """Try every delivery that is due once; return how many were sent."""
+        now = self._clock.now()
         async with self._sessionmaker() as session:
             due = (
                 await session.scalars(
                     select(Delivery.id)
                     .where(
                         Delivery.status == DeliveryStatus.PENDING,
-                        Delivery.due_at <= self._clock.now(),
+                        func.coalesce(Delivery.next_attempt_at, Delivery.due_at) <= now,
                     )
                     .order_by(Delivery.due_at, Delivery.id)
                     .limit(BATCH)
@@ -71,7 +87,11 @@ class OutboxSender:
             ).all()
         sent = 0
         for delivery_id in due:
-            sent += await self._send_one(delivery_id)
+            try:
+                sent += await self._send_one(delivery_id)
+            except Exception as error:  # one bad row must not hold up the queue behind it
+                log.exception("delivery %s failed unexpectedly", delivery_id)
+                await self._give_up(delivery_id, f"error: {type(error).__name__}")
         return sent
 
     async def _send_one(self, delivery_id: int) -> int:
@@ -79,7 +99,6 @@ class OutboxSender:
             delivery = await session.get_one(Delivery, delivery_id)
             if delivery.status != DeliveryStatus.PENDING:
                 return 0
-            delivery.attempts += 1
             try:
                 outgoing = await compose(session, delivery, self._texts)
                 await self._bot.send_message(outgoing.chat_id, outgoing.text, parse_mode="HTML")
@@ -91,19 +110,38 @@ class OutboxSender:
                 member.status = MemberStatus.BLOCKED
             except BadRequest as error:
                 self._finish(delivery, DeliveryStatus.FAILED, f"rejected: {error.message}"[:200])
-            except (RetryAfter, NetworkError) as error:
-                # Left pending for the next tick; give up after a bound so one bad
-                # message cannot block the queue for ever.
-                if delivery.attempts >= MAX_ATTEMPTS:
-                    self._finish(delivery, DeliveryStatus.FAILED, f"gave up: {error}"[:200])
-                return 0
+            except RetryAfter as error:
+                # Telegram's own pacing: wait as told; not the message's fault.
+                delivery.next_attempt_at = self._clock.now() + _seconds(error.retry_after)
+            except NetworkError as error:  # includes TimedOut
+                self._retry_later(delivery, str(error))
             else:
                 self._finish(delivery, DeliveryStatus.SENT, None)
                 return 1
         return 0
+
+    def _retry_later(self, delivery: Delivery, problem: str) -> None:
+        delivery.attempts += 1
+        if delivery.attempts >= MAX_ATTEMPTS:
+            self._finish(delivery, DeliveryStatus.FAILED, f"gave up: {problem}"[:200])
+            return
+        delivery.next_attempt_at = self._clock.now() + backoff(delivery.attempts)
+        log.info(
+            "delivery %s: %s; retrying after %s", delivery.id, problem, backoff(delivery.attempts)
+        )
+
+    async def _give_up(self, delivery_id: int, reason: str) -> None:
+        async with self._sessionmaker() as session, session.begin():
+            delivery = await session.get_one(Delivery, delivery_id)
+            delivery.attempts += 1
+            self._finish(delivery, DeliveryStatus.FAILED, reason)
 
     def _finish(self, delivery: Delivery, status: DeliveryStatus, reason: str | None) -> None:
         delivery.status = status
         delivery.reason = reason
         delivery.finished_at = self._clock.now()
         log.info("delivery %s %s%s", delivery.id, status.value, f" ({reason})" if reason else "")
+
+
+def _seconds(retry_after: timedelta | int) -> timedelta:
+    return retry_after if isinstance(retry_after, timedelta) else timedelta(seconds=retry_after)

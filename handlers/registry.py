@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from handlers import fallback, info, pairing, preferences, start, unpairing
+from handlers import fallback, info, pairing, preferences, presence, start, unpairing
 from handlers.context import FrizonApplication
 from handlers.errors import on_error
 
@@ -12,6 +20,11 @@ PRIVATE = filters.ChatType.PRIVATE
 
 
 def register_handlers(application: FrizonApplication) -> None:
+    # Group -1 runs first for every update; the groups after it pick one handler each.
+    application.add_handler(TypeHandler(Update, presence.on_any_update), group=-1)
+    application.add_handler(
+        ChatMemberHandler(presence.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
     application.add_handler(CommandHandler("start", start.start, filters=PRIVATE))
     application.add_handler(CommandHandler("help", info.show_help, filters=PRIVATE))
     application.add_handler(CommandHandler("privacy", info.show_privacy, filters=PRIVATE))

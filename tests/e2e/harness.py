@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_application, serving
@@ -16,7 +18,7 @@ from bot.config import Config, DatabaseConfig
 from bot.sandbox import Limits, SandboxServer, SandboxUser
 from bot.services.invites import issue_invites
 from bot.services.programmes import create_programme
-from db.models import Programme, Role
+from db.models import Delivery, DeliveryStatus, Programme, Role
 from handlers.context import FrizonApplication
 
 TOKEN = "1000000001:e2e-test-token"
@@ -56,6 +58,27 @@ class RunningBot:
                     )
                     return
         raise AssertionError(f"no button {label!r} on {message['text']!r}")
+
+    async def outbox_settled(self, within: float = 10.0) -> None:
+        """Wait until the sender has tried every delivery that is due (polling the outbox)."""
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            async with self.sessionmaker() as session:
+                waiting = await session.scalar(
+                    select(func.count())
+                    .select_from(Delivery)
+                    .where(
+                        Delivery.status == DeliveryStatus.PENDING,
+                        Delivery.next_attempt_at.is_(None),
+                        Delivery.due_at <= self.clock.now(),
+                    )
+                )
+            if not waiting:
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{waiting} deliveries still pending after {within}s")
+            self.application.bot_data.services.wake_sender()
+            await asyncio.sleep(0.05)
 
     async def programme(self, name: str = "Clinical mentoring") -> Programme:
         async with self.sessionmaker() as session, session.begin():

@@ -25,6 +25,7 @@ async def test_a_coordinator_pairs_a_student_and_both_get_an_introduction(bot: R
         "You have a mentor in Clinical mentoring: Lars" in (await bot.hears(ana, "mentor"))["text"]
     )
     assert "new mentee in Clinical mentoring: Ana" in (await bot.hears(lars, "mentee"))["text"]
+    await bot.outbox_settled()  # the sender records "sent" just after Telegram accepts
     async with bot.sessionmaker() as session:
         created = await session.scalar(select(Pair))
         audit = await session.scalar(select(AuditEvent).where(AuditEvent.kind == "paired"))
