@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+from bot.clock import ManualClock
+from bot.services.programmes import find_programme
+from db.engine import create_engine, create_sessionmaker
+from db.migrate import upgrade
+from db.models import Role
+from tests.factories import a_member
 
 FRIZON = [sys.executable, "-m", "bot.cli"]
 
@@ -90,10 +100,37 @@ def test_run_with_a_bad_config_stops_before_starting(cli: Cli) -> None:
     assert "database.url" in result.stderr
 
 
-def test_members_are_listed_with_ids_for_pairing(cli: Cli) -> None:
+def enrol_people(workdir: Path) -> dict[str, int]:
+    """Enrol people straight through the services, as the running bot would."""
+
+    async def go() -> dict[str, int]:
+        engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'frizon.db'}")
+        await upgrade(engine)
+        clock = ManualClock(datetime(2026, 9, 7, tzinfo=UTC))
+        ids = {}
+        async with create_sessionmaker(engine)() as session, session.begin():
+            programme = await find_programme(session, "P")
+            for name, role in (("Lars Ek", Role.MENTOR), ("Ana Berg", Role.STUDENT)):
+                ids[name] = (await a_member(session, clock, programme, role, name=name)).member_id
+        await engine.dispose()
+        return ids
+
+    return asyncio.run(go())
+
+
+def test_members_are_listed_with_ids_roles_and_partners(cli: Cli) -> None:
     cli("programme", "create", "P")
-    members = cli("members", "P").stdout
-    assert "id" in members and "role" in members
+    ids = enrol_people(cli.workdir)
+
+    paired = cli("pair", "P", str(ids["Ana Berg"]), str(ids["Lars Ek"]))
+    listing = cli("members", "P").stdout
+
+    assert "Paired Ana Berg with Lars Ek" in paired.stdout
+    rows = {line.split("│")[2].strip(): line for line in listing.splitlines() if "│" in line}
+    assert str(ids["Ana Berg"]) in rows["Ana Berg"] and "Lars Ek" in rows["Ana Berg"]
+    assert "mentor" in rows["Lars Ek"] and "Ana Berg" in rows["Lars Ek"]
+    ended = cli("unpair", "P", str(ids["Ana Berg"]))
+    assert "Ended the pair of Ana Berg and Lars Ek" in ended.stdout
 
 
 def test_pairing_unknown_members_is_refused_with_a_reason(cli: Cli) -> None:
@@ -120,6 +157,9 @@ def test_check_renders_every_template(cli: Cli) -> None:
 
 def test_db_upgrade_creates_the_schema(cli: Cli) -> None:
     assert "up to date" in cli("db", "upgrade").stdout
+    with sqlite3.connect(cli.workdir / "frizon.db") as database:
+        tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master")}
+    assert {"programme", "member", "membership", "pair", "invite", "delivery"} <= tables
 
 
 def test_a_coordinator_sets_the_cadence_and_exam_weeks(cli: Cli) -> None:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import config_from, explain, fail, transaction
+from bot.cli.support import config_from, fail, perform, transaction
 from bot.clock import SystemClock
 from bot.config import SANDBOX_BOT_USERNAME, Config
 from bot.durations import parse_duration
 from bot.services.audit import CLI_ACTOR
-from bot.services.errors import Refused
 from bot.services.invites import invite_link, issue_invites
 from bot.services.members import list_members
 from bot.services.programmes import find_programme
@@ -59,10 +56,7 @@ def invite(
             )
         return [invite_link(username, i.token) for i in issued]
 
-    try:
-        links = asyncio.run(go())
-    except Refused as refusal:
-        fail(explain(refusal))
+    links = perform(go())
     for link in links:
         typer.echo(link)
 
@@ -89,7 +83,4 @@ def members(
             )
         return table
 
-    try:
-        Console().print(asyncio.run(go()))
-    except Refused as refusal:
-        fail(explain(refusal))
+    Console().print(perform(go()))

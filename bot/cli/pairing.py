@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
-from bot.cli.support import config_from, explain, fail, transaction
+from bot.cli.support import config_from, perform, transaction
 from bot.clock import SystemClock
 from bot.services.audit import CLI_ACTOR
-from bot.services.errors import Refused
 from bot.services.pairing import pair, unpair
 from bot.services.programmes import find_programme
 
@@ -36,10 +33,7 @@ def pair_command(
             )
         return f"Paired {paired.student_name} with {paired.mentor_name} (pair {paired.pair_id})."
 
-    try:
-        typer.echo(asyncio.run(go()))
-    except Refused as refusal:
-        fail(explain(refusal))
+    typer.echo(perform(go()))
 
 
 def unpair_command(
@@ -58,7 +52,4 @@ def unpair_command(
             )
         return f"Ended the pair of {ended.student_name} and {ended.mentor_name}."
 
-    try:
-        typer.echo(asyncio.run(go()))
-    except Refused as refusal:
-        fail(explain(refusal))
+    typer.echo(perform(go()))

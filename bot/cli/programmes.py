@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import config_from, explain, fail, transaction
+from bot.cli.support import config_from, fail, perform, transaction
 from bot.clock import SystemClock
 from bot.services.audit import CLI_ACTOR
-from bot.services.errors import Refused
 from bot.services.programmes import create_programme, find_programme, list_programmes
 from bot.services.schedules import next_prompt_time, set_schedule
 
@@ -39,10 +37,7 @@ def create(
             )
             return f"Created programme {programme.id}: {programme.name} ({programme.timezone})"
 
-    try:
-        typer.echo(asyncio.run(go()))
-    except Refused as refusal:
-        fail(explain(refusal))
+    typer.echo(perform(go()))
 
 
 @app.command("list")
@@ -66,7 +61,7 @@ def list_command(context: typer.Context) -> None:
             )
         return table
 
-    Console().print(asyncio.run(go()))
+    Console().print(perform(go()))
 
 
 def _period(text: str) -> tuple[date, date]:
@@ -121,7 +116,4 @@ def set_command(
             f"Next prompt: {next_prompt_time(schedule, clock.now()):%Y-%m-%d %H:%M %Z}."
         )
 
-    try:
-        typer.echo(asyncio.run(go()))
-    except Refused as refusal:
-        fail(explain(refusal))
+    typer.echo(perform(go()))

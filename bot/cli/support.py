@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from sqlalchemy.exc import DBAPIError
@@ -15,6 +16,8 @@ from bot.config import Config, ConfigError, load_config, redact_url
 from bot.services.errors import Refused
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
+
+T = TypeVar("T")
 
 REFUSALS = {
     "unknown_programme": "There is no programme {reference!r}; `frizon programme list` shows them.",
@@ -42,6 +45,14 @@ def fail(message: str) -> NoReturn:
 def explain(refusal: Refused) -> str:
     template = REFUSALS.get(refusal.reason, "Refused: {reason}")
     return template.format(reason=refusal.reason, **refusal.details) + " Nothing changed."
+
+
+def perform(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's async work; a refusal becomes its one-line explanation and exit 2."""
+    try:
+        return asyncio.run(work)
+    except Refused as refusal:
+        fail(explain(refusal))
 
 
 def config_from(context: typer.Context) -> Config:

@@ -5,20 +5,24 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import AuditEvent, Delivery, Member, Membership, Pair, Role
+from db.models import AuditEvent, Delivery, Invite, Member, Membership, Pair, Role
 from tests.e2e.harness import RunningBot
 
-TABLES = (Member, Membership, Pair, Delivery, AuditEvent)
+TABLES = (Member, Membership, Pair, Delivery, AuditEvent, Invite)
 
 
 async def snapshot(sessionmaker: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """Row counts per table, and how many invites are used: what bad input must not change."""
     async with sessionmaker() as session:
-        return {
+        counts = {
             table.__tablename__: int(
                 await session.scalar(select(func.count()).select_from(table)) or 0
             )
             for table in TABLES
         }
+        used = select(func.count()).select_from(Invite).where(Invite.used_at.is_not(None))
+        counts["used invites"] = int(await session.scalar(used) or 0)
+    return counts
 
 
 async def test_an_unknown_command_points_to_help(bot: RunningBot) -> None:
@@ -119,10 +123,12 @@ async def test_a_very_long_message_gets_a_short_kind_reply(bot: RunningBot) -> N
 async def test_emoji_and_right_to_left_text_are_handled(bot: RunningBot) -> None:
     programme = await bot.programme()
     ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
+    before = await snapshot(bot.sessionmaker)
 
     bot.says(ana, "🙂👩🏽‍⚕️ مرحبا بالعالم שלום <b>not html</b> &amp;")
 
     assert "haven't kept this message" in (await bot.hears(ana))["text"]
+    assert await snapshot(bot.sessionmaker) == before
 
 
 async def test_names_with_markup_are_shown_as_written(bot: RunningBot) -> None:
