@@ -77,7 +77,17 @@ class PostgresServer:
         return name
 
     async def drop(self, name: str) -> None:
-        await self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # Not WITH (FORCE): that would try to end autovacuum workers, which a role without
+        # superuser rights may not do. A plain DROP ends autovacuum by itself; a lingering
+        # connection of ours gets a few chances to close.
+        for attempt in range(20):
+            try:
+                await self._admin(f'DROP DATABASE IF EXISTS "{name}"')
+                return
+            except asyncpg.ObjectInUseError:
+                if attempt == 19:
+                    raise
+                await asyncio.sleep(0.1)
 
 
 @pytest.fixture(scope="session")
