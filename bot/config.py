@@ -94,6 +94,15 @@ class ProgrammeDefaultsConfig(_Section):
     mentor_capacity: int = Field(default=3, ge=1, le=50)
 
 
+class SecurityConfig(_Section):
+    reflection_key: SecretStr | None = None
+
+    @field_validator("reflection_key", mode="before")
+    @classmethod
+    def _empty_key_is_none(cls, value: Any) -> Any:
+        return None if value in ("", None) else value
+
+
 class PromptsConfig(_Section):
     folder: Path | None = None
 
@@ -120,6 +129,7 @@ class Config(_Section):
     invites: InvitesConfig = InvitesConfig()
     programme: ProgrammeDefaultsConfig = ProgrammeDefaultsConfig()
     prompts: PromptsConfig = PromptsConfig()
+    security: SecurityConfig = SecurityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()
 
@@ -133,6 +143,7 @@ _ENVIRONMENT_OVERRIDES = {
     "FRIZON_TELEGRAM_TOKEN": ("telegram", "token"),
     "FRIZON_TELEGRAM_BASE_URL": ("telegram", "base_url"),
     "FRIZON_DATABASE_URL": ("database", "url"),
+    "FRIZON_REFLECTION_KEY": ("security", "reflection_key"),
 }
 
 
@@ -177,7 +188,7 @@ def _describe(error: ValidationError) -> str:
 
 def _without_secrets(key: str, value: Any) -> Any:
     """The value as it may be shown: no token, and database URLs without their password."""
-    if key == "telegram.token":
+    if key in ("telegram.token", "security.reflection_key"):
         return "***"
     if key == "database.url" and isinstance(value, str):
         return redact_url(value)

@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     Enum,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     text,
@@ -58,6 +60,13 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    MISSED = "missed"  # the bot was down past the grace window
+    SKIPPED = "skipped"  # held back (pause, quiet period) past the next cycle
+
+
+class CheckInStatus(enum.StrEnum):
+    WRITING = "writing"  # mood chosen; text may follow, several messages in a row
+    DONE = "done"  # shared or kept private
 
 
 DEFAULT_CADENCE = "weekly mon 18:00"
@@ -217,3 +226,30 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CheckIn(Base):
+    """A student's entry: a mood, optional reflection text (encrypted), shared or private."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (
+        CheckConstraint("mood BETWEEN 1 AND 5", name="mood_range"),
+        UniqueConstraint("delivery_id", name="uq_checkin_delivery"),  # one answer per prompt
+        Index("ix_checkin_member_created", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id", ondelete="SET NULL"))
+    prompt_key: Mapped[str | None] = mapped_column(String(64))
+    theme: Mapped[str | None] = mapped_column(String(16))
+    mood: Mapped[int] = mapped_column(Integer)
+    reflection: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The newest Telegram message folded into the reflection: a re-delivered update
+    # with this id or an older one is not appended twice.
+    last_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus, "checkin_status"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,0 +1,54 @@
+"""Encryption at rest for reflection text: AES-256-GCM with a key the operator holds.
+
+The key is 32 random bytes, written as URL-safe base64 (`frizon key`). A stored value is
+a version byte, a 12-byte random nonce and the ciphertext with its tag, so a changed
+or truncated value fails to decrypt instead of returning wrong text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+VERSION = b"\x01"
+NONCE_BYTES = 12
+
+
+class KeyProblem(ValueError):
+    """A key that cannot be used; the message says why, never the key."""
+
+
+class CannotDecrypt(Exception):
+    """Stored text that this key cannot read (another key, or damaged data)."""
+
+
+def new_key() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+
+
+class ReflectionCipher:
+    def __init__(self, key: str) -> None:
+        try:
+            raw = base64.urlsafe_b64decode(key.strip().encode("ascii"))
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            raise KeyProblem("the reflection key is not URL-safe base64") from None
+        if len(raw) != 32:
+            raise KeyProblem("the reflection key must be 32 bytes (44 base64 characters)")
+        self._aead = AESGCM(raw)
+
+    def encrypt(self, text: str) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return VERSION + nonce + self._aead.encrypt(nonce, text.encode("utf-8"), VERSION)
+
+    def decrypt(self, stored: bytes) -> str:
+        if stored[:1] != VERSION or len(stored) < 1 + NONCE_BYTES + 16:
+            raise CannotDecrypt("unknown format")
+        nonce, body = stored[1 : 1 + NONCE_BYTES], stored[1 + NONCE_BYTES :]
+        try:
+            return self._aead.decrypt(nonce, body, VERSION).decode("utf-8")
+        except InvalidTag:
+            raise CannotDecrypt("wrong key or damaged data") from None
