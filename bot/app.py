@@ -14,6 +14,7 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.crypto import ReflectionCipher
 from bot.sending import OutboxSender
 from bot.texts import Texts
 from handlers.context import CONTEXT_TYPES, FrizonApplication, Services
@@ -30,6 +31,7 @@ def build_application(
     clock: Clock,
     token: str,
     base_url: str,
+    cipher: ReflectionCipher,
     texts: Texts | None = None,
 ) -> FrizonApplication:
     """Build the bot; `base_url` names the Bot API server (Telegram, the sandbox, or another)."""
@@ -43,13 +45,16 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=3))
         .build()
     )
-    sender = OutboxSender(sessionmaker=sessionmaker, bot=application.bot, texts=texts, clock=clock)
+    sender = OutboxSender(
+        sessionmaker=sessionmaker, bot=application.bot, texts=texts, clock=clock, cipher=cipher
+    )
     application.bot_data.attach(
         Services(
             config=config,
             sessionmaker=sessionmaker,
             texts=texts,
             clock=clock,
+            cipher=cipher,
             wake_sender=sender.wake,
         )
     )

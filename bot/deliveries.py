@@ -6,25 +6,43 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.crypto import ReflectionCipher
+from bot.keyboards import Keyboard
 from bot.texts import Texts
-from db.models import Delivery, Member, Pair, Programme
+from db.models import CheckIn, Delivery, Member, Pair, Programme
+
+# Telegram allows 4096 characters a message, counted after HTML is parsed; reflection
+# text is cut into parts well below that, at line or word boundaries where possible.
+PART_LENGTH = 3500
 
 
 @dataclass(frozen=True)
 class Outgoing:
     chat_id: int
-    text: str
+    parts: tuple[str, ...]  # sent in order as separate messages
+    keyboard: Keyboard = ()  # under the last part
+
+
+@dataclass(frozen=True)
+class Composer:
+    texts: Texts
+    cipher: ReflectionCipher
 
 
 class UnknownPurpose(Exception):
     """A delivery this version of frizon cannot compose; it is failed, never retried."""
 
 
-async def compose(session: AsyncSession, delivery: Delivery, texts: Texts) -> Outgoing:
+async def compose(session: AsyncSession, delivery: Delivery, composer: Composer) -> Outgoing:
     member = await session.get_one(Member, delivery.member_id)
-    if delivery.purpose in ("intro", "pair_ended") and delivery.subject_id is not None:
-        text = await _about_pair(session, delivery, member, texts)
-        return Outgoing(member.telegram_user_id, text)
+    if delivery.subject_id is None:
+        raise UnknownPurpose(delivery.purpose)
+    if delivery.purpose in ("intro", "pair_ended"):
+        text = await _about_pair(session, delivery, member, composer.texts)
+        return Outgoing(member.telegram_user_id, (text,))
+    if delivery.purpose == "shared_entry":
+        parts = await _shared_entry(session, delivery.subject_id, member, composer)
+        return Outgoing(member.telegram_user_id, parts)
     raise UnknownPurpose(delivery.purpose)
 
 
@@ -44,3 +62,44 @@ async def _about_pair(
         student=student.display_name,
         mentor=mentor.display_name,
     )
+
+
+async def _shared_entry(
+    session: AsyncSession, checkin_id: int, mentor: Member, composer: Composer
+) -> tuple[str, ...]:
+    """A shared entry, in the mentor's language: a header, then the student's own words."""
+    checkin = await session.get_one(CheckIn, checkin_id)
+    if not checkin.shared:  # withdrawn before it went out: it must reach nobody
+        raise UnknownPurpose("entry no longer shared")
+    student = await session.get_one(Member, checkin.member_id)
+    text = composer.cipher.decrypt(checkin.reflection) if checkin.reflection else ""
+    locale = mentor.language
+    header = composer.texts.render(
+        "checkin/shared_entry",
+        locale,
+        student=student.display_name,
+        mood_word=composer.texts.render_plain("checkin/mood_word", locale, mood=checkin.mood),
+        prompt="",
+        has_text=bool(text),
+    )
+    bodies = [
+        composer.texts.render("checkin/shared_text", locale, text=part) for part in split_text(text)
+    ]
+    return (header, *bodies)
+
+
+def split_text(text: str, limit: int = PART_LENGTH) -> list[str]:
+    """Cut text into parts of at most `limit` characters, preferring paragraph, line and
+    word boundaries; joining the parts gives back the text (less the whitespace cut at)."""
+    parts: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts

@@ -15,7 +15,9 @@ from telegram.error import InvalidToken, NetworkError
 from bot.app import build_application, serving
 from bot.clock import Clock, SystemClock
 from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
+from bot.crypto import KeyProblem, ReflectionCipher
 from bot.demo import DEMO_PEOPLE, prepare_demo
+from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
@@ -32,6 +34,7 @@ async def run(
 ) -> None:
     """Run until SIGINT/SIGTERM or `stop`; `on_ready` gets the sandbox URL or "telegram"."""
     clock = clock or SystemClock()
+    cipher = _cipher(config)  # before anything starts: a real bot without a key must not run
     stop = stop or _stop_on_signals()
     engine = create_engine(config.database.url)
     await open_database(engine)
@@ -52,7 +55,12 @@ async def run(
             assert config.telegram.token is not None
             token, base_url = config.telegram.token.get_secret_value(), config.telegram.base_url
         application = build_application(
-            config=config, sessionmaker=sessionmaker, clock=clock, token=token, base_url=base_url
+            config=config,
+            sessionmaker=sessionmaker,
+            clock=clock,
+            token=token,
+            base_url=base_url,
+            cipher=cipher,
         )
         async with _telegram_problems_explained(base_url), serving(application):
             if on_ready is not None:
@@ -104,6 +112,13 @@ async def open_database(engine: AsyncEngine) -> None:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         url = redact_url(engine.url.render_as_string(hide_password=False))
         raise StartupProblem(f"cannot open the database {url}: {reason}") from None
+
+
+def _cipher(config: Config) -> ReflectionCipher:
+    try:
+        return reflection_cipher(config)
+    except KeyProblem as problem:
+        raise StartupProblem(str(problem)) from None
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -16,11 +16,13 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.clock import Clock
-from bot.deliveries import UnknownPurpose, compose
+from bot.crypto import ReflectionCipher
+from bot.deliveries import Composer, Outgoing, UnknownPurpose, compose
+from bot.keyboards import Keyboard
 from bot.texts import Texts
 from db.models import Delivery, DeliveryStatus, Member, MemberStatus
 
@@ -47,11 +49,12 @@ class OutboxSender:
         bot: Bot,
         texts: Texts,
         clock: Clock,
+        cipher: ReflectionCipher,
         interval: float = 2.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._bot = bot
-        self._texts = texts
+        self._composer = Composer(texts, cipher)
         self._clock = clock
         self._interval = interval
         self._wake = asyncio.Event()
@@ -100,8 +103,8 @@ class OutboxSender:
             if delivery.status != DeliveryStatus.PENDING:
                 return 0
             try:
-                outgoing = await compose(session, delivery, self._texts)
-                await self._bot.send_message(outgoing.chat_id, outgoing.text, parse_mode="HTML")
+                outgoing = await compose(session, delivery, self._composer)
+                await self._send(outgoing)
             except UnknownPurpose:
                 self._finish(delivery, DeliveryStatus.FAILED, "unknown purpose")
             except Forbidden:
@@ -119,6 +122,17 @@ class OutboxSender:
                 self._finish(delivery, DeliveryStatus.SENT, None)
                 return 1
         return 0
+
+    async def _send(self, outgoing: Outgoing) -> None:
+        last = len(outgoing.parts) - 1
+        for index, text in enumerate(outgoing.parts):
+            keyboard = outgoing.keyboard if index == last and outgoing.keyboard else None
+            await self._bot.send_message(
+                outgoing.chat_id,
+                text,
+                parse_mode="HTML",
+                reply_markup=markup(keyboard) if keyboard else None,
+            )
 
     def _retry_later(self, delivery: Delivery, problem: str) -> None:
         delivery.attempts += 1
@@ -141,6 +155,13 @@ class OutboxSender:
         delivery.reason = reason
         delivery.finished_at = self._clock.now()
         log.info("delivery %s %s%s", delivery.id, status.value, f" ({reason})" if reason else "")
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup:
+    """Plain buttons as Telegram's inline keyboard."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
+    )
 
 
 def _seconds(retry_after: timedelta | int) -> timedelta:

@@ -36,6 +36,14 @@ class Texts:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        self._plain = self._env.overlay(autoescape=False)
+
+    def render_plain(self, name: str, locale: str, /, **context: Any) -> str:
+        """Render without HTML escaping: for button labels, which Telegram shows as typed."""
+        if locale not in LOCALES:
+            locale = DEFAULT_LOCALE
+        template = self._plain.get_template(f"{MESSAGES}/{locale}/{name}.j2")
+        return template.render(**context).strip()
 
     def render(self, name: str, locale: str, /, **context: Any) -> str:
         """Render `messages/<locale>/<name>.j2`, falling back to English for unknown locales."""

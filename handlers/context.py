@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.crypto import ReflectionCipher
 from bot.sending import OutboxSender
 from bot.texts import Texts
 
@@ -22,6 +23,7 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     texts: Texts
     clock: Clock
+    cipher: ReflectionCipher
     wake_sender: Callable[[], None]
 
 

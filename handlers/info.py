@@ -25,6 +25,7 @@ async def show_help(update: Update, context: FrizonContext) -> None:
         locale=locale_of_update(update, member),
         roles=roles,
         is_coordinator=member is not None and member.has_role(Role.COORDINATOR),
+        is_student=member is not None and member.has_role(Role.STUDENT),
     )
 
 

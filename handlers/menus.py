@@ -13,15 +13,20 @@ from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
 MEMBERS = ("timezone", "quiet", "pause", "resume")
+STUDENTS = ("checkin",)
 COORDINATORS = ("pair", "unpair")
 
 
 def commands_for(member: MemberView | None) -> tuple[str, ...]:
     if member is None:
         return EVERYONE
+    commands = [*EVERYONE]
+    if member.has_role(Role.STUDENT):
+        commands += STUDENTS
+    commands += MEMBERS
     if member.has_role(Role.COORDINATOR):
-        return (*EVERYONE, *MEMBERS, *COORDINATORS)
-    return (*EVERYONE, *MEMBERS)
+        commands += COORDINATORS
+    return tuple(commands)
 
 
 def _bot_commands(texts: Texts, locale: str, names: tuple[str, ...]) -> list[BotCommand]:

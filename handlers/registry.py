@@ -12,7 +12,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import fallback, info, pairing, preferences, presence, start, unpairing
+from handlers import (
+    checkins,
+    fallback,
+    info,
+    pairing,
+    preferences,
+    presence,
+    start,
+    unpairing,
+)
 from handlers.context import FrizonApplication
 from handlers.errors import on_error
 
@@ -32,11 +41,16 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("quiet", preferences.quiet, filters=PRIVATE))
     application.add_handler(CommandHandler("pause", preferences.pause, filters=PRIVATE))
     application.add_handler(CommandHandler("resume", preferences.resume, filters=PRIVATE))
+    application.add_handler(CommandHandler("checkin", checkins.start, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
     application.add_handler(CommandHandler("unpair", unpairing.start_unpairing, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(pairing.on_button, pattern=pairing.PATTERN))
     application.add_handler(CallbackQueryHandler(unpairing.on_button, pattern=unpairing.PATTERN))
+    application.add_handler(CallbackQueryHandler(checkins.on_button, pattern=checkins.PATTERN))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, fallback.other_message))
+    application.add_handler(
+        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, checkins.on_text)
+    )
+    application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, checkins.on_other))
     application.add_error_handler(on_error)

@@ -46,8 +46,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def sandbox_url(tmp_path: Path) -> AsyncIterator[str]:
+async def sandbox_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
     """`frizon run` with no token: migrations, demo data, sandbox and bot, on a free port."""
+    monkeypatch.chdir(tmp_path)  # the sandbox keeps its reflection key in the working directory
     config = Config(
         database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'frizon.db'}"),
         sandbox=SandboxConfig(port=0),

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import build_application, serving
 from bot.clock import Clock
 from bot.config import Config, DatabaseConfig
+from bot.crypto import ReflectionCipher, new_key
 from bot.sandbox import Limits, SandboxServer, SandboxUser
 from bot.services.invites import issue_invites
 from bot.services.programmes import create_programme
@@ -126,6 +127,7 @@ async def running_bot(
     *,
     limits: Limits | None = None,
     token: str = TOKEN,
+    cipher: ReflectionCipher | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start a sandbox on a free port and the real bot polling it; stop both afterwards."""
     sandbox = SandboxServer(token=token, port=0, limits=limits or Limits())
@@ -137,6 +139,7 @@ async def running_bot(
         clock=clock,
         token=token,
         base_url=sandbox.bot_api_base_url,
+        cipher=cipher or ReflectionCipher(new_key()),
     )
     try:
         async with serving(application, poll_timeout=timedelta(seconds=5)):

@@ -4,11 +4,13 @@ import asyncio
 
 import pytest
 
-from bot.config import Config, DatabaseConfig, TelegramConfig
+from bot.config import Config, DatabaseConfig, SecurityConfig, TelegramConfig
+from bot.crypto import new_key
 from bot.runner import StartupProblem, run
 from bot.sandbox import SandboxServer
 
 TOKEN = "4242424242:runner-test-token"
+SECURITY = SecurityConfig.model_validate({"reflection_key": new_key()})
 
 
 async def test_with_a_token_the_bot_uses_the_configured_bot_api_server(database_url: str) -> None:
@@ -19,6 +21,7 @@ async def test_with_a_token_the_bot_uses_the_configured_bot_api_server(database_
             {"token": TOKEN, "base_url": server.bot_api_base_url}
         ),
         database=DatabaseConfig(url=database_url),
+        security=SECURITY,
     )
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
@@ -46,6 +49,7 @@ async def test_a_rejected_token_stops_start_up_with_one_line_without_the_token(
             {"token": wrong, "base_url": server.bot_api_base_url}
         ),
         database=DatabaseConfig(url=database_url),
+        security=SECURITY,
     )
     try:
         with pytest.raises(StartupProblem) as problem:
@@ -62,6 +66,18 @@ async def test_an_unreachable_bot_api_stops_start_up_with_one_line(database_url:
             {"token": TOKEN, "base_url": "http://127.0.0.1:9/bot"}  # the discard port: refused
         ),
         database=DatabaseConfig(url=database_url),
+        security=SECURITY,
     )
     with pytest.raises(StartupProblem, match=r"cannot reach the Bot API at http://127.0.0.1:9/bot"):
         await asyncio.wait_for(run(config, stop=asyncio.Event()), timeout=60)
+
+
+async def test_a_real_bot_without_a_reflection_key_refuses_to_start(database_url: str) -> None:
+    config = Config(
+        telegram=TelegramConfig.model_validate(
+            {"token": TOKEN, "base_url": "http://127.0.0.1:9/bot"}
+        ),
+        database=DatabaseConfig(url=database_url),
+    )
+    with pytest.raises(StartupProblem, match="no reflection key"):
+        await run(config, stop=asyncio.Event())

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.clock import ManualClock
+from bot.crypto import ReflectionCipher, new_key
 from bot.outbox import enqueue
 from bot.sending import MAX_ATTEMPTS, OutboxSender
 from bot.services.pairing import pair
@@ -83,7 +84,14 @@ async def sender_against(
     url: str, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> tuple[OutboxSender, Bot]:
     bot = Bot("1:unreachable", base_url=url)
-    return OutboxSender(sessionmaker=sessionmaker, bot=bot, texts=Texts(), clock=clock), bot
+    sender = OutboxSender(
+        sessionmaker=sessionmaker,
+        bot=bot,
+        texts=Texts(),
+        clock=clock,
+        cipher=ReflectionCipher(new_key()),
+    )
+    return sender, bot
 
 
 async def test_a_network_error_backs_off_and_gives_up_after_a_bound(

@@ -1,0 +1,183 @@
+"""Check-ins: a mood, then optional reflection text, then shared with the mentor or kept.
+
+The text is encrypted before it is stored and decrypted only to show it to its author
+or, for shared entries, to their mentor. Several messages in a row form one entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.crypto import ReflectionCipher
+from bot.outbox import enqueue
+from bot.services.errors import Refused
+from bot.services.pairing import active_pair_of
+from db.models import CheckIn, CheckInStatus, Delivery, Membership, Role
+
+MOODS = range(1, 6)
+MAX_REFLECTION = 64_000  # characters: about sixteen full Telegram messages
+PARAGRAPH = "\n\n"
+
+
+@dataclass(frozen=True)
+class Started:
+    checkin_id: int
+    mood: int
+
+
+@dataclass(frozen=True)
+class TextAdded:
+    checkin_id: int
+    first: bool
+    mentor: str | None  # who could see it if shared; None without an active mentor
+
+
+@dataclass(frozen=True)
+class Finished:
+    shared: bool
+    mentor: str | None
+
+
+async def start_checkin(
+    session: AsyncSession, *, clock: Clock, member_id: int, mood: int, delivery_id: int | None
+) -> Started:
+    """Record a mood, for a prompt or on its own; an unfinished entry is kept private."""
+    if mood not in MOODS:
+        raise Refused("stale")
+    programme_id, prompt_key, theme = await _source(session, member_id, delivery_id)
+    now = clock.now()
+    unfinished = await _open(session, member_id)
+    if unfinished is not None:
+        unfinished.status, unfinished.completed_at = CheckInStatus.DONE, now
+    checkin = CheckIn(
+        programme_id=programme_id,
+        member_id=member_id,
+        delivery_id=delivery_id,
+        prompt_key=prompt_key,
+        theme=theme,
+        mood=mood,
+        shared=False,
+        status=CheckInStatus.WRITING,
+        created_at=now,
+    )
+    session.add(checkin)
+    await session.flush()
+    return Started(checkin.id, mood)
+
+
+async def add_text(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    message_id: int,
+    text: str,
+    cipher: ReflectionCipher,
+) -> TextAdded | None:
+    """Fold a message into the open entry; None if no entry is open."""
+    checkin = await _open(session, member_id)
+    if checkin is None:
+        return None
+    mentor = await _mentor_name(session, checkin)
+    if checkin.last_message_id is not None and message_id <= checkin.last_message_id:
+        return TextAdded(checkin.id, first=False, mentor=mentor)  # a re-delivered message
+    before = cipher.decrypt(checkin.reflection) if checkin.reflection else ""
+    combined = f"{before}{PARAGRAPH}{text}" if before else text
+    if len(combined) > MAX_REFLECTION:
+        raise Refused("too_long")
+    checkin.reflection = cipher.encrypt(combined)
+    checkin.last_message_id = message_id
+    return TextAdded(checkin.id, first=not before, mentor=mentor)
+
+
+async def finish(
+    session: AsyncSession, *, clock: Clock, member_id: int, checkin_id: int, share: bool
+) -> Finished:
+    """Close the entry; a shared one is queued for the mentor, a private one reaches nobody."""
+    checkin = await session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.member_id != member_id:
+        raise Refused("stale")
+    if checkin.status != CheckInStatus.WRITING:
+        raise Refused("already_done")
+    pair = await active_pair_of(session, programme_id=checkin.programme_id, student_id=member_id)
+    if share and pair is None:
+        raise Refused("no_mentor")
+    now = clock.now()
+    checkin.status, checkin.completed_at, checkin.shared = CheckInStatus.DONE, now, share
+    if share and pair is not None:
+        await enqueue(
+            session,
+            member_id=pair.mentor_id,
+            purpose="shared_entry",
+            cycle=f"checkin:{checkin.id}",
+            subject_id=checkin.id,
+            due_at=now,
+        )
+    return Finished(share, pair.mentor_name if pair else None)
+
+
+async def open_entry(session: AsyncSession, *, member_id: int) -> int | None:
+    checkin = await _open(session, member_id)
+    return None if checkin is None else checkin.id
+
+
+async def _open(session: AsyncSession, member_id: int) -> CheckIn | None:
+    return await session.scalar(
+        select(CheckIn)
+        .where(CheckIn.member_id == member_id, CheckIn.status == CheckInStatus.WRITING)
+        .order_by(CheckIn.id.desc())
+        .limit(1)
+    )
+
+
+async def _mentor_name(session: AsyncSession, checkin: CheckIn) -> str | None:
+    pair = await active_pair_of(
+        session, programme_id=checkin.programme_id, student_id=checkin.member_id
+    )
+    return pair.mentor_name if pair else None
+
+
+async def _source(
+    session: AsyncSession, member_id: int, delivery_id: int | None
+) -> tuple[int, str | None, str | None]:
+    """Programme, prompt and theme of a new entry; refuse prompts that cannot be answered."""
+    if delivery_id is None:
+        programme_id = await session.scalar(
+            select(Membership.programme_id)
+            .where(Membership.member_id == member_id, Membership.role == Role.STUDENT)
+            .order_by(Membership.programme_id)
+            .limit(1)
+        )
+        if programme_id is None:
+            raise Refused("not_student")
+        return programme_id, None, None
+    delivery = await session.get(Delivery, delivery_id)
+    if delivery is None or delivery.member_id != member_id or delivery.purpose != "prompt":
+        raise Refused("stale")
+    answered = await session.scalar(select(CheckIn.id).where(CheckIn.delivery_id == delivery_id))
+    if answered is not None:
+        raise Refused("already_answered")
+    newer = await session.scalar(
+        select(Delivery.id).where(
+            Delivery.member_id == member_id,
+            Delivery.purpose == "prompt",
+            Delivery.id > delivery_id,
+        )
+    )
+    if newer is not None:
+        raise Refused("old_prompt")
+    assert delivery.subject_id is not None  # a prompt's subject is its programme
+    return delivery.subject_id, delivery.prompt_key, None
+
+
+async def skip_text(session: AsyncSession, *, member_id: int, checkin_id: int) -> str | None:
+    """The student skips writing; returns the mentor's name for the share question."""
+    checkin = await session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.member_id != member_id:
+        raise Refused("stale")
+    if checkin.status != CheckInStatus.WRITING:
+        raise Refused("already_done")
+    return await _mentor_name(session, checkin)

@@ -1,0 +1,186 @@
+"""The check-in conversation: mood, a few lines (or Skip), then Share or Keep private."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.keyboards import mood_keyboard
+from bot.sending import markup
+from bot.services import checkins
+from bot.services.errors import Refused
+from bot.services.members import MemberView
+from db.models import Role
+from handlers import fallback
+from handlers.buttons import acknowledge, parse_callback
+from handlers.context import FrizonContext
+from handlers.people import current_member
+from handlers.replies import locale_of_update, reply
+
+log = logging.getLogger(__name__)
+
+PATTERN = r"^ci:"
+
+
+async def start(update: Update, context: FrizonContext) -> None:
+    """/checkin: an entry without a prompt, starting with the mood."""
+    member = await current_member(update, context)
+    if member is None:
+        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
+        return
+    if not member.has_role(Role.STUDENT):
+        await reply(update, context, "checkin/refused", locale=member.locale, reason="not_student")
+        return
+    keyboard = mood_keyboard(context.services.texts, member.locale, delivery_id=None)
+    await reply(
+        update, context, "checkin/ask_mood", locale=member.locale, keyboard=markup(keyboard)
+    )
+
+
+async def on_button(update: Update, context: FrizonContext) -> None:
+    """Mood (ci:m:prompt:mood), Skip (ci:s:entry), Share (ci:y:entry), Keep (ci:n:entry)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await acknowledge(query)
+    member = await current_member(update, context)
+    locale = locale_of_update(update, member)
+    parsed = parse_callback(query.data, {"m": 2, "s": 1, "y": 1, "n": 1})
+    if member is None or parsed is None:
+        await reply(update, context, "checkin/refused", locale=locale, reason="stale")
+        return
+    verb, ids = parsed
+    services = context.services
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            if verb == "m":
+                started = await checkins.start_checkin(
+                    session,
+                    clock=services.clock,
+                    member_id=member.id,
+                    mood=ids[1],
+                    delivery_id=ids[0] or None,
+                )
+            elif verb == "s":
+                mentor = await checkins.skip_text(session, member_id=member.id, checkin_id=ids[0])
+            else:
+                finished = await checkins.finish(
+                    session,
+                    clock=services.clock,
+                    member_id=member.id,
+                    checkin_id=ids[0],
+                    share=verb == "y",
+                )
+    except Refused as refusal:
+        await reply(update, context, "checkin/refused", locale=locale, reason=refusal.reason)
+        return
+    await query.edit_message_reply_markup(None)  # the choice is made; no second tap
+    if verb == "m":
+        await _ask_for_words(update, context, member, started)
+    elif verb == "s":
+        await _ask_to_share(update, context, member, ids[0], mentor)
+    else:
+        if finished.shared:
+            services.wake_sender()
+        await reply(
+            update,
+            context,
+            "checkin/finished",
+            locale=locale,
+            shared=finished.shared,
+            mentor=finished.mentor or "",
+        )
+
+
+async def on_text(update: Update, context: FrizonContext) -> None:
+    """Words for the open entry; without one, the general reply for stray text."""
+    member = await current_member(update, context)
+    message = update.effective_message
+    if member is None or message is None or message.text is None:
+        await fallback.other_message(update, context)
+        return
+    services = context.services
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            added = await checkins.add_text(
+                session,
+                member_id=member.id,
+                message_id=message.message_id,
+                text=message.text,
+                cipher=services.cipher,
+            )
+    except Refused as refusal:
+        await reply(update, context, "checkin/refused", locale=member.locale, reason=refusal.reason)
+        return
+    if added is None:
+        await fallback.other_message(update, context)
+    elif added.first:
+        await _ask_to_share(update, context, member, added.checkin_id, added.mentor)
+    else:
+        await reply(update, context, "checkin/added", locale=member.locale)
+
+
+async def on_other(update: Update, context: FrizonContext) -> None:
+    """Stickers, photos and the like: not kept in an entry; said kindly."""
+    member = await current_member(update, context)
+    if member is not None:
+        async with context.services.sessionmaker() as session:
+            open_entry = await checkins.open_entry(session, member_id=member.id)
+        if open_entry is not None:
+            await reply(update, context, "checkin/text_only", locale=member.locale)
+            return
+    await fallback.other_message(update, context)
+
+
+async def _ask_for_words(
+    update: Update, context: FrizonContext, member: MemberView, started: checkins.Started
+) -> None:
+    texts = context.services.texts
+    skip = texts.render_plain("checkin/skip_button", member.locale)
+    await reply(
+        update,
+        context,
+        "checkin/write",
+        locale=member.locale,
+        keyboard=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(skip, callback_data=f"ci:s:{started.checkin_id}")]]
+        ),
+        mood_word=texts.render_plain("checkin/mood_word", member.locale, mood=started.mood),
+    )
+
+
+async def _ask_to_share(
+    update: Update,
+    context: FrizonContext,
+    member: MemberView,
+    checkin_id: int,
+    mentor: str | None,
+) -> None:
+    texts = context.services.texts
+    if mentor:
+        buttons = [
+            InlineKeyboardButton(
+                texts.render_plain("checkin/share_button", member.locale, mentor=mentor),
+                callback_data=f"ci:y:{checkin_id}",
+            ),
+            InlineKeyboardButton(
+                texts.render_plain("checkin/keep_button", member.locale),
+                callback_data=f"ci:n:{checkin_id}",
+            ),
+        ]
+    else:
+        buttons = [
+            InlineKeyboardButton(
+                texts.render_plain("checkin/done_button", member.locale),
+                callback_data=f"ci:n:{checkin_id}",
+            )
+        ]
+    await reply(
+        update,
+        context,
+        "checkin/share_question",
+        locale=member.locale,
+        keyboard=InlineKeyboardMarkup([buttons]),
+        mentor=mentor or "",
+    )
