@@ -1,0 +1,165 @@
+"""Check-in rules: one answer per prompt, text encrypted and exact, old prompts refused."""
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import ManualClock
+from bot.crypto import ReflectionCipher, new_key
+from bot.outbox import enqueue
+from bot.services import checkins
+from bot.services.errors import Refused
+from db.models import CheckIn, Role
+from tests.factories import a_member, a_programme
+
+cipher = ReflectionCipher(new_key())
+
+
+async def a_student(session: AsyncSession, clock: ManualClock) -> tuple[int, int]:
+    programme = await a_programme(session, clock)
+    student = await a_member(session, clock, programme, Role.STUDENT)
+    return programme.id, student.member_id
+
+
+async def a_prompt(
+    session: AsyncSession, clock: ManualClock, programme_id: int, member_id: int, cycle: int
+) -> int:
+    delivery = await enqueue(
+        session,
+        member_id=member_id,
+        purpose="prompt",
+        cycle=f"{programme_id}:{cycle}",
+        subject_id=programme_id,
+        due_at=clock.now(),
+    )
+    await session.flush()
+    return delivery.id
+
+
+async def test_a_prompt_can_be_answered_once(session: AsyncSession, clock: ManualClock) -> None:
+    programme_id, member_id = await a_student(session, clock)
+    prompt = await a_prompt(session, clock, programme_id, member_id, 1)
+    await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=3, delivery_id=prompt
+    )
+
+    with pytest.raises(Refused) as refusal:
+        await checkins.start_checkin(
+            session, clock=clock, member_id=member_id, mood=4, delivery_id=prompt
+        )
+
+    assert refusal.value.reason == "already_answered"
+
+
+async def test_an_older_prompt_is_refused_once_a_newer_one_arrived(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme_id, member_id = await a_student(session, clock)
+    old = await a_prompt(session, clock, programme_id, member_id, 1)
+    clock.advance(timedelta(weeks=1))
+    await a_prompt(session, clock, programme_id, member_id, 2)
+
+    with pytest.raises(Refused) as refusal:
+        await checkins.start_checkin(
+            session, clock=clock, member_id=member_id, mood=3, delivery_id=old
+        )
+
+    assert refusal.value.reason == "old_prompt"
+
+
+async def test_someone_elses_prompt_is_refused(session: AsyncSession, clock: ManualClock) -> None:
+    programme_id, ana = await a_student(session, clock)
+    prompt = await a_prompt(session, clock, programme_id, ana, 1)
+    _, bo = await a_student(session, clock)
+
+    with pytest.raises(Refused) as refusal:
+        await checkins.start_checkin(session, clock=clock, member_id=bo, mood=3, delivery_id=prompt)
+
+    assert refusal.value.reason == "stale"
+
+
+@pytest.mark.parametrize("mood", [0, 6, -1, 99])
+async def test_a_mood_outside_the_scale_is_refused(
+    session: AsyncSession, clock: ManualClock, mood: int
+) -> None:
+    _, member_id = await a_student(session, clock)
+    with pytest.raises(Refused):
+        await checkins.start_checkin(
+            session, clock=clock, member_id=member_id, mood=mood, delivery_id=None
+        )
+
+
+async def test_a_redelivered_message_is_not_added_twice(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    _, member_id = await a_student(session, clock)
+    started = await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+    )
+    for message_id in (10, 11, 11, 10):
+        await checkins.add_text(
+            session,
+            member_id=member_id,
+            message_id=message_id,
+            text=f"part {message_id}",
+            cipher=cipher,
+        )
+
+    entry = await session.get_one(CheckIn, started.checkin_id)
+    assert entry.reflection is not None
+    assert cipher.decrypt(entry.reflection) == "part 10\n\npart 11"
+
+
+async def test_starting_a_new_entry_keeps_the_unfinished_one_private(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    _, member_id = await a_student(session, clock)
+    first = await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=2, delivery_id=None
+    )
+    await checkins.add_text(session, member_id=member_id, message_id=1, text="kept", cipher=cipher)
+    await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=4, delivery_id=None
+    )
+
+    earlier = await session.get_one(CheckIn, first.checkin_id)
+    assert earlier.status == "done" and not earlier.shared
+    assert earlier.reflection is not None and cipher.decrypt(earlier.reflection) == "kept"
+
+
+async def test_an_entry_has_a_length_limit(session: AsyncSession, clock: ManualClock) -> None:
+    _, member_id = await a_student(session, clock)
+    await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+    )
+    for n in range(15):
+        await checkins.add_text(
+            session, member_id=member_id, message_id=n, text="x" * 4096, cipher=cipher
+        )
+    with pytest.raises(Refused) as refusal:
+        await checkins.add_text(
+            session, member_id=member_id, message_id=99, text="x" * 4096, cipher=cipher
+        )
+    assert refusal.value.reason == "too_long"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(min_size=1, max_size=4096))
+async def test_any_reflection_round_trips_exactly_through_the_database(
+    session: AsyncSession, clock: ManualClock, text: str
+) -> None:
+    _, member_id = await a_student(session, clock)
+    started = await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+    )
+    await checkins.add_text(session, member_id=member_id, message_id=1, text=text, cipher=cipher)
+    await session.flush()
+    session.expunge_all()
+
+    stored = await session.get_one(CheckIn, started.checkin_id)
+    assert stored.reflection is not None and cipher.decrypt(stored.reflection) == text
