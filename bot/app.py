@@ -9,19 +9,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
+from bot.catalogue import Catalogue
 from bot.clock import Clock
 from bot.config import Config
 from bot.crypto import ReflectionCipher
+from bot.dispatch import DispatchReport, dispatch_prompts
 from bot.sending import OutboxSender
 from bot.texts import Texts
-from handlers.context import CONTEXT_TYPES, FrizonApplication, Services
+from handlers.context import CONTEXT_TYPES, FrizonApplication, FrizonContext, Services
 from handlers.menus import set_default_menu
 from handlers.registry import register_handlers
 
 log = logging.getLogger(__name__)
+DISPATCH_EVERY = 10.0  # seconds
 
 
 def build_application(
@@ -33,9 +37,11 @@ def build_application(
     base_url: str,
     cipher: ReflectionCipher,
     texts: Texts | None = None,
+    catalogue: Catalogue | None = None,
 ) -> FrizonApplication:
     """Build the bot; `base_url` names the Bot API server (Telegram, the sandbox, or another)."""
     texts = texts or Texts()
+    catalogue = catalogue or Catalogue.load(config.prompts.folder)
     application: FrizonApplication = (
         ApplicationBuilder()
         .token(token)
@@ -46,7 +52,13 @@ def build_application(
         .build()
     )
     sender = OutboxSender(
-        sessionmaker=sessionmaker, bot=application.bot, texts=texts, clock=clock, cipher=cipher
+        sessionmaker=sessionmaker,
+        bot=application.bot,
+        texts=texts,
+        clock=clock,
+        cipher=cipher,
+        catalogue=catalogue,
+        grace=config.schedule.grace,
     )
     application.bot_data.attach(
         Services(
@@ -55,12 +67,48 @@ def build_application(
             texts=texts,
             clock=clock,
             cipher=cipher,
+            catalogue=catalogue,
             wake_sender=sender.wake,
         )
     )
     application.bot_data.sender = sender
     register_handlers(application)
+    assert application.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
+    # APScheduler (through PTB's JobQueue) runs the dispatcher; schedules are data, so one
+    # job serves every member.
+    application.job_queue.run_repeating(
+        _dispatch_job, interval=DISPATCH_EVERY, first=1, name="dispatcher"
+    )
     return application
+
+
+async def dispatch_now(services: Services) -> DispatchReport:
+    """Queue every prompt that is due and wake the sender; the job calls this too."""
+    async with services.sessionmaker() as session, session.begin():
+        report = await dispatch_prompts(
+            session,
+            clock=services.clock,
+            catalogue=services.catalogue,
+            grace=services.config.schedule.grace,
+        )
+    if report.queued:
+        log.info(
+            "queued %s prompts (%s skipped, %s missed)",
+            report.queued,
+            report.skipped,
+            report.missed,
+        )
+        services.wake_sender()
+    return report
+
+
+async def _dispatch_job(context: FrizonContext) -> None:
+    try:
+        await dispatch_now(context.services)
+    except IntegrityError:
+        # Another dispatcher queued the same prompt a moment ago: its row stands, ours
+        # rolled back; the unique (member, purpose, cycle) key is doing its job.
+        log.info("a prompt was queued concurrently; nothing to do")
 
 
 @asynccontextmanager

@@ -94,6 +94,15 @@ class ProgrammeDefaultsConfig(_Section):
     mentor_capacity: int = Field(default=3, ge=1, le=50)
 
 
+class ScheduleConfig(_Section):
+    grace: timedelta = timedelta(hours=6)
+
+    @field_validator("grace", mode="before")
+    @classmethod
+    def _parse_grace(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
 class SecurityConfig(_Section):
     reflection_key: SecretStr | None = None
 
@@ -129,6 +138,7 @@ class Config(_Section):
     invites: InvitesConfig = InvitesConfig()
     programme: ProgrammeDefaultsConfig = ProgrammeDefaultsConfig()
     prompts: PromptsConfig = PromptsConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
     security: SecurityConfig = SecurityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()

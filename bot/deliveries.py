@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.catalogue import Catalogue
 from bot.crypto import ReflectionCipher
-from bot.keyboards import Keyboard
+from bot.keyboards import Keyboard, mood_keyboard
 from bot.texts import Texts
 from db.models import CheckIn, Delivery, Member, Pair, Programme
 
@@ -27,6 +29,7 @@ class Outgoing:
 class Composer:
     texts: Texts
     cipher: ReflectionCipher
+    catalogue: Catalogue
 
 
 class UnknownPurpose(Exception):
@@ -40,6 +43,10 @@ async def compose(session: AsyncSession, delivery: Delivery, composer: Composer)
     if delivery.purpose in ("intro", "pair_ended"):
         text = await _about_pair(session, delivery, member, composer.texts)
         return Outgoing(member.telegram_user_id, (text,))
+    if delivery.purpose == "prompt":
+        text = _prompt(delivery, member, composer)
+        keyboard = mood_keyboard(composer.texts, member.language, delivery_id=delivery.id)
+        return Outgoing(member.telegram_user_id, (text,), keyboard)
     if delivery.purpose == "shared_entry":
         parts = await _shared_entry(session, delivery.subject_id, member, composer)
         return Outgoing(member.telegram_user_id, parts)
@@ -62,6 +69,16 @@ async def _about_pair(
         student=student.display_name,
         mentor=mentor.display_name,
     )
+
+
+def _prompt(delivery: Delivery, member: Member, composer: Composer) -> str:
+    prompt = composer.catalogue.get("student", delivery.prompt_key or "")
+    if prompt is None:
+        raise UnknownPurpose(f"prompt {delivery.prompt_key!r} is no longer in the catalogue")
+    first_name = member.display_name.split()[0] if member.display_name.split() else ""
+    # The catalogue renders (and escapes) the prompt; Markup keeps it from being escaped twice.
+    words = Markup(composer.catalogue.render(prompt, member.language, name=first_name))
+    return composer.texts.render("checkin/prompt", member.language, prompt=words)
 
 
 async def _shared_entry(

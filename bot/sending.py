@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.catalogue import Catalogue
 from bot.clock import Clock
 from bot.crypto import ReflectionCipher
 from bot.deliveries import Composer, Outgoing, UnknownPurpose, compose
+from bot.dispatch import DoNotSend, SendLater, recheck
 from bot.keyboards import Keyboard
 from bot.texts import Texts
 from db.models import Delivery, DeliveryStatus, Member, MemberStatus
@@ -50,11 +52,14 @@ class OutboxSender:
         texts: Texts,
         clock: Clock,
         cipher: ReflectionCipher,
+        catalogue: Catalogue,
+        grace: timedelta = timedelta(hours=6),
         interval: float = 2.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._bot = bot
-        self._composer = Composer(texts, cipher)
+        self._composer = Composer(texts, cipher, catalogue)
+        self._grace = grace
         self._clock = clock
         self._interval = interval
         self._wake = asyncio.Event()
@@ -102,6 +107,8 @@ class OutboxSender:
             delivery = await session.get_one(Delivery, delivery_id)
             if delivery.status != DeliveryStatus.PENDING:
                 return 0
+            if delivery.purpose == "prompt" and not await self._still_due(session, delivery):
+                return 0
             try:
                 outgoing = await compose(session, delivery, self._composer)
                 await self._send(outgoing)
@@ -122,6 +129,16 @@ class OutboxSender:
                 self._finish(delivery, DeliveryStatus.SENT, None)
                 return 1
         return 0
+
+    async def _still_due(self, session: AsyncSession, delivery: Delivery) -> bool:
+        decision = await recheck(session, delivery, now=self._clock.now(), grace=self._grace)
+        if isinstance(decision, SendLater):
+            delivery.next_attempt_at = decision.at
+            return False
+        if isinstance(decision, DoNotSend):
+            self._finish(delivery, decision.status, decision.reason)
+            return False
+        return True
 
     async def _send(self, outgoing: Outgoing) -> None:
         last = len(outgoing.parts) - 1

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.catalogue import Catalogue
 from bot.clock import Clock
 from bot.config import Config
 from bot.crypto import ReflectionCipher
@@ -24,6 +25,7 @@ class Services:
     texts: Texts
     clock: Clock
     cipher: ReflectionCipher
+    catalogue: Catalogue
     wake_sender: Callable[[], None]
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
 from bot.clock import ManualClock
+from bot.catalogue import Catalogue
 from bot.crypto import ReflectionCipher, new_key
 from bot.outbox import enqueue
 from bot.sending import MAX_ATTEMPTS, OutboxSender
@@ -90,6 +91,7 @@ async def sender_against(
         texts=Texts(),
         clock=clock,
         cipher=ReflectionCipher(new_key()),
+        catalogue=Catalogue.load(),
     )
     return sender, bot
 

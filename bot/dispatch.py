@@ -1,0 +1,190 @@
+"""The dispatcher: turns each student's due reflection prompt into an outbox row.
+
+Runs every few seconds. For every student it looks at the current and the previous
+cycle of their programme's cadence, in the student's own time zone. A cycle whose
+time has come becomes one delivery, unique per (student, "prompt", programme:cycle),
+so a restart or a second dispatcher can never create it twice:
+
+- pending, due at the first moment outside the student's quiet hours, pause and the
+  programme's quiet periods;
+- skipped, when that moment is not before the next cycle;
+- missed, when it is more than the grace window in the past (the bot was down).
+
+Cycles that fell before the student joined are not theirs and are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.catalogue import Catalogue
+from bot.clock import Clock
+from bot.prompt_choice import choose_prompt
+from bot.scheduling.windows import QuietHours, Windows
+from bot.services.schedules import ProgrammeSchedule, schedule_of
+from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
+
+PURPOSE = "prompt"
+
+
+@dataclass
+class DispatchReport:
+    queued: int = 0
+    skipped: int = 0
+    missed: int = 0
+    keys: list[str] = field(default_factory=list)
+
+
+def cycle_key(programme_id: int, cycle: int) -> str:
+    return f"{programme_id}:{cycle}"
+
+
+def windows_for(member: Member, schedule: ProgrammeSchedule) -> Windows:
+    return Windows(
+        quiet_hours=QuietHours.parse(member.quiet_hours) if member.quiet_hours else None,
+        paused_until=member.paused_until,
+        quiet_periods=schedule.quiet_periods,
+    )
+
+
+async def dispatch_prompts(
+    session: AsyncSession, *, clock: Clock, catalogue: Catalogue, grace: timedelta
+) -> DispatchReport:
+    """Create the outbox rows for every prompt whose time has come; safe to run at any time."""
+    report = DispatchReport()
+    now = clock.now()
+    programmes = (
+        await session.scalars(select(Programme).options(selectinload(Programme.quiet_periods)))
+    ).all()
+    for programme in programmes:
+        schedule = schedule_of(programme)
+        students = (
+            await session.execute(
+                select(Member, Membership.created_at)
+                .join(Membership, Membership.member_id == Member.id)
+                .where(
+                    Membership.programme_id == programme.id,
+                    Membership.role == Role.STUDENT,
+                    Member.status != MemberStatus.LEFT,
+                )
+            )
+        ).all()
+        # Members' current cycles differ by at most one from the programme's own (time
+        # zones are less than a day apart), so these keys cover every row that matters.
+        here = schedule.cadence.cycle_at(schedule.anchor_day, now, ZoneInfo(programme.timezone))
+        keys = [cycle_key(programme.id, cycle) for cycle in range(here - 2, here + 2)]
+        rows = await session.execute(
+            select(Delivery.member_id, Delivery.cycle).where(
+                Delivery.purpose == PURPOSE, Delivery.cycle.in_(keys)
+            )
+        )
+        done = {(row.member_id, row.cycle) for row in rows}
+        for member, joined in students:
+            await _dispatch_member(
+                session, programme, schedule, member, joined, done, now, grace, catalogue, report
+            )
+    return report
+
+
+async def _dispatch_member(
+    session: AsyncSession,
+    programme: Programme,
+    schedule: ProgrammeSchedule,
+    member: Member,
+    joined: datetime,
+    done: set[tuple[int, str]],
+    now: datetime,
+    grace: timedelta,
+    catalogue: Catalogue,
+    report: DispatchReport,
+) -> None:
+    zone = ZoneInfo(member.timezone or programme.timezone)
+    cadence, anchor = schedule.cadence, schedule.anchor_day
+    current = cadence.cycle_at(anchor, now, zone)
+    windows = windows_for(member, schedule)
+    for cycle in (current - 1, current):
+        key = cycle_key(programme.id, cycle)
+        occurrence = cadence.occurrence(anchor, cycle, zone) if cycle >= 0 else None
+        if occurrence is None or (member.id, key) in done or occurrence < joined:
+            continue
+        due = windows.first_free(occurrence)
+        if due >= cadence.occurrence(anchor, cycle + 1, zone):
+            status, reason = DeliveryStatus.SKIPPED, "held back past the next cycle"
+        elif due > now:
+            continue  # held back, still to come
+        elif now - due > grace:
+            status, reason = DeliveryStatus.MISSED, "the bot was not running at its time"
+        else:
+            status, reason = DeliveryStatus.PENDING, None
+        prompt_key = None
+        if status == DeliveryStatus.PENDING:
+            prompt = await choose_prompt(session, catalogue, member.id, schedule, cycle, zone)
+            prompt_key = prompt.key
+            report.keys.append(prompt.key)
+        session.add(
+            Delivery(
+                member_id=member.id,
+                purpose=PURPOSE,
+                cycle=key,
+                subject_id=programme.id,
+                prompt_key=prompt_key,
+                status=status,
+                reason=reason,
+                due_at=due,
+                created_at=now,
+                finished_at=None if status == DeliveryStatus.PENDING else now,
+                attempts=0,
+            )
+        )
+        done.add((member.id, key))
+        if status == DeliveryStatus.PENDING:
+            report.queued += 1
+        elif status == DeliveryStatus.SKIPPED:
+            report.skipped += 1
+        else:
+            report.missed += 1
+
+
+@dataclass(frozen=True)
+class SendNow:
+    pass
+
+
+@dataclass(frozen=True)
+class SendLater:
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DoNotSend:
+    status: DeliveryStatus
+    reason: str
+
+
+async def recheck(
+    session: AsyncSession, delivery: Delivery, *, now: datetime, grace: timedelta
+) -> SendNow | SendLater | DoNotSend:
+    """Just before a prompt goes out: settings may have changed since it was queued (a new
+    pause, quiet hours, a resumed member), and the bot may have been down past its time."""
+    intended = delivery.next_attempt_at or delivery.due_at
+    if now - max(delivery.due_at, intended) > grace:
+        return DoNotSend(DeliveryStatus.MISSED, "the bot was not running at its time")
+    member = await session.get_one(Member, delivery.member_id)
+    programme = await session.get_one(
+        Programme, delivery.subject_id, options=[selectinload(Programme.quiet_periods)]
+    )
+    schedule = schedule_of(programme)
+    zone = ZoneInfo(member.timezone or programme.timezone)
+    free = windows_for(member, schedule).first_free(now.astimezone(zone))
+    if free <= now:
+        return SendNow()
+    cycle = int(delivery.cycle.rsplit(":", 1)[1])
+    if free >= schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
+        return DoNotSend(DeliveryStatus.SKIPPED, "held back past the next cycle")
+    return SendLater(free)

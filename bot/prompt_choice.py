@@ -1,0 +1,50 @@
+"""Which prompt a student gets next: a timed one when its moment has come, else the rotation."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.catalogue import Catalogue, CataloguePrompt, next_in_rotation
+from bot.services.schedules import ProgrammeSchedule
+from db.models import Delivery
+
+AUDIENCE = "student"
+
+
+async def prompt_history(session: AsyncSession, member_id: int) -> list[str]:
+    """Keys of the prompts this member was sent, oldest first."""
+    rows = await session.scalars(
+        select(Delivery.prompt_key)
+        .where(
+            Delivery.member_id == member_id,
+            Delivery.purpose == "prompt",
+            Delivery.prompt_key.is_not(None),
+        )
+        .order_by(Delivery.id)
+    )
+    return [key for key in rows.all() if key is not None]
+
+
+async def choose_prompt(
+    session: AsyncSession,
+    catalogue: Catalogue,
+    member_id: int,
+    schedule: ProgrammeSchedule,
+    cycle: int,
+    zone: ZoneInfo,
+) -> CataloguePrompt:
+    """The first prompt welcomes (programme_start); the one before a quiet period prepares
+    for exams (before_exams); the rest rotate through the themes."""
+    history = await prompt_history(session, member_id)
+    seed = str(member_id)
+    if not history and (opening := catalogue.prompts(AUDIENCE, "programme_start")):
+        return next_in_rotation(opening, history, seed=seed)
+    next_day = schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone).date()
+    if any(period.contains(next_day) for period in schedule.quiet_periods) and (
+        exams := catalogue.prompts(AUDIENCE, "before_exams")
+    ):
+        return next_in_rotation(exams, history, seed=seed)
+    return next_in_rotation(catalogue.prompts(AUDIENCE, "any"), history, seed=seed)
