@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.clock import ManualClock
 from bot.catalogue import Catalogue
+from bot.clock import ManualClock
 from bot.crypto import ReflectionCipher, new_key
 from bot.outbox import enqueue
 from bot.sending import MAX_ATTEMPTS, OutboxSender
