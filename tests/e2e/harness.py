@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import build_application, serving
-from bot.clock import Clock
+from bot.clock import ManualClock
 from bot.config import Config, DatabaseConfig
 from bot.crypto import ReflectionCipher, new_key
 from bot.sandbox import Limits, SandboxServer, SandboxUser
@@ -30,7 +30,7 @@ class RunningBot:
     sandbox: SandboxServer
     application: FrizonApplication
     sessionmaker: async_sessionmaker[AsyncSession]
-    clock: Clock
+    clock: ManualClock
 
     def user(
         self, first_name: str, *, language_code: str = "en", last_name: str | None = None
@@ -123,7 +123,7 @@ class RunningBot:
 async def running_bot(
     database_url: str,
     sessionmaker: async_sessionmaker[AsyncSession],
-    clock: Clock,
+    clock: ManualClock,
     *,
     limits: Limits | None = None,
     token: str = TOKEN,

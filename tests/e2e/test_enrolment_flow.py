@@ -65,7 +65,7 @@ async def test_an_invite_cannot_be_used_twice(bot: RunningBot) -> None:
 async def test_an_expired_invite_is_refused(bot: RunningBot) -> None:
     programme = await bot.programme()
     token = await bot.invite(programme, Role.STUDENT, expires_in=timedelta(hours=1))
-    bot.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    bot.clock.advance(timedelta(hours=2))
     ana = bot.user("Ana")
 
     bot.says(ana, f"/start {token}")

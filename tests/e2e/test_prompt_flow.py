@@ -1,0 +1,81 @@
+"""A scheduled prompt through the real bot: it arrives at its time with mood buttons, the
+student answers and shares, and the mentor sees exactly what was shared."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.app import dispatch_now
+from bot.services.schedules import set_schedule
+from db.models import CheckIn, Delivery, DeliveryStatus, Programme, Role
+from tests.e2e.harness import RunningBot
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+async def test_a_prompt_arrives_at_its_time_and_a_shared_answer_reaches_the_mentor(
+    bot: RunningBot,
+) -> None:
+    programme = await bot.programme()
+    async with bot.sessionmaker() as session, session.begin():
+        found = await session.get_one(Programme, programme.id)
+        await set_schedule(
+            session,
+            clock=bot.clock,
+            programme=found,
+            actor="test",
+            cadence="weekly mon 18:00",
+            first_day=date(2026, 9, 7),
+        )
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    lars = await bot.enrolled(programme, Role.MENTOR, "Lars")
+    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
+    bot.says(maja, "/pair")
+    await bot.presses(maja, await bot.hears(maja, "which student"), "Ana")
+    await bot.presses(maja, await bot.hears(maja, "who should mentor"), "Lars")
+    await bot.hears(lars, "new mentee")
+    await bot.hears(ana, "You have a mentor")
+    services = bot.application.bot_data.services
+
+    bot.clock.set(datetime(2026, 9, 7, 17, 59, tzinfo=STOCKHOLM))
+    assert (await dispatch_now(services)).queued == 0
+    bot.clock.set(datetime(2026, 9, 7, 18, 0, tzinfo=STOCKHOLM))
+    assert (await dispatch_now(services)).queued == 1
+
+    prompt = await bot.hears(ana, "Start with how you are doing")
+    moods = [b["text"] for row in prompt["reply_markup"]["inline_keyboard"] for b in row]
+    assert moods == ["Rough", "Low", "Okay", "Good", "Great"]
+    await bot.presses(ana, prompt, "Good")
+    await bot.hears(ana, "write a few lines")
+    bot.says(ana, "The team let me lead the ward round today.")
+    await bot.presses(ana, await bot.hears(ana, "share this entry"), "Share with Lars")
+
+    assert "Ana shared an entry with you. Mood: Good." in (await bot.hears(lars, "shared"))["text"]
+    assert (await bot.hears(lars))["text"] == "The team let me lead the ward round today."
+    async with bot.sessionmaker() as session:
+        entry = await session.scalar(select(CheckIn))
+        delivery = await session.scalar(select(Delivery).where(Delivery.purpose == "prompt"))
+    assert entry is not None and delivery is not None
+    assert entry.delivery_id == delivery.id and entry.prompt_key == delivery.prompt_key
+    assert delivery.status == DeliveryStatus.SENT
+
+
+async def test_answering_a_prompt_twice_is_refused_kindly(bot: RunningBot) -> None:
+    programme = await bot.programme()
+    async with bot.sessionmaker() as session, session.begin():
+        found = await session.get_one(Programme, programme.id)
+        await set_schedule(
+            session, clock=bot.clock, programme=found, actor="test", first_day=date(2026, 9, 7)
+        )
+    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
+    bot.clock.advance(timedelta(hours=8))  # Monday 18:00 local
+    await dispatch_now(bot.application.bot_data.services)
+    prompt = await bot.hears(ana, "Start with how you are doing")
+    data = prompt["reply_markup"]["inline_keyboard"][0][2]["callback_data"]
+    bot.sandbox.state.user_sends_callback_data(ana.id, prompt["message_id"], data)
+    await bot.hears(ana, "write a few lines")
+
+    bot.sandbox.state.user_sends_callback_data(ana.id, prompt["message_id"], data)
+
+    assert "already answered this prompt" in (await bot.hears(ana))["text"]
