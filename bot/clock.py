@@ -31,3 +31,18 @@ class ManualClock:
 
     def set(self, instant: datetime) -> None:
         self._now = instant
+
+
+class OffsetClock:
+    """Real time moved forward by an offset: the sandbox's "advance to the next prompt"."""
+
+    def __init__(self, base: Clock) -> None:
+        self._base = base
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return self._base.now() + self._offset
+
+    def advance_to(self, instant: datetime) -> None:
+        """Jump forward to `instant`; never backwards, so nothing is sent twice."""
+        self._offset += max(instant - self.now(), timedelta(0))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from bot.clock import Clock, OffsetClock
+from bot.dispatch import next_prompt_time
 from bot.services.invites import issue_invites
 from bot.services.members import find_member
 from bot.services.programmes import create_programme
@@ -79,3 +82,24 @@ async def _demo_programme(session: AsyncSession, clock: Clock) -> Programme:
     return await create_programme(
         session, clock=clock, name=DEMO_PROGRAMME, timezone=DEMO_TIMEZONE, actor=DEMO_ACTOR
     )
+
+
+async def advance_to_next_prompt(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: OffsetClock,
+    *,
+    student_telegram_id: int,
+    dispatch: Callable[[], Awaitable[object]],
+) -> str:
+    """The sandbox control: move the clock to the demo student's next prompt and send it."""
+    async with sessionmaker() as session:
+        member = await find_member(session, student_telegram_id)
+        if member is None or not member.has_role(Role.STUDENT):
+            return "Enrol the student first: click the suggested /start in the Student chat."
+        due = await next_prompt_time(session, member_id=member.id, now=clock.now())
+    if due is None:
+        return "The student has no prompts scheduled."
+    clock.advance_to(due + timedelta(seconds=1))
+    await dispatch()
+    local = due.astimezone(ZoneInfo(member.timezone))
+    return f"The clock is now {local:%a %d %b %H:%M} ({member.timezone}): the prompt is on its way."

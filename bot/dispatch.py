@@ -188,3 +188,33 @@ async def recheck(
     if free >= schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
         return DoNotSend(DeliveryStatus.SKIPPED, "held back past the next cycle")
     return SendLater(free)
+
+
+async def next_prompt_time(
+    session: AsyncSession, *, member_id: int, now: datetime
+) -> datetime | None:
+    """When this student's next prompt will go out (after `now`), or None if they have none."""
+    row = (
+        await session.execute(
+            select(Member, Programme)
+            .join(Membership, Membership.member_id == Member.id)
+            .join(Programme, Programme.id == Membership.programme_id)
+            .where(Member.id == member_id, Membership.role == Role.STUDENT)
+            .options(selectinload(Programme.quiet_periods))
+            .order_by(Programme.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    member, programme = row
+    schedule = schedule_of(programme)
+    zone = ZoneInfo(member.timezone or programme.timezone)
+    windows = windows_for(member, schedule)
+    cycle = max(schedule.cadence.cycle_at(schedule.anchor_day, now, zone) + 1, 0)
+    for _ in range(520):  # ten years of weekly cycles: plenty, and always ends
+        due = windows.first_free(schedule.cadence.occurrence(schedule.anchor_day, cycle, zone))
+        if due < schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
+            return due
+        cycle += 1
+    return None

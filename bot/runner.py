@@ -12,15 +12,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, serving
-from bot.clock import Clock, SystemClock
+from bot.app import build_application, dispatch_now, serving
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.crypto import KeyProblem, ReflectionCipher
-from bot.demo import DEMO_PEOPLE, prepare_demo
+from bot.demo import DEMO_PEOPLE, DemoSeat, advance_to_next_prompt, prepare_demo
 from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
+from handlers.context import FrizonApplication
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,9 @@ async def run(
                 bot_username=SANDBOX_BOT_USERNAME,
             )
             await sandbox.start()
-            await _seat_demo_people(sandbox, sessionmaker, clock)
+            # The sandbox's clock can be moved forward ("advance to the next prompt").
+            clock = OffsetClock(clock)
+            seats = await _seat_demo_people(sandbox, sessionmaker, clock)
             token, base_url = SANDBOX_TOKEN, sandbox.bot_api_base_url
         else:
             assert config.telegram.token is not None
@@ -62,6 +65,8 @@ async def run(
             base_url=base_url,
             cipher=cipher,
         )
+        if sandbox is not None and isinstance(clock, OffsetClock):
+            _add_clock_control(sandbox, application, clock, seats)
         async with _telegram_problems_explained(base_url), serving(application):
             if on_ready is not None:
                 on_ready(sandbox.url if sandbox else "telegram")
@@ -74,7 +79,7 @@ async def run(
 
 async def _seat_demo_people(
     sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
-) -> None:
+) -> list[DemoSeat]:
     seats = [
         (
             person,
@@ -86,6 +91,27 @@ async def _seat_demo_people(
     ]
     demo = await prepare_demo(sessionmaker, clock=clock, seats=seats)
     sandbox.set_panels([Panel(seat.title, seat.telegram_user_id, seat.suggestion) for seat in demo])
+    return demo
+
+
+def _add_clock_control(
+    sandbox: SandboxServer,
+    application: FrizonApplication,
+    clock: OffsetClock,
+    seats: list[DemoSeat],
+) -> None:
+    services = application.bot_data.services
+    student = next(seat for seat in seats if seat.title == "Student")
+
+    async def advance() -> str:
+        return await advance_to_next_prompt(
+            services.sessionmaker,
+            clock,
+            student_telegram_id=student.telegram_user_id,
+            dispatch=lambda: dispatch_now(services),
+        )
+
+    sandbox.add_control("next-prompt", "Advance to the next prompt", advance)
 
 
 @asynccontextmanager

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 
 from bot.keyboards import mood_keyboard
 from bot.sending import markup
@@ -21,6 +23,7 @@ from handlers.replies import locale_of_update, reply
 log = logging.getLogger(__name__)
 
 PATTERN = r"^ci:"
+SKIP_MESSAGE = "checkin_skip_message"
 
 
 async def start(update: Update, context: FrizonContext) -> None:
@@ -116,6 +119,7 @@ async def on_text(update: Update, context: FrizonContext) -> None:
     if added is None:
         await fallback.other_message(update, context)
     elif added.first:
+        await _retire_skip_button(update, context)
         await _ask_to_share(update, context, member, added.checkin_id, added.mentor)
     else:
         await reply(update, context, "checkin/added", locale=member.locale)
@@ -133,12 +137,21 @@ async def on_other(update: Update, context: FrizonContext) -> None:
     await fallback.other_message(update, context)
 
 
+async def _retire_skip_button(update: Update, context: FrizonContext) -> None:
+    message_id = context.user_data.pop(SKIP_MESSAGE, None) if context.user_data else None
+    chat = update.effective_chat
+    if message_id is None or chat is None:
+        return
+    with contextlib.suppress(BadRequest):  # already gone: nothing to tidy
+        await context.bot.edit_message_reply_markup(chat.id, message_id, reply_markup=None)
+
+
 async def _ask_for_words(
     update: Update, context: FrizonContext, member: MemberView, started: checkins.Started
 ) -> None:
     texts = context.services.texts
     skip = texts.render_plain("checkin/skip_button", member.locale)
-    await reply(
+    sent = await reply(
         update,
         context,
         "checkin/write",
@@ -148,6 +161,9 @@ async def _ask_for_words(
         ),
         mood_word=texts.render_plain("checkin/mood_word", member.locale, mood=started.mood),
     )
+    if sent is not None and context.user_data is not None:
+        # Remembered only in memory: once words arrive, Skip no longer applies.
+        context.user_data[SKIP_MESSAGE] = sent.message_id
 
 
 async def _ask_to_share(

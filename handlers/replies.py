@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from bot.services.members import MemberView
 from bot.texts import locale_for
@@ -28,9 +28,9 @@ async def reply(
     locale: str,
     keyboard: InlineKeyboardMarkup | None = None,
     **variables: Any,
-) -> None:
+) -> Message | None:
     text = context.services.texts.render(template, locale, **variables)
     chat = update.effective_chat
     if chat is None:
-        return
-    await context.bot.send_message(chat.id, text, parse_mode="HTML", reply_markup=keyboard)
+        return None
+    return await context.bot.send_message(chat.id, text, parse_mode="HTML", reply_markup=keyboard)

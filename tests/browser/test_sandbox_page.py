@@ -74,12 +74,7 @@ def bot_messages(page: Page, title: str) -> Locator:
     return panel(page, title).locator('[data-role="message"][data-sender="bot"]')
 
 
-async def test_a_new_user_enrols_three_people_and_pairs_them(
-    browser: Browser, sandbox_url: str
-) -> None:
-    page = await browser.new_page()
-    await page.goto(sandbox_url)
-
+async def enrol_and_pair(page: Page) -> None:
     for title, greeting in [
         ("coordinator", "You are a coordinator"),
         ("mentor", "sounding board"),
@@ -103,3 +98,42 @@ async def test_a_new_user_enrols_three_people_and_pairs_them(
     await expect(bot_messages(page, "mentor").last).to_contain_text(
         "You have a new mentee in Demo programme: Ana Berg"
     )
+
+
+async def test_a_new_user_enrols_three_people_and_pairs_them(
+    browser: Browser, sandbox_url: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(sandbox_url)
+    await enrol_and_pair(page)
+
+
+async def test_after_advance_the_student_answers_a_prompt_and_the_mentor_sees_what_was_shared(
+    browser: Browser, sandbox_url: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(sandbox_url)
+    await enrol_and_pair(page)
+    student = panel(page, "student")
+
+    await page.locator('[data-role="control"][data-control="next-prompt"]').click()
+    await expect(page.locator('[data-role="control-result"]')).to_contain_text(
+        "the prompt is on its way"
+    )
+    await expect(bot_messages(page, "student").last).to_contain_text("Start with how you are doing")
+    await student.locator('[data-role="button"]', has_text="Good").click()
+    await expect(bot_messages(page, "student").last).to_contain_text("write a few lines")
+    await student.locator('[data-role="input"]').fill("Today I felt like part of the team.")
+    await student.locator('[data-role="send"]').click()
+    await expect(bot_messages(page, "student").last).to_contain_text("share this entry")
+    await student.locator('[data-role="button"]', has_text="Share with Lars Ek").click()
+
+    await expect(bot_messages(page, "student").last).to_contain_text("Shared with Lars Ek")
+    await expect(bot_messages(page, "mentor").last).to_contain_text(
+        "Today I felt like part of the team."
+    )
+    await expect(
+        bot_messages(page, "mentor").filter(
+            has_text="Ana Berg shared an entry with you. Mood: Good."
+        )
+    ).to_have_count(1)

@@ -66,9 +66,14 @@ async def test_several_messages_in_a_row_form_one_entry(bot: RunningBot) -> None
     ana, lars = await paired(bot)
     bot.says(ana, "/checkin")
     await bot.presses(ana, await bot.hears(ana, "How are you doing"), "Okay")
+    invitation = await bot.hears(ana, "write a few lines")
 
     bot.says(ana, "First thought.")
     question = await bot.hears(ana, "share this entry")
+    (now,) = [
+        m for m in bot.sandbox.state.messages(ana.id) if m["message_id"] == invitation["message_id"]
+    ]
+    assert not now["inline_keyboard"]  # Skip no longer applies once words arrived
     bot.says(ana, "Second thought.")
     await bot.hears(ana, "Added to your entry")
     await bot.presses(ana, question, "Share with Lars")
