@@ -184,7 +184,7 @@ async def recheck(
     free = windows_for(member, schedule).first_free(now.astimezone(zone))
     if free <= now:
         return SendNow()
-    cycle = int(delivery.cycle.rsplit(":", 1)[1])
+    cycle = int(delivery.cycle.split(":")[1])  # "programme:cycle", or "programme:cycle:extra"
     if free >= schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
         return DoNotSend(DeliveryStatus.SKIPPED, "held back past the next cycle")
     return SendLater(free)

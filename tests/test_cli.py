@@ -192,3 +192,11 @@ def test_an_unreachable_database_stops_with_one_line_without_the_password(cli: C
             "frizon: cannot open the database postgresql+asyncpg://frizon:***@"
         )
         assert "pa55word" not in result.stderr
+
+
+def test_a_coordinator_queues_a_prompt_now(cli: Cli) -> None:
+    cli("programme", "create", "P")
+    enrol_people(cli.workdir)
+    assert "Queued a prompt for 1 student(s) in P" in cli("prompt", "send", "P").stdout
+    refused = cli("prompt", "send", "P", "--prompt", "no-such-prompt", ok=False)
+    assert "There is no student prompt 'no-such-prompt'" in refused.stderr

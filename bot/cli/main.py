@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.catalogue import Catalogue, CatalogueError
-from bot.cli import enrolment, pairing, programmes
+from bot.cli import enrolment, pairing, programmes, prompts
 from bot.cli.support import config_from, fail, transaction
 from bot.config import Config
 from bot.logs import configure_logging
@@ -19,6 +19,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="frizon: ment
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(programmes.app, name="programme")
 app.add_typer(db_app, name="db")
+app.add_typer(prompts.app, name="prompt")
 app.command("invite")(enrolment.invite)
 app.command("members")(enrolment.members)
 app.command("pair")(pairing.pair_command)

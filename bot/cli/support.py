@@ -33,6 +33,7 @@ REFUSALS = {
     "mentor_full": "{mentor} already has {capacity} mentee(s), their capacity.",
     "no_active_pair": "Member {member_id} has no active mentor in this programme.",
     "bad_cadence": "{problem}.",
+    "unknown_prompt": "There is no student prompt {key!r} in the catalogue.",
     "inverted_period": "A quiet period from {first} to {last} ends before it starts.",
 }
 

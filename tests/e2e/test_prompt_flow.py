@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.app import dispatch_now
+from bot.services.prompts import queue_prompt_now
 from bot.services.schedules import set_schedule
 from db.models import CheckIn, Delivery, DeliveryStatus, Programme, Role
 from tests.e2e.harness import RunningBot
@@ -79,3 +80,27 @@ async def test_answering_a_prompt_twice_is_refused_kindly(bot: RunningBot) -> No
     bot.sandbox.state.user_sends_callback_data(ana.id, prompt["message_id"], data)
 
     assert "already answered this prompt" in (await bot.hears(ana))["text"]
+
+
+async def test_a_prompt_sent_now_from_the_command_line_reaches_every_student(
+    bot: RunningBot,
+) -> None:
+    programme = await bot.programme()
+    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
+    bo = await bot.enrolled(programme, Role.STUDENT, "Bo")
+    async with bot.sessionmaker() as session, session.begin():
+        found = await session.get_one(Programme, programme.id)
+        count = await queue_prompt_now(
+            session,
+            clock=bot.clock,
+            catalogue=bot.application.bot_data.services.catalogue,
+            programme=found,
+            actor="cli",
+            prompt_key="transition-who-welcomed-you",
+        )
+    bot.application.bot_data.services.wake_sender()
+
+    assert count == 2
+    for student in (ana, bo):
+        prompt = await bot.hears(student, "Start with how you are doing")
+        assert "part of the team" in prompt["text"]

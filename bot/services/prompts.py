@@ -1,0 +1,78 @@
+"""Prompts a coordinator sends now (`frizon prompt send`), outside the cadence."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.catalogue import Catalogue
+from bot.clock import Clock
+from bot.dispatch import PURPOSE
+from bot.prompt_choice import choose_prompt
+from bot.services.audit import record_event
+from bot.services.errors import Refused
+from bot.services.schedules import schedule_of
+from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
+
+
+async def queue_prompt_now(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    catalogue: Catalogue,
+    programme: Programme,
+    actor: str,
+    prompt_key: str | None = None,
+) -> int:
+    """Queue one prompt for every student; the running bot sends them, in their windows.
+
+    Returns how many were queued. The delivery key carries the moment, so sending again
+    later is a new prompt, while the scheduled cycle still goes out as planned.
+    """
+    if prompt_key is not None and catalogue.get("student", prompt_key) is None:
+        raise Refused("unknown_prompt", key=prompt_key)
+    await session.refresh(programme, ["quiet_periods"])
+    schedule = schedule_of(programme)
+    now = clock.now()
+    students = (
+        await session.scalars(
+            select(Member)
+            .join(Membership, Membership.member_id == Member.id)
+            .where(
+                Membership.programme_id == programme.id,
+                Membership.role == Role.STUDENT,
+                Member.status != MemberStatus.LEFT,
+            )
+        )
+    ).all()
+    for member in students:
+        zone = ZoneInfo(member.timezone or programme.timezone)
+        cycle = schedule.cadence.cycle_at(schedule.anchor_day, now, zone)
+        key = (
+            prompt_key
+            or (await choose_prompt(session, catalogue, member.id, schedule, cycle, zone)).key
+        )
+        session.add(
+            Delivery(
+                member_id=member.id,
+                purpose=PURPOSE,
+                cycle=f"{programme.id}:{cycle}:now-{now:%Y%m%d%H%M%S}",
+                subject_id=programme.id,
+                prompt_key=key,
+                status=DeliveryStatus.PENDING,
+                due_at=now,
+                created_at=now,
+                attempts=0,
+            )
+        )
+    record_event(
+        session,
+        clock=clock,
+        kind="prompt_sent_now",
+        actor=actor,
+        programme_id=programme.id,
+        details={"prompt": prompt_key, "students": len(students)},
+    )
+    return len(students)
