@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.crypto import ReflectionCipher
 from bot.dispatch import DispatchReport, dispatch_prompts
+from bot.polling import DurablePoller
 from bot.sending import OutboxSender
 from bot.texts import Texts
 from handlers.context import CONTEXT_TYPES, FrizonApplication, FrizonContext, Services
@@ -44,6 +45,7 @@ def build_application(
     catalogue = catalogue or Catalogue.load(config.prompts.folder)
     application: FrizonApplication = (
         ApplicationBuilder()
+        .updater(None)  # updates come through DurablePoller, confirmed only once handled
         .token(token)
         .base_url(base_url)
         .context_types(CONTEXT_TYPES)
@@ -123,15 +125,20 @@ async def serving(
         # bot's HTTP clients, so close them here.
         await application.bot.shutdown()
         raise
+    services = application.bot_data.services
+    poller = DurablePoller(
+        application, sessionmaker=services.sessionmaker, clock=services.clock, timeout=poll_timeout
+    )
     try:
         await _start_services(application)
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout)
+        polling = asyncio.create_task(poller.run(), name="poller")
         try:
             yield
         finally:
-            await application.updater.stop()
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
             await application.stop()
     finally:
         await _stop_services(application)

@@ -244,6 +244,8 @@ class CheckIn(Base):
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id", ondelete="SET NULL"))
     prompt_key: Mapped[str | None] = mapped_column(String(64))
     theme: Mapped[str | None] = mapped_column(String(16))
+    # What started it, e.g. "callback:<query id>": a re-delivered tap finds its entry.
+    source: Mapped[str | None] = mapped_column(String(80), unique=True)
     mood: Mapped[int] = mapped_column(Integer)
     reflection: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The newest Telegram message folded into the reflection: a re-delivered update
@@ -253,3 +255,12 @@ class CheckIn(Base):
     status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus, "checkin_status"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ProcessedUpdate(Base):
+    """Telegram updates already handled: a re-delivered one is recognised and skipped."""
+
+    __tablename__ = "processed_update"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

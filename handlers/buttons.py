@@ -25,6 +25,15 @@ async def acknowledge(query: CallbackQuery) -> None:
         log.info("could not answer callback query: %s", error.message)
 
 
+async def remove_buttons(query: CallbackQuery) -> None:
+    """Take the buttons off the pressed message; already gone (a repeat) is fine."""
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():
+            raise
+
+
 def parse_callback(data: str | None, arities: dict[str, int]) -> tuple[str, list[int]] | None:
     """Split "ns:verb:1:2" into ("verb", [1, 2]) if the verb is known and takes that many ids.
 

@@ -15,7 +15,7 @@ from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
 from handlers import fallback
-from handlers.buttons import acknowledge, parse_callback
+from handlers.buttons import acknowledge, parse_callback, remove_buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
@@ -64,6 +64,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     member_id=member.id,
                     mood=ids[1],
                     delivery_id=ids[0] or None,
+                    source=f"callback:{query.id}",
                 )
             elif verb == "s":
                 mentor = await checkins.skip_text(session, member_id=member.id, checkin_id=ids[0])
@@ -78,7 +79,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     except Refused as refusal:
         await reply(update, context, "checkin/refused", locale=locale, reason=refusal.reason)
         return
-    await query.edit_message_reply_markup(None)  # the choice is made; no second tap
+    await remove_buttons(query)  # the choice is made; no second tap
     if verb == "m":
         await _ask_for_words(update, context, member, started)
     elif verb == "s":

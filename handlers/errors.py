@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
+from bot.polling import should_retry
 from handlers.context import FrizonContext
 from handlers.replies import locale_of_update, reply
 
@@ -15,6 +16,10 @@ log = logging.getLogger(__name__)
 
 async def on_error(update: object, context: FrizonContext) -> None:
     """Log the failure; if a person was waiting for an answer, apologise."""
+    if should_retry(context.error):
+        # Not confirmed to Telegram: the update comes round again, so no apology now.
+        log.warning("update failed for now (%s); it will be handled again", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return

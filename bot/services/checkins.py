@@ -43,11 +43,25 @@ class Finished:
 
 
 async def start_checkin(
-    session: AsyncSession, *, clock: Clock, member_id: int, mood: int, delivery_id: int | None
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    member_id: int,
+    mood: int,
+    delivery_id: int | None,
+    source: str | None = None,
 ) -> Started:
-    """Record a mood, for a prompt or on its own; an unfinished entry is kept private."""
+    """Record a mood, for a prompt or on its own; an unfinished entry is kept private.
+
+    `source` names what started it (a button press); the same source again — Telegram
+    re-delivering the press after a crash — returns the entry it already made.
+    """
     if mood not in MOODS:
         raise Refused("stale")
+    if source is not None:
+        existing = await session.scalar(select(CheckIn).where(CheckIn.source == source))
+        if existing is not None and existing.member_id == member_id:
+            return Started(existing.id, existing.mood)
     programme_id, prompt_key, theme = await _source(session, member_id, delivery_id)
     now = clock.now()
     unfinished = await _open(session, member_id)
@@ -60,6 +74,7 @@ async def start_checkin(
         prompt_key=prompt_key,
         theme=theme,
         mood=mood,
+        source=source,
         shared=False,
         status=CheckInStatus.WRITING,
         created_at=now,

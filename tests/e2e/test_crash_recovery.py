@@ -1,0 +1,183 @@
+"""Nothing lost: the bot is killed (SIGKILL) while updates are in flight, restarted, and
+every check-in is recorded exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import SystemClock
+from bot.crypto import ReflectionCipher, new_key
+from bot.sandbox import SandboxServer, SandboxUser
+from bot.services.enrolment import enrol
+from bot.services.invites import issue_invites
+from bot.services.members import Person
+from bot.services.programmes import create_programme
+from db.models import CheckIn, Role
+
+TOKEN = "5555555555:crash-test-token"
+STUDENTS = 24
+ROOT = Path(__file__).parent.parent.parent
+
+
+class BotProcess:
+    """`frizon run` in its own process, pointed at the test's sandbox and database."""
+
+    def __init__(self, workdir: Path, environment: dict[str, str]) -> None:
+        self._workdir = workdir
+        self._environment = environment
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with (self._workdir / "bot.log").open("ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run"],
+                cwd=self._workdir,
+                env=self._environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[SandboxServer]:
+    server = SandboxServer(token=TOKEN, port=0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def bot_process(tmp_path: Path, sandbox: SandboxServer, database_url: str) -> Iterator[BotProcess]:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("FRIZON_")},
+        "PYTHONPATH": str(ROOT),
+        "FRIZON_TELEGRAM_TOKEN": TOKEN,
+        "FRIZON_TELEGRAM_BASE_URL": sandbox.bot_api_base_url,
+        "FRIZON_DATABASE_URL": database_url,
+        "FRIZON_REFLECTION_KEY": KEY,
+    }
+    bot = BotProcess(tmp_path, environment)
+    yield bot
+    bot.stop()
+
+
+KEY = new_key()
+
+
+async def enrolled_students(
+    sessionmaker: async_sessionmaker[AsyncSession], sandbox: SandboxServer
+) -> list[SandboxUser]:
+    clock = SystemClock()
+    users = [sandbox.state.add_user(f"Student{n:02d}") for n in range(STUDENTS)]
+    async with sessionmaker() as session, session.begin():
+        programme = await create_programme(
+            session, clock=clock, name="Crash test", timezone="Europe/Stockholm", actor="test"
+        )
+        for user in users:
+            (invite,) = await issue_invites(
+                session,
+                clock=clock,
+                programme=programme,
+                role=Role.STUDENT,
+                actor="test",
+                expires_in=timedelta(days=1),
+            )
+            await enrol(
+                session,
+                clock=clock,
+                token=invite.token,
+                person=Person(user.id, user.first_name, "en"),
+                mentor_capacity=3,
+            )
+    return users
+
+
+def replies(sandbox: SandboxServer, user: SandboxUser, text: str) -> int:
+    return sum(
+        1 for m in sandbox.state.messages(user.id) if m["sender"] == "bot" and text in m["text"]
+    )
+
+
+async def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.01)
+
+
+async def test_a_killed_bot_loses_no_check_in_and_records_none_twice(
+    sandbox: SandboxServer,
+    bot_process: BotProcess,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    students = await enrolled_students(sessionmaker, sandbox)
+    bot_process.start()
+    for student in students:
+        sandbox.state.user_sends_text(student.id, "/checkin")
+    await wait_for(
+        lambda: all(replies(sandbox, s, "How are you doing") for s in students),
+        60,
+        "every student got the mood buttons",
+    )
+
+    # Every student taps a mood and writes, all at once: 2 x STUDENTS updates queued.
+    for student in students:
+        question = next(
+            m for m in sandbox.state.messages(student.id) if "How are you doing" in m["text"]
+        )
+        sandbox.state.user_presses_button(student.id, question["message_id"], "ci:m:0:3")
+        sandbox.state.user_sends_text(student.id, f"Words of {student.first_name}")
+    await wait_for(
+        lambda: sum(replies(sandbox, s, "write a few lines") for s in students) >= 3,
+        30,
+        "the bot started on the batch",
+    )
+    bot_process.kill()
+    handled_before_the_crash = sum(replies(sandbox, s, "Saved") for s in students)
+    bot_process.start()
+    await wait_for(
+        lambda: all(replies(sandbox, s, "Saved") for s in students),
+        60,
+        "every student's words were answered after the restart",
+    )
+
+    cipher = ReflectionCipher(KEY)
+    async with sessionmaker() as session:
+        entries = (await session.scalars(select(CheckIn))).all()
+    assert handled_before_the_crash < STUDENTS  # the kill really hit the batch mid-way
+    assert len(entries) == STUDENTS
+    by_member = {}
+    for entry in entries:
+        assert entry.reflection is not None
+        by_member[entry.member_id] = cipher.decrypt(entry.reflection)
+    assert len(by_member) == STUDENTS
+    assert all(
+        text.startswith("Words of Student") and text.count("Words of") == 1
+        for text in by_member.values()
+    )
