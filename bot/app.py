@@ -61,6 +61,7 @@ def build_application(
         cipher=cipher,
         catalogue=catalogue,
         grace=config.schedule.grace,
+        pacing=config.sending,
     )
     application.bot_data.attach(
         Services(

@@ -103,6 +103,12 @@ class ScheduleConfig(_Section):
         return parse_duration(value) if isinstance(value, str) else value
 
 
+class SendingConfig(_Section):
+    rate: float = Field(default=25.0, gt=0, le=30)  # messages a second, all chats together
+    per_chat: float = Field(default=1.0, gt=0, le=1)  # messages a second to one chat
+    concurrency: int = Field(default=8, ge=1, le=64)  # requests in flight at once
+
+
 class SecurityConfig(_Section):
     reflection_key: SecretStr | None = None
 
@@ -139,6 +145,7 @@ class Config(_Section):
     programme: ProgrammeDefaultsConfig = ProgrammeDefaultsConfig()
     prompts: PromptsConfig = PromptsConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    sending: SendingConfig = SendingConfig()
     security: SecurityConfig = SecurityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()

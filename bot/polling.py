@@ -25,6 +25,7 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TelegramError,
     TimedOut,
 )
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps unconfirmed updates for 24 hours
 RETRY_AFTER_FAILURE = 2.0  # seconds
 
-TRANSIENT = (DBAPIError, NetworkError, OSError)
+TRANSIENT = (DBAPIError, NetworkError, OSError, RetryAfter)
 
 
 class Outcome:
@@ -109,6 +110,10 @@ class DurablePoller:
                 log.info("getUpdates failed (%s); retrying", error)
                 await asyncio.sleep(RETRY_AFTER_FAILURE)
                 continue
+            except TelegramError:
+                log.exception("getUpdates failed; retrying")
+                await asyncio.sleep(RETRY_AFTER_FAILURE)
+                continue
             try:
                 for update in updates:
                     if not await self._handle(update):
@@ -119,6 +124,9 @@ class DurablePoller:
                 # The database went away between handler and bookkeeping: not confirmed,
                 # so the update comes round again.
                 log.warning("could not record an update as handled; retrying", exc_info=True)
+                await asyncio.sleep(RETRY_AFTER_FAILURE)
+            except Exception:  # the poller must outlive any surprise, or the bot goes deaf
+                log.exception("unexpected failure while handling updates; retrying")
                 await asyncio.sleep(RETRY_AFTER_FAILURE)
 
     async def _handle(self, update: Update) -> bool:

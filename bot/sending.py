@@ -21,10 +21,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.catalogue import Catalogue
 from bot.clock import Clock
+from bot.config import SendingConfig
 from bot.crypto import ReflectionCipher
 from bot.deliveries import Composer, Outgoing, UnknownPurpose, compose
 from bot.dispatch import DoNotSend, SendLater, recheck
 from bot.keyboards import Keyboard
+from bot.pacing import ChatPace, Pace
 from bot.texts import Texts
 from db.models import Delivery, DeliveryStatus, Member, MemberStatus
 
@@ -54,8 +56,13 @@ class OutboxSender:
         cipher: ReflectionCipher,
         catalogue: Catalogue,
         grace: timedelta = timedelta(hours=6),
+        pacing: SendingConfig | None = None,
         interval: float = 2.0,
     ) -> None:
+        pacing = pacing or SendingConfig()
+        self._overall = Pace(pacing.rate)
+        self._per_chat = ChatPace(pacing.per_chat)
+        self._in_flight = asyncio.Semaphore(pacing.concurrency)
         self._sessionmaker = sessionmaker
         self._bot = bot
         self._composer = Composer(texts, cipher, catalogue)
@@ -93,14 +100,17 @@ class OutboxSender:
                     .limit(BATCH)
                 )
             ).all()
-        sent = 0
-        for delivery_id in due:
+        results = await asyncio.gather(*(self._paced(delivery_id) for delivery_id in due))
+        return sum(results)
+
+    async def _paced(self, delivery_id: int) -> int:
+        async with self._in_flight:
             try:
-                sent += await self._send_one(delivery_id)
+                return await self._send_one(delivery_id)
             except Exception as error:  # one bad row must not hold up the queue behind it
                 log.exception("delivery %s failed unexpectedly", delivery_id)
                 await self._give_up(delivery_id, f"error: {type(error).__name__}")
-        return sent
+                return 0
 
     async def _send_one(self, delivery_id: int) -> int:
         async with self._sessionmaker() as session, session.begin():
@@ -143,6 +153,8 @@ class OutboxSender:
     async def _send(self, outgoing: Outgoing) -> None:
         last = len(outgoing.parts) - 1
         for index, text in enumerate(outgoing.parts):
+            await self._per_chat.wait(outgoing.chat_id)
+            await self._overall.wait()
             keyboard = outgoing.keyboard if index == last and outgoing.keyboard else None
             await self._bot.send_message(
                 outgoing.chat_id,

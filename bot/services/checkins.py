@@ -97,9 +97,11 @@ async def add_text(
     if checkin is None:
         return None
     mentor = await _mentor_name(session, checkin)
-    if checkin.last_message_id is not None and message_id <= checkin.last_message_id:
-        return TextAdded(checkin.id, first=False, mentor=mentor)  # a re-delivered message
     before = cipher.decrypt(checkin.reflection) if checkin.reflection else ""
+    if checkin.last_message_id is not None and message_id <= checkin.last_message_id:
+        # Telegram re-delivered a message already folded in: add nothing, but answer as
+        # the first time, so a lost share question is asked again.
+        return TextAdded(checkin.id, first=before == text, mentor=mentor)
     combined = f"{before}{PARAGRAPH}{text}" if before else text
     if len(combined) > MAX_REFLECTION:
         raise Refused("too_long")

@@ -49,6 +49,10 @@ class BotProcess:
                 stderr=subprocess.STDOUT,
             )
 
+    def log_tail(self) -> str:
+        lines = (self._workdir / "bot.log").read_text(errors="replace").splitlines()
+        return "the bot's log ends:\n" + "\n".join(lines[-40:])
+
     def kill(self) -> None:
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGKILL)
@@ -123,11 +127,16 @@ def replies(sandbox: SandboxServer, user: SandboxUser, text: str) -> int:
     )
 
 
-async def wait_for(condition: Callable[[], bool], within: float, what: str) -> None:
+async def wait_for(
+    condition: Callable[[], bool],
+    within: float,
+    what: str,
+    explain: Callable[[], str] = str,
+) -> None:
     deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError(what)
+            raise TimeoutError(f"{what}\n{explain()}")
         await asyncio.sleep(0.01)
 
 
@@ -165,6 +174,7 @@ async def test_a_killed_bot_loses_no_check_in_and_records_none_twice(
         lambda: all(replies(sandbox, s, "Saved") for s in students),
         60,
         "every student's words were answered after the restart",
+        explain=bot_process.log_tail,
     )
 
     cipher = ReflectionCipher(KEY)

@@ -163,3 +163,22 @@ async def test_any_reflection_round_trips_exactly_through_the_database(
 
     stored = await session.get_one(CheckIn, started.checkin_id)
     assert stored.reflection is not None and cipher.decrypt(stored.reflection) == text
+
+
+async def test_a_redelivered_first_message_asks_the_share_question_again(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """The bot may have died after saving the words but before asking: ask again."""
+    _, member_id = await a_student(session, clock)
+    await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+    )
+    first = await checkins.add_text(
+        session, member_id=member_id, message_id=7, text="only once", cipher=cipher
+    )
+    again = await checkins.add_text(
+        session, member_id=member_id, message_id=7, text="only once", cipher=cipher
+    )
+
+    assert first is not None and again is not None
+    assert first.first and again.first
