@@ -13,7 +13,7 @@ from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
 MEMBERS = ("timezone", "quiet", "pause", "resume")
-STUDENTS = ("checkin",)
+STUDENTS = ("checkin", "history")
 COORDINATORS = ("pair", "unpair")
 
 

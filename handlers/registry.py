@@ -15,6 +15,7 @@ from telegram.ext import (
 from handlers import (
     checkins,
     fallback,
+    history,
     info,
     pairing,
     preferences,
@@ -42,11 +43,13 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("pause", preferences.pause, filters=PRIVATE))
     application.add_handler(CommandHandler("resume", preferences.resume, filters=PRIVATE))
     application.add_handler(CommandHandler("checkin", checkins.start, filters=PRIVATE))
+    application.add_handler(CommandHandler("history", history.show_history, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
     application.add_handler(CommandHandler("unpair", unpairing.start_unpairing, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(pairing.on_button, pattern=pairing.PATTERN))
     application.add_handler(CallbackQueryHandler(unpairing.on_button, pattern=unpairing.PATTERN))
     application.add_handler(CallbackQueryHandler(checkins.on_button, pattern=checkins.PATTERN))
+    application.add_handler(CallbackQueryHandler(history.on_button, pattern=history.PATTERN))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     application.add_handler(

@@ -1,0 +1,119 @@
+"""A student's own entries: read back page by page, shared or made private, or deleted.
+
+Only the author reaches these functions with their own member id; every function
+checks that the entry belongs to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.crypto import ReflectionCipher
+from bot.outbox import enqueue
+from bot.services.errors import Refused
+from bot.services.pairing import active_pair_of
+from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus
+
+
+@dataclass(frozen=True)
+class Entry:
+    checkin_id: int
+    position: int  # 0 is the newest
+    total: int
+    created_at: datetime
+    mood: int
+    shared: bool
+    text: str
+    mentor: str | None  # the active mentor, who would see it if shared
+    delivered: bool  # a shared copy already reached the mentor
+
+
+async def entry_at(
+    session: AsyncSession, *, member_id: int, position: int, cipher: ReflectionCipher
+) -> Entry | None:
+    """The member's finished entry at `position` (newest first), or None if there is none."""
+    finished = (CheckIn.member_id == member_id, CheckIn.status == CheckInStatus.DONE)
+    total = int(
+        await session.scalar(select(func.count()).select_from(CheckIn).where(*finished)) or 0
+    )
+    if total == 0:
+        return None
+    position = min(max(position, 0), total - 1)
+    checkin = await session.scalar(
+        select(CheckIn)
+        .where(*finished)
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        .offset(position)
+        .limit(1)
+    )
+    assert checkin is not None
+    pair = await active_pair_of(session, programme_id=checkin.programme_id, student_id=member_id)
+    delivered = await session.scalar(
+        select(Delivery.id).where(
+            Delivery.purpose == "shared_entry",
+            Delivery.subject_id == checkin.id,
+            Delivery.status == DeliveryStatus.SENT,
+        )
+    )
+    return Entry(
+        checkin_id=checkin.id,
+        position=position,
+        total=total,
+        created_at=checkin.created_at,
+        mood=checkin.mood,
+        shared=checkin.shared,
+        text=cipher.decrypt(checkin.reflection) if checkin.reflection else "",
+        mentor=pair.mentor_name if pair else None,
+        delivered=delivered is not None,
+    )
+
+
+async def set_shared(
+    session: AsyncSession, *, clock: Clock, member_id: int, checkin_id: int, share: bool
+) -> None:
+    """Share an entry with the current mentor, or make it private again.
+
+    Making it private stops a copy that has not gone out yet; one that already reached
+    the mentor's chat cannot be called back, and the author is told so.
+    """
+    checkin = await _own_finished(session, member_id, checkin_id)
+    if share:
+        pair = await active_pair_of(
+            session, programme_id=checkin.programme_id, student_id=member_id
+        )
+        if pair is None:
+            raise Refused("no_mentor")
+        await enqueue(
+            session,
+            member_id=pair.mentor_id,
+            purpose="shared_entry",
+            cycle=f"checkin:{checkin.id}",
+            subject_id=checkin.id,
+            due_at=clock.now(),
+        )
+    checkin.shared = share
+
+
+async def delete_entry(session: AsyncSession, *, member_id: int, checkin_id: int) -> None:
+    """Delete an entry for good, with any copy still waiting to go to the mentor."""
+    checkin = await _own_finished(session, member_id, checkin_id)
+    await session.execute(
+        delete(Delivery).where(
+            Delivery.purpose == "shared_entry",
+            Delivery.subject_id == checkin.id,
+            Delivery.status == DeliveryStatus.PENDING,
+        )
+    )
+    await session.delete(checkin)
+
+
+async def _own_finished(session: AsyncSession, member_id: int, checkin_id: int) -> CheckIn:
+    checkin = await session.get(CheckIn, checkin_id)
+    if checkin is None or checkin.member_id != member_id or checkin.status != CheckInStatus.DONE:
+        raise Refused("stale")
+    return checkin

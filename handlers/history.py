@@ -1,0 +1,154 @@
+"""/history: a student reads their own entries one at a time, shares, hides or deletes them."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.deliveries import split_text
+from bot.services import history
+from bot.services.errors import Refused
+from bot.services.members import MemberView
+from db.models import Role
+from handlers.buttons import acknowledge, edit_to, parse_callback
+from handlers.context import FrizonContext
+from handlers.people import current_member
+from handlers.replies import locale_of_update, reply
+
+PATTERN = r"^hi:"
+
+
+async def show_history(update: Update, context: FrizonContext) -> None:
+    """The newest entry, with buttons to page back and to change it."""
+    member = await current_member(update, context)
+    if member is None:
+        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
+        return
+    if not member.has_role(Role.STUDENT):
+        await reply(update, context, "checkin/refused", locale=member.locale, reason="not_student")
+        return
+    await _show(update, context, member, 0, edit=False)
+
+
+async def on_button(update: Update, context: FrizonContext) -> None:
+    """hi:v:pos (view), hi:s:id:pos / hi:p:id:pos (share / make private), hi:d:id:pos
+    (ask before deleting), hi:y:id:pos (delete)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await acknowledge(query)
+    member = await current_member(update, context)
+    locale = locale_of_update(update, member)
+    parsed = parse_callback(query.data, {"v": 1, "s": 2, "p": 2, "d": 2, "y": 2})
+    if member is None or parsed is None:
+        await reply(update, context, "errors/stale_button", locale=locale)
+        return
+    verb, ids = parsed
+    if verb == "v":
+        await _show(update, context, member, ids[0], edit=True)
+        return
+    checkin_id, position = ids
+    if verb == "d":
+        keyboard = _keyboard(
+            [
+                (
+                    context.services.texts.render_plain("history/delete_button", locale),
+                    f"hi:y:{checkin_id}:{position}",
+                ),
+                (
+                    context.services.texts.render_plain("history/keep_button", locale),
+                    f"hi:v:{position}",
+                ),
+            ]
+        )
+        await edit_to(query, context, "history/confirm_delete", locale, keyboard=keyboard)
+        return
+    services = context.services
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            if verb == "y":
+                await history.delete_entry(session, member_id=member.id, checkin_id=checkin_id)
+            else:
+                await history.set_shared(
+                    session,
+                    clock=services.clock,
+                    member_id=member.id,
+                    checkin_id=checkin_id,
+                    share=verb == "s",
+                )
+    except Refused as refusal:
+        await reply(update, context, "checkin/refused", locale=locale, reason=refusal.reason)
+        return
+    if verb == "s":
+        services.wake_sender()
+    if verb == "y":
+        await edit_to(query, context, "history/deleted", locale)
+        return
+    await _show(update, context, member, position, edit=True)
+
+
+async def _show(
+    update: Update, context: FrizonContext, member: MemberView, position: int, *, edit: bool
+) -> None:
+    services = context.services
+    async with services.sessionmaker() as session:
+        entry = await history.entry_at(
+            session, member_id=member.id, position=position, cipher=services.cipher
+        )
+    if entry is None:
+        await reply(update, context, "history/empty", locale=member.locale)
+        return
+    texts, locale = services.texts, member.locale
+    rows: list[list[tuple[str, str]]] = []
+    paging = []
+    if entry.position > 0:
+        paging.append((texts.render_plain("history/newer", locale), f"hi:v:{entry.position - 1}"))
+    if entry.position < entry.total - 1:
+        paging.append((texts.render_plain("history/older", locale), f"hi:v:{entry.position + 1}"))
+    if paging:
+        rows.append(paging)
+    change = []
+    if entry.shared:
+        change.append(
+            (
+                texts.render_plain("history/make_private", locale),
+                f"hi:p:{entry.checkin_id}:{entry.position}",
+            )
+        )
+    elif entry.mentor:
+        change.append(
+            (
+                texts.render_plain("checkin/share_button", locale, mentor=entry.mentor),
+                f"hi:s:{entry.checkin_id}:{entry.position}",
+            )
+        )
+    change.append(
+        (texts.render_plain("history/delete", locale), f"hi:d:{entry.checkin_id}:{entry.position}")
+    )
+    rows.append(change)
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+    parts = split_text(entry.text)
+    variables = {
+        "position": entry.position + 1,
+        "total": entry.total,
+        "when": f"{entry.created_at.astimezone(ZoneInfo(member.timezone)):%Y-%m-%d %H:%M}",
+        "mood_word": texts.render_plain("checkin/mood_word", locale, mood=entry.mood),
+        "shared": entry.shared,
+        "delivered": entry.delivered,
+        # One message shows the start of a long entry; the whole stays stored.
+        "text": parts[0] + (" …" if len(parts) > 1 else "") if parts else "",
+    }
+    query = update.callback_query
+    if edit and query is not None:
+        await edit_to(query, context, "history/entry", locale, keyboard=keyboard, **variables)
+    else:
+        await reply(update, context, "history/entry", locale=locale, keyboard=keyboard, **variables)
+
+
+def _keyboard(buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in buttons]]
+    )
