@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,6 +11,7 @@ from aiohttp import web
 
 from bot.sandbox.commands import scope_key, validate_commands
 from bot.sandbox.errors import ApiError, bad_request, too_many_requests
+from bot.sandbox.faults import Fault
 from bot.sandbox.html import format_message_text
 from bot.sandbox.limits import Limits, RateLimiter
 from bot.sandbox.markup import validate_reply_markup
@@ -51,7 +53,12 @@ class BotApi:
             method = _METHODS.get(request.match_info["method"].lower())
             if method is None:
                 raise ApiError(404, "Not Found")
+            fault = self.state.faults.next_for(request.match_info["method"])
+            if fault is not None and fault.kind != "slow":
+                raise _fault_error(fault)
             result = await method(self, await read_params(request))
+            if fault is not None:  # carried out, but the answer comes too late
+                await asyncio.sleep(fault.seconds)
         except ApiError as error:
             # Never log the token: only the method name.
             log.debug("%s -> %s", request.match_info["method"], error.description)
@@ -63,6 +70,12 @@ class BotApi:
         retry_after = self._limiter.acquire(chat_id)
         if retry_after is not None:
             raise too_many_requests(retry_after)
+
+
+def _fault_error(fault: Fault) -> ApiError:
+    if fault.kind == "too_many_requests":
+        return too_many_requests(max(1, round(fault.seconds)))
+    return ApiError(502, "Bad Gateway")
 
 
 @_method("getMe")

@@ -12,6 +12,7 @@ from bot.sandbox.callbacks import CallbackQueries
 from bot.sandbox.chatlog import ChatLog
 from bot.sandbox.commands import CommandRegistry
 from bot.sandbox.errors import bad_request, forbidden
+from bot.sandbox.faults import Faults
 from bot.sandbox.html import MAX_MESSAGE_LENGTH, FormattedText, utf16_len
 from bot.sandbox.records import (
     BotIdentity,
@@ -44,6 +45,7 @@ class SandboxState:
         self._seq = itertools.count(1)
         self._blocked: set[int] = set()
         self.callbacks = CallbackQueries(self._wakeup)
+        self.faults = Faults()  # injected by tests: 5xx, 429, slow answers
 
     # Users and the user side of each chat -------------------------------------------
 
