@@ -39,20 +39,25 @@ def build_application(
     cipher: ReflectionCipher,
     texts: Texts | None = None,
     catalogue: Catalogue | None = None,
+    paced_replies: bool = True,
 ) -> FrizonApplication:
     """Build the bot; `base_url` names the Bot API server (Telegram, the sandbox, or another)."""
     texts = texts or Texts()
     catalogue = catalogue or Catalogue.load(config.prompts.folder)
-    application: FrizonApplication = (
+    builder = (
         ApplicationBuilder()
         .updater(None)  # updates come through DurablePoller, confirmed only once handled
         .token(token)
         .base_url(base_url)
         .context_types(CONTEXT_TYPES)
-        # Paces the bot below Telegram's limits and retries a 429 after retry_after.
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .build()
     )
+    application: FrizonApplication
+    if paced_replies:
+        # Paces replies below Telegram's limits and retries a 429 after retry_after.
+        # (Benchmarks turn it off to measure the bot itself.)
+        application = builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+    else:
+        application = builder.build()
     sender = OutboxSender(
         sessionmaker=sessionmaker,
         bot=application.bot,

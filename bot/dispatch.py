@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.catalogue import Catalogue
 from bot.clock import Clock
-from bot.prompt_choice import choose_prompt
+from bot.prompt_choice import choose_prompt, histories
 from bot.scheduling.windows import QuietHours, Windows
 from bot.services.schedules import ProgrammeSchedule, schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
@@ -39,6 +39,19 @@ class DispatchReport:
     skipped: int = 0
     missed: int = 0
     keys: list[str] = field(default_factory=list)
+
+
+class _Lazy:
+    """The prompt histories of a programme's students, read once when first needed."""
+
+    def __init__(self, session: AsyncSession, member_ids: list[int]) -> None:
+        self._session, self._member_ids = session, member_ids
+        self._histories: dict[int, list[str]] | None = None
+
+    async def histories(self) -> dict[int, list[str]]:
+        if self._histories is None:
+            self._histories = await histories(self._session, self._member_ids)
+        return self._histories
 
 
 def cycle_key(programme_id: int, cycle: int) -> str:
@@ -85,9 +98,21 @@ async def dispatch_prompts(
             )
         )
         done = {(row.member_id, row.cycle) for row in rows}
+        # Loaded only when someone in this programme is due, and then for all at once.
+        past = _Lazy(session, [member.id for member, _ in students])
         for member, joined in students:
             await _dispatch_member(
-                session, programme, schedule, member, joined, done, now, grace, catalogue, report
+                session,
+                programme,
+                schedule,
+                member,
+                joined,
+                done,
+                now,
+                grace,
+                catalogue,
+                report,
+                past,
             )
     return report
 
@@ -103,6 +128,7 @@ async def _dispatch_member(
     grace: timedelta,
     catalogue: Catalogue,
     report: DispatchReport,
+    past: _Lazy,
 ) -> None:
     zone = ZoneInfo(member.timezone or programme.timezone)
     cadence, anchor = schedule.cadence, schedule.anchor_day
@@ -124,7 +150,11 @@ async def _dispatch_member(
             status, reason = DeliveryStatus.PENDING, None
         prompt_key = None
         if status == DeliveryStatus.PENDING:
-            prompt = await choose_prompt(session, catalogue, member.id, schedule, cycle, zone)
+            history = (await past.histories())[member.id]
+            prompt = await choose_prompt(
+                session, catalogue, member.id, schedule, cycle, zone, history
+            )
+            history.append(prompt.key)
             prompt_key = prompt.key
             report.keys.append(prompt.key)
         session.add(

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps unconfirmed updates for 24 hours
 RETRY_AFTER_FAILURE = 2.0  # seconds
+PRUNE_EVERY = 500  # updates
 
 TRANSIENT = (DBAPIError, NetworkError, OSError, RetryAfter)
 
@@ -156,9 +157,12 @@ class DurablePoller:
         now = self._clock.now()
         async with self._sessionmaker() as session, session.begin():
             session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-            await session.execute(
-                delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < now - KEEP_PROCESSED)
-            )
+            if update_id % PRUNE_EVERY == 0:  # tidy up now and then, not on every update
+                await session.execute(
+                    delete(ProcessedUpdate).where(
+                        ProcessedUpdate.processed_at < now - KEEP_PROCESSED
+                    )
+                )
 
 
 def _seconds(value: timedelta | int) -> float:

@@ -28,6 +28,20 @@ async def prompt_history(session: AsyncSession, member_id: int) -> list[str]:
     return [key for key in rows.all() if key is not None]
 
 
+async def histories(session: AsyncSession, member_ids: list[int]) -> dict[int, list[str]]:
+    """Prompt histories of many members in one query, oldest first each."""
+    found: dict[int, list[str]] = {member_id: [] for member_id in member_ids}
+    rows = await session.execute(
+        select(Delivery.member_id, Delivery.prompt_key)
+        .where(Delivery.purpose == "prompt", Delivery.prompt_key.is_not(None))
+        .order_by(Delivery.id)
+    )
+    for member_id, key in rows:
+        if member_id in found and key is not None:
+            found[member_id].append(key)
+    return found
+
+
 async def choose_prompt(
     session: AsyncSession,
     catalogue: Catalogue,
@@ -35,10 +49,12 @@ async def choose_prompt(
     schedule: ProgrammeSchedule,
     cycle: int,
     zone: ZoneInfo,
+    history: list[str] | None = None,
 ) -> CataloguePrompt:
     """The first prompt welcomes (programme_start); the one before a quiet period prepares
     for exams (before_exams); the rest rotate through the themes."""
-    history = await prompt_history(session, member_id)
+    if history is None:
+        history = await prompt_history(session, member_id)
     seed = str(member_id)
     if not history and (opening := catalogue.prompts(AUDIENCE, "programme_start")):
         return next_in_rotation(opening, history, seed=seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
-from bot.services.presence import mark_back, mark_blocked
+from bot.services.presence import is_blocked, mark_back, mark_blocked
 from handlers.context import FrizonContext
 
 
@@ -27,5 +27,8 @@ async def on_any_update(update: Update, context: FrizonContext) -> None:
     if user is None or update.my_chat_member is not None:
         return
     services = context.services
+    async with services.sessionmaker() as session:
+        if not await is_blocked(session, telegram_user_id=user.id):
+            return  # the usual case: a read, no write transaction
     async with services.sessionmaker() as session, session.begin():
         await mark_back(session, clock=services.clock, telegram_user_id=user.id)

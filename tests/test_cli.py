@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
+from bot.crypto import ReflectionCipher
 from bot.services.programmes import find_programme
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
@@ -200,3 +201,10 @@ def test_a_coordinator_queues_a_prompt_now(cli: Cli) -> None:
     assert "Queued a prompt for 1 student(s) in P" in cli("prompt", "send", "P").stdout
     refused = cli("prompt", "send", "P", "--prompt", "no-such-prompt", ok=False)
     assert "There is no student prompt 'no-such-prompt'" in refused.stderr
+
+
+def test_a_new_reflection_key_is_usable(cli: Cli) -> None:
+    key = cli("key").stdout.strip()
+    cipher = ReflectionCipher(key)
+    assert cipher.decrypt(cipher.encrypt("private")) == "private"
+    assert cli("key").stdout.strip() != key

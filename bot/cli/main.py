@@ -12,6 +12,7 @@ from bot.catalogue import Catalogue, CatalogueError
 from bot.cli import enrolment, pairing, programmes, prompts
 from bot.cli.support import config_from, fail, transaction
 from bot.config import Config
+from bot.crypto import new_key
 from bot.logs import configure_logging
 from bot.template_check import TemplateProblem, check_templates
 
@@ -65,6 +66,12 @@ def check_command(context: typer.Context) -> None:
     config = config_from(context)
     rendered = _check_texts(config)
     typer.echo(f"Config, templates and prompts are fine ({rendered} renderings checked).")
+
+
+@app.command("key")
+def key_command() -> None:
+    """Print a new reflection key for FRIZON_REFLECTION_KEY (keep it safe: no key, no text)."""
+    typer.echo(new_key())
 
 
 @db_app.command("upgrade")

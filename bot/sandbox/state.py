@@ -46,6 +46,7 @@ class SandboxState:
         self._blocked: set[int] = set()
         self.callbacks = CallbackQueries(self._wakeup)
         self.faults = Faults()  # injected by tests: 5xx, 429, slow answers
+        self.too_many_requests = 0  # 429s answered because of the rate limits
 
     # Users and the user side of each chat -------------------------------------------
 

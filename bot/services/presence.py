@@ -23,6 +23,13 @@ async def mark_back(session: AsyncSession, *, clock: Clock, telegram_user_id: in
     return await _set(session, clock, telegram_user_id, MemberStatus.ACTIVE)
 
 
+async def is_blocked(session: AsyncSession, *, telegram_user_id: int) -> bool:
+    status = await session.scalar(
+        select(Member.status).where(Member.telegram_user_id == telegram_user_id)
+    )
+    return status == MemberStatus.BLOCKED
+
+
 async def _member(session: AsyncSession, telegram_user_id: int) -> Member | None:
     return await session.scalar(select(Member).where(Member.telegram_user_id == telegram_user_id))
 
