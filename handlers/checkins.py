@@ -65,6 +65,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     mood=ids[1],
                     delivery_id=ids[0] or None,
                     source=f"callback:{query.id}",
+                    theme_of=lambda key: _theme(context, key),
                 )
             elif verb == "s":
                 mentor = await checkins.skip_text(session, member_id=member.id, checkin_id=ids[0])
@@ -95,6 +96,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             shared=finished.shared,
             mentor=finished.mentor or "",
         )
+
+
+def _theme(context: FrizonContext, prompt_key: str) -> str | None:
+    prompt = context.services.catalogue.get("student", prompt_key)
+    return prompt.theme if prompt else None
 
 
 async def on_text(update: Update, context: FrizonContext) -> None:

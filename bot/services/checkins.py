@@ -6,6 +6,7 @@ or, for shared entries, to their mentor. Several messages in a row form one entr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -50,6 +51,7 @@ async def start_checkin(
     mood: int,
     delivery_id: int | None,
     source: str | None = None,
+    theme_of: Callable[[str], str | None] = lambda key: None,
 ) -> Started:
     """Record a mood, for a prompt or on its own; an unfinished entry is kept private.
 
@@ -62,7 +64,8 @@ async def start_checkin(
         existing = await session.scalar(select(CheckIn).where(CheckIn.source == source))
         if existing is not None and existing.member_id == member_id:
             return Started(existing.id, existing.mood)
-    programme_id, prompt_key, theme = await _source(session, member_id, delivery_id)
+    programme_id, prompt_key = await _source(session, member_id, delivery_id)
+    theme = theme_of(prompt_key) if prompt_key else None
     now = clock.now()
     unfinished = await _open(session, member_id)
     if unfinished is not None:
@@ -159,8 +162,8 @@ async def _mentor_name(session: AsyncSession, checkin: CheckIn) -> str | None:
 
 async def _source(
     session: AsyncSession, member_id: int, delivery_id: int | None
-) -> tuple[int, str | None, str | None]:
-    """Programme, prompt and theme of a new entry; refuse prompts that cannot be answered."""
+) -> tuple[int, str | None]:
+    """Programme and prompt of a new entry; refuse prompts that cannot be answered."""
     if delivery_id is None:
         programme_id = await session.scalar(
             select(Membership.programme_id)
@@ -170,7 +173,7 @@ async def _source(
         )
         if programme_id is None:
             raise Refused("not_student")
-        return programme_id, None, None
+        return programme_id, None
     delivery = await session.get(Delivery, delivery_id)
     if delivery is None or delivery.member_id != member_id or delivery.purpose != "prompt":
         raise Refused("stale")
@@ -187,7 +190,7 @@ async def _source(
     if newer is not None:
         raise Refused("old_prompt")
     assert delivery.subject_id is not None  # a prompt's subject is its programme
-    return delivery.subject_id, delivery.prompt_key, None
+    return delivery.subject_id, delivery.prompt_key
 
 
 async def skip_text(session: AsyncSession, *, member_id: int, checkin_id: int) -> str | None:

@@ -59,6 +59,7 @@ async def test_a_prompt_arrives_at_its_time_and_a_shared_answer_reaches_the_ment
         delivery = await session.scalar(select(Delivery).where(Delivery.purpose == "prompt"))
     assert entry is not None and delivery is not None
     assert entry.delivery_id == delivery.id and entry.prompt_key == delivery.prompt_key
+    assert entry.theme in {"space", "future", "transition"}
     assert delivery.status == DeliveryStatus.SENT
 
 
