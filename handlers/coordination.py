@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services.members import MemberView
 from db.models import Role
-from handlers.buttons import edit_to, with_cancel
+from handlers.buttons import acknowledge, edit_to, parse_callback, with_cancel
 from handlers.context import FrizonContext
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
@@ -89,3 +89,33 @@ async def ask_programme_then(
     await reply(
         update, context, "pairing/choose_programme", locale=member.locale, keyboard=keyboard
     )
+
+
+StepFor = Callable[[FrizonContext, MemberView, list[int]], Awaitable[Step]]
+
+
+async def on_coordinator_button(
+    update: Update, context: FrizonContext, *, cancel: str, steps: dict[str, tuple[int, StepFor]]
+) -> None:
+    """The common path of a coordinator's button: acknowledge, parse the callback data
+    strictly, check the presser coordinates the programme it names (the first id), then
+    show the step for its verb. `steps` maps a verb to (how many ids, the step)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await acknowledge(query)
+    member = await current_member(update, context)
+    locale = locale_of_update(update, member)
+    if query.data == cancel:
+        await edit_to(query, context, "pairing/cancelled", locale)
+        return
+    parsed = parse_callback(query.data, {verb: arity for verb, (arity, _) in steps.items()})
+    if parsed is None:
+        await reply(update, context, "errors/stale_button", locale=locale)
+        return
+    verb, ids = parsed
+    if member is None or not member.coordinates(ids[0]):
+        await reply(update, context, "errors/not_allowed", locale=locale)
+        return
+    step = await steps[verb][1](context, member, ids)
+    await step.show(update, context, locale)

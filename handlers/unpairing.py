@@ -11,11 +11,14 @@ from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.pairing import PairView, active_pair_of, active_pairs, unpair
 from bot.services.programmes import get_programme
-from handlers.buttons import acknowledge, edit_to, paged, parse_callback, with_cancel
+from handlers.buttons import paged, with_cancel
 from handlers.context import FrizonContext
-from handlers.coordination import Step, ask_programme_then, coordinator_or_explain
-from handlers.people import current_member
-from handlers.replies import locale_of_update, reply
+from handlers.coordination import (
+    Step,
+    ask_programme_then,
+    coordinator_or_explain,
+    on_coordinator_button,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,31 +34,17 @@ async def start_unpairing(update: Update, context: FrizonContext) -> None:
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
-    """Handle every unpair:… button; the presser must coordinate the programme named in it."""
-    query = update.callback_query
-    if query is None:
-        return
-    await acknowledge(query)
-    member = await current_member(update, context)
-    locale = locale_of_update(update, member)
-    if query.data == CANCEL:
-        await edit_to(query, context, "pairing/cancelled", locale)
-        return
-    parsed = parse_callback(query.data, {"p": 2, "s": 2, "y": 2})
-    if parsed is None:
-        await reply(update, context, "errors/stale_button", locale=locale)
-        return
-    verb, ids = parsed
-    if member is None or not member.coordinates(ids[0]):
-        await reply(update, context, "errors/not_allowed", locale=locale)
-        return
-    if verb == "p":
-        step = await _pair_choice(context, member, ids[0], ids[1])
-    elif verb == "s":
-        step = await _confirmation(context, member, ids[0], ids[1])
-    else:
-        step = await _end(context, member, ids[0], ids[1])
-    await step.show(update, context, locale)
+    """unpair:p:programme:page, unpair:s:programme:student (confirm), unpair:y:… (end it)."""
+    await on_coordinator_button(
+        update,
+        context,
+        cancel=CANCEL,
+        steps={
+            "p": (2, lambda c, m, ids: _pair_choice(c, m, ids[0], ids[1])),
+            "s": (2, lambda c, m, ids: _confirmation(c, m, ids[0], ids[1])),
+            "y": (2, lambda c, m, ids: _end(c, m, ids[0], ids[1])),
+        },
+    )
 
 
 async def _pair_choice(
