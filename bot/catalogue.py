@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2 import Environment, StrictUndefined, Template, TemplateError
 
 from bot.texts import DEFAULT_LOCALE, LOCALES
 from prompts import TEMPLATE_ROOT
@@ -45,6 +45,7 @@ class Catalogue:
     def __init__(self, prompts: Sequence[CataloguePrompt]) -> None:
         self._prompts = {(p.audience, p.key): p for p in prompts}
         self._env = Environment(undefined=StrictUndefined, autoescape=True)
+        self._compiled: dict[tuple[str, str, str], Template] = {}
 
     @classmethod
     def load(cls, extra: Path | None = None) -> Catalogue:
@@ -77,8 +78,15 @@ class Catalogue:
         return self._prompts.get((audience, key))
 
     def render(self, prompt: CataloguePrompt, locale: str, **variables: Any) -> str:
-        text = prompt.texts.get(locale, prompt.texts[DEFAULT_LOCALE])
-        return self._env.from_string(text).render(**variables).strip()
+        return self._template(prompt, locale).render(**variables).strip()
+
+    def _template(self, prompt: CataloguePrompt, locale: str) -> Template:
+        """Compiled once per prompt and locale: compiling is the costly part."""
+        key = (prompt.audience, prompt.key, locale)
+        if key not in self._compiled:
+            text = prompt.texts.get(locale, prompt.texts[DEFAULT_LOCALE])
+            self._compiled[key] = self._env.from_string(text)
+        return self._compiled[key]
 
     def _check_renders(self, prompt: CataloguePrompt) -> None:
         for locale in LOCALES:

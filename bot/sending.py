@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
@@ -28,7 +31,7 @@ from bot.dispatch import DoNotSend, SendLater, recheck
 from bot.keyboards import Keyboard
 from bot.pacing import ChatPace, Pace
 from bot.texts import Texts
-from db.models import Delivery, DeliveryStatus, Member, MemberStatus
+from db.models import Delivery, DeliveryStatus, Member, MemberStatus, Programme
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,38 @@ LONGEST_BACKOFF = timedelta(hours=1)
 def backoff(attempts: int) -> timedelta:
     """5 s, 10 s, 20 s, ... capped at an hour: about two hours over MAX_ATTEMPTS."""
     return min(FIRST_BACKOFF * (1 << min(max(attempts - 1, 0), 20)), LONGEST_BACKOFF)
+
+
+@dataclass
+class Outcome:
+    delivery_id: int
+    status: DeliveryStatus
+    reason: str | None
+    attempts: int
+    next_attempt_at: datetime | None = None
+    blocked_member: int | None = None
+
+
+@dataclass
+class Plan:
+    delivery_id: int
+    member_id: int
+    attempts: int
+    outgoing: Outgoing | None = None
+    outcome: Outcome | None = None  # decided without sending
+
+
+async def _preload(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+    """Members and prompt programmes of a batch in two queries: composing then reads them
+    from the session's identity map instead of one query each."""
+    await session.scalars(select(Member).where(Member.id.in_({d.member_id for d in deliveries})))
+    programme_ids = {d.subject_id for d in deliveries if d.purpose == "prompt"}
+    if programme_ids:
+        await session.scalars(
+            select(Programme)
+            .where(Programme.id.in_(programme_ids))
+            .options(selectinload(Programme.quiet_periods))
+        )
 
 
 class OutboxSender:
@@ -86,12 +121,17 @@ class OutboxSender:
             self._wake.clear()
 
     async def drain(self) -> int:
-        """Try every delivery that is due once; return how many were sent."""
+        """Try every delivery that is due once; return how many were sent.
+
+        A batch is read in one session, sent with pacing (several at once), and its
+        outcomes are written in one transaction: a crash in between re-sends the batch
+        (at least once, never lost).
+        """
         now = self._clock.now()
         async with self._sessionmaker() as session:
-            due = (
+            deliveries = (
                 await session.scalars(
-                    select(Delivery.id)
+                    select(Delivery)
                     .where(
                         Delivery.status == DeliveryStatus.PENDING,
                         func.coalesce(Delivery.next_attempt_at, Delivery.due_at) <= now,
@@ -100,55 +140,132 @@ class OutboxSender:
                     .limit(BATCH)
                 )
             ).all()
-        results = await asyncio.gather(*(self._paced(delivery_id) for delivery_id in due))
-        return sum(results)
+            if not deliveries:
+                return 0
+            await _preload(session, deliveries)
+            plans = [await self._plan(session, delivery, now) for delivery in deliveries]
+        outcomes = await asyncio.gather(*(self._carry_out(plan) for plan in plans))
+        await self._record(outcomes)
+        return sum(outcome.status == DeliveryStatus.SENT for outcome in outcomes)
 
-    async def _paced(self, delivery_id: int) -> int:
+    async def _plan(self, session: AsyncSession, delivery: Delivery, now: datetime) -> Plan:
+        plan = Plan(delivery.id, delivery.member_id, delivery.attempts)
+        try:
+            if delivery.purpose == "prompt":
+                decision = await recheck(session, delivery, now=now, grace=self._grace)
+                if isinstance(decision, SendLater):
+                    plan.outcome = Outcome(
+                        delivery.id, DeliveryStatus.PENDING, None, delivery.attempts, decision.at
+                    )
+                    return plan
+                if isinstance(decision, DoNotSend):
+                    plan.outcome = Outcome(
+                        delivery.id, decision.status, decision.reason, delivery.attempts
+                    )
+                    return plan
+            plan.outgoing = await compose(session, delivery, self._composer)
+        except UnknownPurpose as problem:
+            plan.outcome = Outcome(
+                delivery.id,
+                DeliveryStatus.FAILED,
+                f"cannot compose: {problem}"[:200],
+                delivery.attempts + 1,
+            )
+        except Exception as error:  # one bad row must not hold up the queue behind it
+            log.exception("delivery %s could not be prepared", delivery.id)
+            plan.outcome = Outcome(
+                delivery.id,
+                DeliveryStatus.FAILED,
+                f"error: {type(error).__name__}",
+                delivery.attempts + 1,
+            )
+        return plan
+
+    async def _carry_out(self, plan: Plan) -> Outcome:
+        if plan.outcome is not None or plan.outgoing is None:
+            assert plan.outcome is not None
+            return plan.outcome
         async with self._in_flight:
             try:
-                return await self._send_one(delivery_id)
-            except Exception as error:  # one bad row must not hold up the queue behind it
-                log.exception("delivery %s failed unexpectedly", delivery_id)
-                await self._give_up(delivery_id, f"error: {type(error).__name__}")
-                return 0
-
-    async def _send_one(self, delivery_id: int) -> int:
-        async with self._sessionmaker() as session, session.begin():
-            delivery = await session.get_one(Delivery, delivery_id)
-            if delivery.status != DeliveryStatus.PENDING:
-                return 0
-            if delivery.purpose == "prompt" and not await self._still_due(session, delivery):
-                return 0
-            try:
-                outgoing = await compose(session, delivery, self._composer)
-                await self._send(outgoing)
-            except UnknownPurpose:
-                self._finish(delivery, DeliveryStatus.FAILED, "unknown purpose")
+                await self._send(plan.outgoing)
             except Forbidden:
-                self._finish(delivery, DeliveryStatus.FAILED, "blocked")
-                member = await session.get_one(Member, delivery.member_id)
-                member.status = MemberStatus.BLOCKED
+                return Outcome(
+                    plan.delivery_id,
+                    DeliveryStatus.FAILED,
+                    "blocked",
+                    plan.attempts + 1,
+                    blocked_member=plan.member_id,
+                )
             except BadRequest as error:
-                self._finish(delivery, DeliveryStatus.FAILED, f"rejected: {error.message}"[:200])
+                return Outcome(
+                    plan.delivery_id,
+                    DeliveryStatus.FAILED,
+                    f"rejected: {error.message}"[:200],
+                    plan.attempts + 1,
+                )
             except RetryAfter as error:
                 # Telegram's own pacing: wait as told; not the message's fault.
-                delivery.next_attempt_at = self._clock.now() + _seconds(error.retry_after)
+                return Outcome(
+                    plan.delivery_id,
+                    DeliveryStatus.PENDING,
+                    None,
+                    plan.attempts,
+                    self._clock.now() + _seconds(error.retry_after),
+                )
             except NetworkError as error:  # includes TimedOut
-                self._retry_later(delivery, str(error))
-            else:
-                self._finish(delivery, DeliveryStatus.SENT, None)
-                return 1
-        return 0
+                attempts = plan.attempts + 1
+                if attempts >= MAX_ATTEMPTS:
+                    return Outcome(
+                        plan.delivery_id, DeliveryStatus.FAILED, f"gave up: {error}"[:200], attempts
+                    )
+                log.info(
+                    "delivery %s: %s; retrying after %s", plan.delivery_id, error, backoff(attempts)
+                )
+                return Outcome(
+                    plan.delivery_id,
+                    DeliveryStatus.PENDING,
+                    None,
+                    attempts,
+                    self._clock.now() + backoff(attempts),
+                )
+            except Exception as error:  # one bad row must not hold up the queue behind it
+                log.exception("delivery %s failed unexpectedly", plan.delivery_id)
+                return Outcome(
+                    plan.delivery_id,
+                    DeliveryStatus.FAILED,
+                    f"error: {type(error).__name__}",
+                    plan.attempts + 1,
+                )
+        return Outcome(plan.delivery_id, DeliveryStatus.SENT, None, plan.attempts + 1)
 
-    async def _still_due(self, session: AsyncSession, delivery: Delivery) -> bool:
-        decision = await recheck(session, delivery, now=self._clock.now(), grace=self._grace)
-        if isinstance(decision, SendLater):
-            delivery.next_attempt_at = decision.at
-            return False
-        if isinstance(decision, DoNotSend):
-            self._finish(delivery, decision.status, decision.reason)
-            return False
-        return True
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        now = self._clock.now()
+        async with self._sessionmaker() as session, session.begin():
+            for outcome in outcomes:
+                finished = outcome.status != DeliveryStatus.PENDING
+                await session.execute(
+                    update(Delivery)
+                    .where(Delivery.id == outcome.delivery_id)
+                    .values(
+                        status=outcome.status,
+                        reason=outcome.reason,
+                        attempts=outcome.attempts,
+                        next_attempt_at=outcome.next_attempt_at,
+                        finished_at=now if finished else None,
+                    )
+                )
+                if finished:
+                    log.info(
+                        "delivery %s %s%s",
+                        outcome.delivery_id,
+                        outcome.status.value,
+                        f" ({outcome.reason})" if outcome.reason else "",
+                    )
+            blocked = {o.blocked_member for o in outcomes if o.blocked_member is not None}
+            if blocked:
+                await session.execute(
+                    update(Member).where(Member.id.in_(blocked)).values(status=MemberStatus.BLOCKED)
+                )
 
     async def _send(self, outgoing: Outgoing) -> None:
         last = len(outgoing.parts) - 1
@@ -162,28 +279,6 @@ class OutboxSender:
                 parse_mode="HTML",
                 reply_markup=markup(keyboard) if keyboard else None,
             )
-
-    def _retry_later(self, delivery: Delivery, problem: str) -> None:
-        delivery.attempts += 1
-        if delivery.attempts >= MAX_ATTEMPTS:
-            self._finish(delivery, DeliveryStatus.FAILED, f"gave up: {problem}"[:200])
-            return
-        delivery.next_attempt_at = self._clock.now() + backoff(delivery.attempts)
-        log.info(
-            "delivery %s: %s; retrying after %s", delivery.id, problem, backoff(delivery.attempts)
-        )
-
-    async def _give_up(self, delivery_id: int, reason: str) -> None:
-        async with self._sessionmaker() as session, session.begin():
-            delivery = await session.get_one(Delivery, delivery_id)
-            delivery.attempts += 1
-            self._finish(delivery, DeliveryStatus.FAILED, reason)
-
-    def _finish(self, delivery: Delivery, status: DeliveryStatus, reason: str | None) -> None:
-        delivery.status = status
-        delivery.reason = reason
-        delivery.finished_at = self._clock.now()
-        log.info("delivery %s %s%s", delivery.id, status.value, f" ({reason})" if reason else "")
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup:

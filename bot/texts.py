@@ -35,6 +35,7 @@ class Texts:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates are package data: no stat() on every render
         )
         self._plain = self._env.overlay(autoescape=False)
 
