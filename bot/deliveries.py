@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Catalogue
 from bot.crypto import ReflectionCipher
 from bot.keyboards import Keyboard, mood_keyboard
 from bot.texts import Texts
-from db.models import CheckIn, Delivery, Member, Pair, Programme
+from db.models import CheckIn, Delivery, Member, Pair, PairStatus, Programme
 
 # Telegram allows 4096 characters a message, counted after HTML is parsed; reflection
 # text is cut into parts well below that, at line or word boundaries where possible.
@@ -88,6 +89,16 @@ async def _shared_entry(
     checkin = await session.get_one(CheckIn, checkin_id)
     if not checkin.shared:  # withdrawn before it went out: it must reach nobody
         raise UnknownPurpose("entry no longer shared")
+    still_paired = await session.scalar(
+        select(Pair.id).where(
+            Pair.programme_id == checkin.programme_id,
+            Pair.student_id == checkin.member_id,
+            Pair.mentor_id == mentor.id,
+            Pair.status == PairStatus.ACTIVE,
+        )
+    )
+    if still_paired is None:  # unpaired before it went out: the ex-mentor gets nothing
+        raise UnknownPurpose("no longer this student's mentor")
     student = await session.get_one(Member, checkin.member_id)
     text = composer.cipher.decrypt(checkin.reflection) if checkin.reflection else ""
     locale = mentor.language

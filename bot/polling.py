@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.error import (
@@ -38,8 +38,11 @@ log = logging.getLogger(__name__)
 KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps unconfirmed updates for 24 hours
 RETRY_AFTER_FAILURE = 2.0  # seconds
 PRUNE_EVERY = 500  # updates
+MAX_TRIES = 30  # about a minute of retries before an update is given up
 
-TRANSIENT = (DBAPIError, NetworkError, OSError, RetryAfter)
+# Only failures of the moment: a lost connection, a locked database, Telegram silent.
+# An IntegrityError or a bug would fail the same way again and block everyone behind it.
+TRANSIENT = (OperationalError, InterfaceError, NetworkError, OSError, RetryAfter)
 
 
 class Outcome:
@@ -86,6 +89,7 @@ class DurablePoller:
         self._clock = clock
         self._timeout = timeout
         self._offset: int | None = None
+        self._failures: dict[int, int] = {}  # update id -> transient failures so far
 
     async def run(self) -> None:
         """Poll until cancelled."""
@@ -142,7 +146,11 @@ class DurablePoller:
         finally:
             current_outcome.reset(token)
         if outcome.retry:
-            return False
+            self._failures[update.update_id] = self._failures.get(update.update_id, 0) + 1
+            if self._failures[update.update_id] < MAX_TRIES:
+                return False
+            log.error("update %s failed %s times; moving on", update.update_id, MAX_TRIES)
+        self._failures.pop(update.update_id, None)
         await self._remember(update.update_id)
         return True
 

@@ -49,7 +49,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await acknowledge(query)
     member = await current_member(update, context)
     locale = locale_of_update(update, member)
-    parsed = parse_callback(query.data, {"m": 2, "s": 1, "y": 1, "n": 1})
+    parsed = parse_callback(query.data, {"m": 2, "s": 1, "y": 2, "n": 1})
     if member is None or parsed is None:
         await reply(update, context, "checkin/refused", locale=locale, reason="stale")
         return
@@ -76,9 +76,12 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     member_id=member.id,
                     checkin_id=ids[0],
                     share=verb == "y",
+                    mentor_id=ids[1] if verb == "y" else None,
                 )
     except Refused as refusal:
         await reply(update, context, "checkin/refused", locale=locale, reason=refusal.reason)
+        if refusal.reason == "mentor_changed":
+            await _ask_again(update, context, member, ids[0])
         return
     await remove_buttons(query)  # the choice is made; no second tap
     if verb == "m":
@@ -95,6 +98,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             locale=locale,
             shared=finished.shared,
             mentor=finished.mentor or "",
+            mentor_gone=finished.mentor_gone,
         )
 
 
@@ -118,6 +122,7 @@ async def on_text(update: Update, context: FrizonContext) -> None:
                 member_id=member.id,
                 message_id=message.message_id,
                 text=message.text,
+                now=services.clock.now(),
                 cipher=services.cipher,
             )
     except Refused as refusal:
@@ -137,11 +142,22 @@ async def on_other(update: Update, context: FrizonContext) -> None:
     member = await current_member(update, context)
     if member is not None:
         async with context.services.sessionmaker() as session:
-            open_entry = await checkins.open_entry(session, member_id=member.id)
+            open_entry = await checkins.open_entry(
+                session, member_id=member.id, now=context.services.clock.now()
+            )
         if open_entry is not None:
             await reply(update, context, "checkin/text_only", locale=member.locale)
             return
     await fallback.other_message(update, context)
+
+
+async def _ask_again(
+    update: Update, context: FrizonContext, member: MemberView, checkin_id: int
+) -> None:
+    """The mentor changed since the question: ask again, naming who it would go to now."""
+    async with context.services.sessionmaker() as session:
+        mentor = await checkins.skip_text(session, member_id=member.id, checkin_id=checkin_id)
+    await _ask_to_share(update, context, member, checkin_id, mentor)
 
 
 async def _retire_skip_button(update: Update, context: FrizonContext) -> None:
@@ -178,14 +194,14 @@ async def _ask_to_share(
     context: FrizonContext,
     member: MemberView,
     checkin_id: int,
-    mentor: str | None,
+    mentor: checkins.MentorRef | None,
 ) -> None:
     texts = context.services.texts
     if mentor:
         buttons = [
             InlineKeyboardButton(
-                texts.render_plain("checkin/share_button", member.locale, mentor=mentor),
-                callback_data=f"ci:y:{checkin_id}",
+                texts.render_plain("checkin/share_button", member.locale, mentor=mentor.name),
+                callback_data=f"ci:y:{checkin_id}:{mentor.member_id}",
             ),
             InlineKeyboardButton(
                 texts.render_plain("checkin/keep_button", member.locale),
@@ -205,5 +221,5 @@ async def _ask_to_share(
         "checkin/share_question",
         locale=member.locale,
         keyboard=InlineKeyboardMarkup([buttons]),
-        mentor=mentor or "",
+        mentor=mentor.name if mentor else "",
     )

@@ -37,3 +37,9 @@ async def stale_button(update: Update, context: FrizonContext) -> None:
     await acknowledge(query)
     member = await current_member(update, context)
     await reply(update, context, "errors/stale_button", locale=locale_of_update(update, member))
+
+
+async def edited(update: Update, context: FrizonContext) -> None:
+    """An edited message: nothing re-runs and no entry changes; say so, kindly."""
+    member = await current_member(update, context)
+    await reply(update, context, "errors/edited", locale=locale_of_update(update, member))

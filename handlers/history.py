@@ -32,7 +32,7 @@ async def show_history(update: Update, context: FrizonContext) -> None:
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
-    """hi:v:pos (view), hi:s:id:pos / hi:p:id:pos (share / make private), hi:d:id:pos
+    """hi:v:pos (view), hi:s:id:pos:mentor / hi:p:id:pos (share / make private), hi:d:id:pos
     (ask before deleting), hi:y:id:pos (delete)."""
     query = update.callback_query
     if query is None:
@@ -40,7 +40,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await acknowledge(query)
     member = await current_member(update, context)
     locale = locale_of_update(update, member)
-    parsed = parse_callback(query.data, {"v": 1, "s": 2, "p": 2, "d": 2, "y": 2})
+    parsed = parse_callback(query.data, {"v": 1, "s": 3, "p": 2, "d": 2, "y": 2})
     if member is None or parsed is None:
         await reply(update, context, "errors/stale_button", locale=locale)
         return
@@ -48,7 +48,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     if verb == "v":
         await _show(update, context, member, ids[0], edit=True)
         return
-    checkin_id, position = ids
+    checkin_id, position = ids[0], ids[1]
     if verb == "d":
         keyboard = _keyboard(
             [
@@ -76,6 +76,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     member_id=member.id,
                     checkin_id=checkin_id,
                     share=verb == "s",
+                    mentor_id=ids[2] if verb == "s" else None,
                 )
     except Refused as refusal:
         await reply(update, context, "checkin/refused", locale=locale, reason=refusal.reason)
@@ -120,7 +121,7 @@ async def _show(
         change.append(
             (
                 texts.render_plain("checkin/share_button", locale, mentor=entry.mentor),
-                f"hi:s:{entry.checkin_id}:{entry.position}",
+                f"hi:s:{entry.checkin_id}:{entry.position}:{entry.mentor_id}",
             )
         )
     change.append(

@@ -26,7 +26,9 @@ from handlers import (
 from handlers.context import FrizonApplication
 from handlers.errors import on_error
 
-PRIVATE = filters.ChatType.PRIVATE
+# New messages only: an edit is not a new command, nor new words for an entry.
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 
 
 def register_handlers(application: FrizonApplication) -> None:
@@ -51,6 +53,7 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CallbackQueryHandler(checkins.on_button, pattern=checkins.PATTERN))
     application.add_handler(CallbackQueryHandler(history.on_button, pattern=history.PATTERN))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
+    application.add_handler(MessageHandler(EDITS, fallback.edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     application.add_handler(
         MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, checkins.on_text)

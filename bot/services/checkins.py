@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,11 +18,20 @@ from bot.crypto import ReflectionCipher
 from bot.outbox import enqueue
 from bot.services.errors import Refused
 from bot.services.pairing import active_pair_of
-from db.models import CheckIn, CheckInStatus, Delivery, Membership, Role
+from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Membership, Role
 
 MOODS = range(1, 6)
+OPEN_FOR = timedelta(hours=12)  # an entry takes words for this long after its mood
 MAX_REFLECTION = 64_000  # characters: about sixteen full Telegram messages
 PARAGRAPH = "\n\n"
+
+
+@dataclass(frozen=True)
+class MentorRef:
+    """The mentor a share question names; sharing checks it is still them."""
+
+    member_id: int
+    name: str
 
 
 @dataclass(frozen=True)
@@ -34,13 +44,14 @@ class Started:
 class TextAdded:
     checkin_id: int
     first: bool
-    mentor: str | None  # who could see it if shared; None without an active mentor
+    mentor: MentorRef | None  # who could see it if shared; None without an active mentor
 
 
 @dataclass(frozen=True)
 class Finished:
     shared: bool
     mentor: str | None
+    mentor_gone: bool = False  # asked to share, but the pair had ended: kept private
 
 
 async def start_checkin(
@@ -67,7 +78,7 @@ async def start_checkin(
     programme_id, prompt_key = await _source(session, member_id, delivery_id)
     theme = theme_of(prompt_key) if prompt_key else None
     now = clock.now()
-    unfinished = await _open(session, member_id)
+    unfinished = await _open(session, member_id, now)
     if unfinished is not None:
         unfinished.status, unfinished.completed_at = CheckInStatus.DONE, now
     checkin = CheckIn(
@@ -94,12 +105,13 @@ async def add_text(
     message_id: int,
     text: str,
     cipher: ReflectionCipher,
+    now: datetime,
 ) -> TextAdded | None:
     """Fold a message into the open entry; None if no entry is open."""
-    checkin = await _open(session, member_id)
+    checkin = await _open(session, member_id, now)
     if checkin is None:
         return None
-    mentor = await _mentor_name(session, checkin)
+    mentor = await _mentor(session, checkin)
     before = cipher.decrypt(checkin.reflection) if checkin.reflection else ""
     if checkin.last_message_id is not None and message_id <= checkin.last_message_id:
         # Telegram re-delivered a message already folded in: add nothing, but answer as
@@ -114,20 +126,32 @@ async def add_text(
 
 
 async def finish(
-    session: AsyncSession, *, clock: Clock, member_id: int, checkin_id: int, share: bool
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    member_id: int,
+    checkin_id: int,
+    share: bool,
+    mentor_id: int | None = None,
 ) -> Finished:
-    """Close the entry; a shared one is queued for the mentor, a private one reaches nobody."""
+    """Close the entry; a shared one is queued for the mentor, a private one reaches nobody.
+
+    `mentor_id` is the mentor the share button named: if the student has another mentor
+    by now, nothing is shared (Refused "mentor_changed") and the entry stays open for a
+    fresh question; if the pair has ended, the entry is kept private.
+    """
     checkin = await session.get(CheckIn, checkin_id)
     if checkin is None or checkin.member_id != member_id:
         raise Refused("stale")
     if checkin.status != CheckInStatus.WRITING:
         raise Refused("already_done")
     pair = await active_pair_of(session, programme_id=checkin.programme_id, student_id=member_id)
-    if share and pair is None:
-        raise Refused("no_mentor")
+    if share and pair is not None and mentor_id is not None and pair.mentor_id != mentor_id:
+        raise Refused("mentor_changed")
     now = clock.now()
-    checkin.status, checkin.completed_at, checkin.shared = CheckInStatus.DONE, now, share
-    if share and pair is not None:
+    shared = share and pair is not None
+    checkin.status, checkin.completed_at, checkin.shared = CheckInStatus.DONE, now, shared
+    if shared and pair is not None:
         await enqueue(
             session,
             member_id=pair.mentor_id,
@@ -136,28 +160,34 @@ async def finish(
             subject_id=checkin.id,
             due_at=now,
         )
-    return Finished(share, pair.mentor_name if pair else None)
+    return Finished(shared, pair.mentor_name if pair else None, mentor_gone=share and not shared)
 
 
-async def open_entry(session: AsyncSession, *, member_id: int) -> int | None:
-    checkin = await _open(session, member_id)
+async def open_entry(session: AsyncSession, *, member_id: int, now: datetime) -> int | None:
+    checkin = await _open(session, member_id, now)
     return None if checkin is None else checkin.id
 
 
-async def _open(session: AsyncSession, member_id: int) -> CheckIn | None:
-    return await session.scalar(
+async def _open(session: AsyncSession, member_id: int, now: datetime) -> CheckIn | None:
+    """The entry still taking words; one left open for OPEN_FOR is closed, privately, so
+    words written days later are not folded into it."""
+    checkin = await session.scalar(
         select(CheckIn)
         .where(CheckIn.member_id == member_id, CheckIn.status == CheckInStatus.WRITING)
         .order_by(CheckIn.id.desc())
         .limit(1)
     )
+    if checkin is not None and now - checkin.created_at > OPEN_FOR:
+        checkin.status, checkin.completed_at = CheckInStatus.DONE, now
+        return None
+    return checkin
 
 
-async def _mentor_name(session: AsyncSession, checkin: CheckIn) -> str | None:
+async def _mentor(session: AsyncSession, checkin: CheckIn) -> MentorRef | None:
     pair = await active_pair_of(
         session, programme_id=checkin.programme_id, student_id=checkin.member_id
     )
-    return pair.mentor_name if pair else None
+    return MentorRef(pair.mentor_id, pair.mentor_name) if pair else None
 
 
 async def _source(
@@ -185,6 +215,7 @@ async def _source(
             Delivery.member_id == member_id,
             Delivery.purpose == "prompt",
             Delivery.id > delivery_id,
+            Delivery.status == DeliveryStatus.SENT,  # only prompts that reached the student
         )
     )
     if newer is not None:
@@ -193,11 +224,11 @@ async def _source(
     return delivery.subject_id, delivery.prompt_key
 
 
-async def skip_text(session: AsyncSession, *, member_id: int, checkin_id: int) -> str | None:
+async def skip_text(session: AsyncSession, *, member_id: int, checkin_id: int) -> MentorRef | None:
     """The student skips writing; returns the mentor's name for the share question."""
     checkin = await session.get(CheckIn, checkin_id)
     if checkin is None or checkin.member_id != member_id:
         raise Refused("stale")
     if checkin.status != CheckInStatus.WRITING:
         raise Refused("already_done")
-    return await _mentor_name(session, checkin)
+    return await _mentor(session, checkin)

@@ -30,6 +30,7 @@ class Entry:
     shared: bool
     text: str
     mentor: str | None  # the active mentor, who would see it if shared
+    mentor_id: int | None
     delivered: bool  # a shared copy already reached the mentor
 
 
@@ -69,12 +70,19 @@ async def entry_at(
         shared=checkin.shared,
         text=cipher.decrypt(checkin.reflection) if checkin.reflection else "",
         mentor=pair.mentor_name if pair else None,
+        mentor_id=pair.mentor_id if pair else None,
         delivered=delivered is not None,
     )
 
 
 async def set_shared(
-    session: AsyncSession, *, clock: Clock, member_id: int, checkin_id: int, share: bool
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    member_id: int,
+    checkin_id: int,
+    share: bool,
+    mentor_id: int | None = None,
 ) -> None:
     """Share an entry with the current mentor, or make it private again.
 
@@ -88,6 +96,8 @@ async def set_shared(
         )
         if pair is None:
             raise Refused("no_mentor")
+        if mentor_id is not None and pair.mentor_id != mentor_id:
+            raise Refused("mentor_changed")  # the button named someone else
         await enqueue(
             session,
             member_id=pair.mentor_id,
@@ -100,13 +110,14 @@ async def set_shared(
 
 
 async def delete_entry(session: AsyncSession, *, member_id: int, checkin_id: int) -> None:
-    """Delete an entry for good, with any copy still waiting to go to the mentor."""
+    """Delete an entry for good, with any copy still waiting to go to the mentor (one that
+    already reached the mentor's chat stays there)."""
     checkin = await _own_finished(session, member_id, checkin_id)
+    # Every copy's row goes too: a pending one must not be sent, and on SQLite a later
+    # entry may get this id again and must not look "already shared".
     await session.execute(
         delete(Delivery).where(
-            Delivery.purpose == "shared_entry",
-            Delivery.subject_id == checkin.id,
-            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.purpose == "shared_entry", Delivery.subject_id == checkin.id
         )
     )
     await session.delete(checkin)

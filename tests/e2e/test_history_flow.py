@@ -69,7 +69,13 @@ async def test_someone_elses_entry_cannot_be_touched(bot: RunningBot) -> None:
     bot.says(lars, "/help")
     own = await bot.hears(lars, "/privacy")
 
-    for data in (f"hi:y:{entry.id}:0", f"hi:s:{entry.id}:0"):
+    for data in (
+        f"hi:y:{entry.id}:0",
+        f"hi:s:{entry.id}:0:0",
+        f"hi:p:{entry.id}:0",
+        f"ci:y:{entry.id}:0",
+        f"ci:n:{entry.id}",
+    ):
         bot.sandbox.state.user_sends_callback_data(lars.id, own["message_id"], data)
         assert "no longer valid" in (await bot.hears(lars))["text"]
 

@@ -5,14 +5,19 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.catalogue import Catalogue
 from bot.clock import ManualClock
 from bot.crypto import ReflectionCipher, new_key
+from bot.deliveries import Composer, UnknownPurpose, compose
 from bot.outbox import enqueue
 from bot.services import checkins
 from bot.services.errors import Refused
-from db.models import CheckIn, Role
+from bot.services.pairing import pair, unpair
+from bot.texts import Texts
+from db.models import CheckIn, Delivery, DeliveryStatus, Role
 from tests.factories import a_member, a_programme
 
 cipher = ReflectionCipher(new_key())
@@ -35,6 +40,7 @@ async def a_prompt(
         subject_id=programme_id,
         due_at=clock.now(),
     )
+    delivery.status = DeliveryStatus.SENT  # the student has it
     await session.flush()
     return delivery.id
 
@@ -106,6 +112,7 @@ async def test_a_redelivered_message_is_not_added_twice(
             message_id=message_id,
             text=f"part {message_id}",
             cipher=cipher,
+            now=clock.now(),
         )
 
     entry = await session.get_one(CheckIn, started.checkin_id)
@@ -120,7 +127,9 @@ async def test_starting_a_new_entry_keeps_the_unfinished_one_private(
     first = await checkins.start_checkin(
         session, clock=clock, member_id=member_id, mood=2, delivery_id=None
     )
-    await checkins.add_text(session, member_id=member_id, message_id=1, text="kept", cipher=cipher)
+    await checkins.add_text(
+        session, member_id=member_id, message_id=1, text="kept", cipher=cipher, now=clock.now()
+    )
     await checkins.start_checkin(
         session, clock=clock, member_id=member_id, mood=4, delivery_id=None
     )
@@ -137,11 +146,21 @@ async def test_an_entry_has_a_length_limit(session: AsyncSession, clock: ManualC
     )
     for n in range(15):
         await checkins.add_text(
-            session, member_id=member_id, message_id=n, text="x" * 4096, cipher=cipher
+            session,
+            member_id=member_id,
+            message_id=n,
+            text="x" * 4096,
+            cipher=cipher,
+            now=clock.now(),
         )
     with pytest.raises(Refused) as refusal:
         await checkins.add_text(
-            session, member_id=member_id, message_id=99, text="x" * 4096, cipher=cipher
+            session,
+            member_id=member_id,
+            message_id=99,
+            text="x" * 4096,
+            cipher=cipher,
+            now=clock.now(),
         )
     assert refusal.value.reason == "too_long"
 
@@ -157,7 +176,9 @@ async def test_any_reflection_round_trips_exactly_through_the_database(
     started = await checkins.start_checkin(
         session, clock=clock, member_id=member_id, mood=3, delivery_id=None
     )
-    await checkins.add_text(session, member_id=member_id, message_id=1, text=text, cipher=cipher)
+    await checkins.add_text(
+        session, member_id=member_id, message_id=1, text=text, cipher=cipher, now=clock.now()
+    )
     await session.flush()
     session.expunge_all()
 
@@ -174,11 +195,62 @@ async def test_a_redelivered_first_message_asks_the_share_question_again(
         session, clock=clock, member_id=member_id, mood=3, delivery_id=None
     )
     first = await checkins.add_text(
-        session, member_id=member_id, message_id=7, text="only once", cipher=cipher
+        session, member_id=member_id, message_id=7, text="only once", cipher=cipher, now=clock.now()
     )
     again = await checkins.add_text(
-        session, member_id=member_id, message_id=7, text="only once", cipher=cipher
+        session, member_id=member_id, message_id=7, text="only once", cipher=cipher, now=clock.now()
     )
 
     assert first is not None and again is not None
     assert first.first and again.first
+
+
+async def test_an_ex_mentor_never_receives_an_entry_still_waiting_to_go_out(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    await pair(
+        session,
+        clock=clock,
+        programme=programme,
+        student_id=ana.member_id,
+        mentor_id=lars.member_id,
+        actor="test",
+    )
+    started = await checkins.start_checkin(
+        session, clock=clock, member_id=ana.member_id, mood=3, delivery_id=None
+    )
+    await checkins.finish(
+        session,
+        clock=clock,
+        member_id=ana.member_id,
+        checkin_id=started.checkin_id,
+        share=True,
+        mentor_id=lars.member_id,
+    )
+    copy = await session.scalar(select(Delivery).where(Delivery.purpose == "shared_entry"))
+    assert copy is not None
+    composer = Composer(Texts(), cipher, Catalogue.load())
+    await compose(session, copy, composer)  # while paired, it can go out
+
+    await unpair(session, clock=clock, programme=programme, student_id=ana.member_id, actor="test")
+
+    with pytest.raises(UnknownPurpose, match="no longer this student's mentor"):
+        await compose(session, copy, composer)
+
+
+async def test_a_prompt_that_never_reached_the_student_does_not_make_theirs_old(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme_id, member_id = await a_student(session, clock)
+    seen = await a_prompt(session, clock, programme_id, member_id, 1)
+    skipped = await a_prompt(session, clock, programme_id, member_id, 2)
+    (await session.get_one(Delivery, skipped)).status = DeliveryStatus.SKIPPED
+
+    started = await checkins.start_checkin(
+        session, clock=clock, member_id=member_id, mood=3, delivery_id=seen
+    )
+
+    assert started.mood == 3
