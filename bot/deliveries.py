@@ -107,13 +107,21 @@ async def _shared_entry(
         locale,
         student=student.display_name,
         mood_word=composer.texts.render_plain("checkin/mood_word", locale, mood=checkin.mood),
-        prompt="",
+        prompt=_prompt_text(checkin.prompt_key, locale, composer),
         has_text=bool(text),
     )
     bodies = [
         composer.texts.render("checkin/shared_text", locale, text=part) for part in split_text(text)
     ]
     return (header, *bodies)
+
+
+def _prompt_text(prompt_key: str | None, locale: str, composer: Composer) -> Markup | str:
+    """The question the entry answers, in the mentor's language, if it came from a prompt."""
+    prompt = composer.catalogue.get("student", prompt_key) if prompt_key else None
+    if prompt is None:
+        return ""
+    return Markup(composer.catalogue.render(prompt, locale, name=""))
 
 
 def split_text(text: str, limit: int = PART_LENGTH) -> list[str]:

@@ -15,6 +15,7 @@ Cycles that fell before the student joined are not theirs and are left alone.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.catalogue import Catalogue
+from bot.catalogue import Catalogue, CatalogueError
 from bot.clock import Clock
 from bot.prompt_choice import choose_prompt, histories
 from bot.scheduling.windows import QuietHours, Windows
@@ -31,6 +32,7 @@ from bot.services.schedules import ProgrammeSchedule, schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
 
 PURPOSE = "prompt"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -101,19 +103,24 @@ async def dispatch_prompts(
         # Loaded only when someone in this programme is due, and then for all at once.
         past = _Lazy(session, [member.id for member, _ in students])
         for member, joined in students:
-            await _dispatch_member(
-                session,
-                programme,
-                schedule,
-                member,
-                joined,
-                done,
-                now,
-                grace,
-                catalogue,
-                report,
-                past,
-            )
+            try:
+                await _dispatch_member(
+                    session,
+                    programme,
+                    schedule,
+                    member,
+                    joined,
+                    done,
+                    now,
+                    grace,
+                    catalogue,
+                    report,
+                    past,
+                )
+            except (ValueError, LookupError, CatalogueError):
+                # One member's bad settings (an unknown zone, an empty prompt pool) must not
+                # stop everyone else's prompts; it is logged and tried again next tick.
+                log.exception("could not schedule a prompt for member %s", member.id)
     return report
 
 

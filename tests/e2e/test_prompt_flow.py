@@ -52,7 +52,9 @@ async def test_a_prompt_arrives_at_its_time_and_a_shared_answer_reaches_the_ment
     bot.says(ana, "The team let me lead the ward round today.")
     await bot.presses(ana, await bot.hears(ana, "share this entry"), "Share with Lars")
 
-    assert "Ana shared an entry with you. Mood: Good." in (await bot.hears(lars, "shared"))["text"]
+    header = (await bot.hears(lars, "shared"))["text"]
+    assert "Ana shared an entry with you. Mood: Good." in header
+    assert "Prompt:" in header  # the mentor sees which question was answered
     assert (await bot.hears(lars))["text"] == "The team let me lead the ward round today."
     async with bot.sessionmaker() as session:
         entry = await session.scalar(select(CheckIn))

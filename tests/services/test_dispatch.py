@@ -278,3 +278,16 @@ async def test_two_dispatchers_at_once_queue_a_prompt_once(
     assert sorted(outcomes) == ["lost the race", "queued"]
     async with sessionmaker() as session:
         assert len((await session.scalars(select(Delivery))).all()) == 1
+
+
+async def test_one_students_broken_settings_do_not_stop_the_others(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    clock.set(at(7, 9))
+    programme, ana = await setup(session, clock)
+    bo = (await a_member(session, clock, programme, Role.STUDENT, name="Bo")).member_id
+    (await session.get_one(Member, bo)).timezone = "Mars/Olympus"  # e.g. a zone since removed
+
+    clock.set(at(7, 18))
+
+    assert [d.member_id for d in await dispatch(session, clock)] == [ana]
