@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 from bot.catalogue import Catalogue, CatalogueError
 from bot.clock import Clock
 from bot.prompt_choice import choose_prompt, histories
+from bot.scheduling.cadence import normalise
 from bot.scheduling.windows import QuietHours, Windows
 from bot.services.schedules import ProgrammeSchedule, schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
@@ -54,6 +55,22 @@ class _Lazy:
         if self._histories is None:
             self._histories = await histories(self._session, self._member_ids)
         return self._histories
+
+
+def release_time(windows: Windows, moment: datetime, at: time) -> datetime:
+    """When a prompt meant for `moment` (member-local) may go out.
+
+    Quiet hours hold it until they end, and a quiet period until the same time the day
+    after. A pause releases it at the cadence's own time of day, not at whatever minute
+    the pause happened to end (a pause started at 01:10 should not bring a prompt then).
+    """
+    due = windows.first_free(moment)
+    if windows.paused_until is None or windows.paused_until <= moment:
+        return due
+    aligned = normalise(datetime.combine(due.date(), at, tzinfo=due.tzinfo))
+    if aligned < due:
+        aligned = normalise(datetime.combine(due.date() + timedelta(days=1), at, tzinfo=due.tzinfo))
+    return windows.first_free(aligned)
 
 
 def cycle_key(programme_id: int, cycle: int) -> str:
@@ -146,7 +163,7 @@ async def _dispatch_member(
         occurrence = cadence.occurrence(anchor, cycle, zone) if cycle >= 0 else None
         if occurrence is None or (member.id, key) in done or occurrence < joined:
             continue
-        due = windows.first_free(occurrence)
+        due = release_time(windows, occurrence, cadence.at)
         if due >= cadence.occurrence(anchor, cycle + 1, zone):
             status, reason = DeliveryStatus.SKIPPED, "held back past the next cycle"
         elif due > now:
@@ -218,7 +235,7 @@ async def recheck(
     )
     schedule = schedule_of(programme)
     zone = ZoneInfo(member.timezone or programme.timezone)
-    free = windows_for(member, schedule).first_free(now.astimezone(zone))
+    free = release_time(windows_for(member, schedule), now.astimezone(zone), schedule.cadence.at)
     if free <= now:
         return SendNow()
     cycle = int(delivery.cycle.split(":")[1])  # "programme:cycle", or "programme:cycle:extra"

@@ -152,9 +152,25 @@ async def test_a_long_pause_skips_the_cycles_it_covers(
 
     assert skipped.status == DeliveryStatus.SKIPPED
     assert len(held) == 1  # the pause ends on the 17th, before the 21st: held, not skipped
-    clock.set(at(17, 9, 0))
+    clock.set(at(17, 9, 0))  # the pause is over, but it is not the prompt's time of day
+    assert len(await dispatch(session, clock)) == 1
+    clock.set(at(17, 18, 0))
     (_, pending) = await dispatch(session, clock)
-    assert pending.status == DeliveryStatus.PENDING and pending.due_at == at(17, 9)
+    assert pending.status == DeliveryStatus.PENDING and pending.due_at == at(17, 18)
+
+
+async def test_a_pause_that_ends_at_night_releases_the_prompt_at_its_time_of_day(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    clock.set(at(6, 1, 10))  # Sunday, ten past one at night
+    _, ana = await setup(session, clock)
+    await preferences.pause(session, clock=clock, member_id=ana, text="2d")  # until Tue 01:10
+
+    clock.set(at(8, 1, 10))
+    assert await dispatch(session, clock) == []
+    clock.set(at(8, 18))
+    (delivery,) = await dispatch(session, clock)
+    assert delivery.due_at == at(8, 18)
 
 
 async def test_a_quiet_period_skips_its_cycle(session: AsyncSession, clock: ManualClock) -> None:
