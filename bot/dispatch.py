@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from sqlalchemy.orm import selectinload
 from bot.catalogue import Catalogue, CatalogueError
 from bot.clock import Clock
 from bot.prompt_choice import choose_prompt, histories
-from bot.scheduling.cadence import normalise
+from bot.scheduling.release import next_release, release_time
 from bot.scheduling.windows import QuietHours, Windows
 from bot.services.schedules import ProgrammeSchedule, schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
@@ -55,22 +55,6 @@ class _Lazy:
         if self._histories is None:
             self._histories = await histories(self._session, self._member_ids)
         return self._histories
-
-
-def release_time(windows: Windows, moment: datetime, at: time) -> datetime:
-    """When a prompt meant for `moment` (member-local) may go out.
-
-    Quiet hours hold it until they end, and a quiet period until the same time the day
-    after. A pause releases it at the cadence's own time of day, not at whatever minute
-    the pause happened to end (a pause started at 01:10 should not bring a prompt then).
-    """
-    due = windows.first_free(moment)
-    if windows.paused_until is None or windows.paused_until <= moment:
-        return due
-    aligned = normalise(datetime.combine(due.date(), at, tzinfo=due.tzinfo))
-    if aligned < due:
-        aligned = normalise(datetime.combine(due.date() + timedelta(days=1), at, tzinfo=due.tzinfo))
-    return windows.first_free(aligned)
 
 
 def cycle_key(programme_id: int, cycle: int) -> str:
@@ -265,10 +249,4 @@ async def next_prompt_time(
     schedule = schedule_of(programme)
     zone = ZoneInfo(member.timezone or programme.timezone)
     windows = windows_for(member, schedule)
-    cycle = max(schedule.cadence.cycle_at(schedule.anchor_day, now, zone) + 1, 0)
-    for _ in range(520):  # ten years of weekly cycles: plenty, and always ends
-        due = windows.first_free(schedule.cadence.occurrence(schedule.anchor_day, cycle, zone))
-        if due < schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
-            return due
-        cycle += 1
-    return None
+    return next_release(schedule.cadence, schedule.anchor_day, windows, zone, now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import typer
 from rich.console import Console
@@ -64,6 +64,10 @@ def list_command(context: typer.Context) -> None:
     Console().print(perform(go()))
 
 
+def _shown(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M %Z}" if moment else "none within ten years"
+
+
 def _period(text: str) -> tuple[date, date]:
     first, _, last = text.partition(":")
     try:
@@ -113,7 +117,7 @@ def set_command(
         return (
             f"{schedule.programme_name}: prompts {schedule.cadence} ({schedule.timezone}), "
             f"counted from {schedule.anchor_day}; quiet periods: {quiet or 'none'}.\n"
-            f"Next prompt: {next_prompt_time(schedule, clock.now()):%Y-%m-%d %H:%M %Z}."
+            f"Next prompt: {_shown(next_prompt_time(schedule, clock.now()))}."
         )
 
     typer.echo(perform(go()))

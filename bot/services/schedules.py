@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.scheduling.cadence import Cadence
+from bot.scheduling.release import next_release
 from bot.scheduling.windows import QuietPeriod as QuietDays
 from bot.scheduling.windows import Windows
 from bot.services.audit import record_event
@@ -89,14 +90,8 @@ async def set_schedule(
     return schedule_of(programme)
 
 
-def next_prompt_time(schedule: ProgrammeSchedule, after: datetime) -> datetime:
+def next_prompt_time(schedule: ProgrammeSchedule, after: datetime) -> datetime | None:
     """When the next prompt goes out in the programme's own time zone, past quiet periods."""
-    zone = ZoneInfo(schedule.timezone)
     windows = Windows(quiet_periods=schedule.quiet_periods)
-    cycle = max(schedule.cadence.cycle_at(schedule.anchor_day, after, zone) + 1, 0)
-    while True:
-        due = schedule.cadence.occurrence(schedule.anchor_day, cycle, zone)
-        free = windows.first_free(due)
-        if free < schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
-            return free
-        cycle += 1  # held back past the next cycle: this one is skipped
+    zone = ZoneInfo(schedule.timezone)
+    return next_release(schedule.cadence, schedule.anchor_day, windows, zone, after)

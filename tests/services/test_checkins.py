@@ -92,10 +92,12 @@ async def test_a_mood_outside_the_scale_is_refused(
     session: AsyncSession, clock: ManualClock, mood: int
 ) -> None:
     _, member_id = await a_student(session, clock)
-    with pytest.raises(Refused):
+    with pytest.raises(Refused) as refusal:
         await checkins.start_checkin(
             session, clock=clock, member_id=member_id, mood=mood, delivery_id=None
         )
+    assert refusal.value.reason == "stale"
+    assert (await session.scalars(select(CheckIn))).all() == []
 
 
 async def test_a_redelivered_message_is_not_added_twice(
