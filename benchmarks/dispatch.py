@@ -14,42 +14,58 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import tempfile
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from benchmarks.common import START, database, peak_memory_mb, programme_of_students
+from benchmarks.sandbox_process import sandbox_process
 from bot.catalogue import Catalogue
 from bot.clock import ManualClock
 from bot.config import SendingConfig
 from bot.crypto import ReflectionCipher, new_key
 from bot.dispatch import dispatch_prompts
-from bot.sandbox import Limits, SandboxServer
+from bot.http import AiohttpRequest
+from bot.sandbox import Limits
 from bot.sending import OutboxSender
 from bot.texts import Texts
+from db.models import Delivery, DeliveryStatus
 
 TOKEN = "7777777777:benchmark"
 TELEGRAM_RATE = 30.0
 
 
+class TickingClock:
+    """Real time, started at a chosen instant: back-offs come due as they would live."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start, self._t0 = start, time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+
 async def one_run(students: int, limits: Limits, pacing: SendingConfig) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as folder:
+    """Dispatcher and sender as the running bot has them: the dispatcher commits in chunks
+    and wakes the sender, which drains while the rest is still being queued."""
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        sandbox_process(TOKEN, students, limits) as sandbox,
+    ):
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         engine, sessionmaker = await database(url)
-        server = SandboxServer(token=TOKEN, port=0, limits=limits)
-        await server.start()
-        clock = ManualClock(START)
-        users = [server.state.add_user(f"S{n}") for n in range(students)]
-        await programme_of_students(sessionmaker, [u.id for u in users], clock)
-        clock.set(START + timedelta(hours=8))  # Monday 18:00 in Stockholm: all due now
+        await programme_of_students(sessionmaker, sandbox.user_ids, ManualClock(START))
+        clock = TickingClock(START + timedelta(hours=8))  # Monday 18:00 in Stockholm
 
-        request = HTTPXRequest(connection_pool_size=max(pacing.concurrency, 8))
-        async with Bot(TOKEN, base_url=server.bot_api_base_url, request=request) as bot:
+        request = AiohttpRequest(connections=max(pacing.concurrency, 8))
+        async with Bot(TOKEN, base_url=sandbox.bot_api_base_url, request=request) as bot:
             sender = OutboxSender(
                 sessionmaker=sessionmaker,
                 bot=bot,
@@ -58,27 +74,52 @@ async def one_run(students: int, limits: Limits, pacing: SendingConfig) -> dict[
                 cipher=ReflectionCipher(new_key()),
                 catalogue=Catalogue.load(),
                 pacing=pacing,
+                interval=0.5,
             )
+            sending = asyncio.create_task(sender.run())
             started = time.perf_counter()
-            async with sessionmaker() as session, session.begin():
+            async with sessionmaker() as session:
+
+                async def commit_and_send() -> None:
+                    await session.commit()
+                    sender.wake()
+
                 report = await dispatch_prompts(
-                    session, clock=clock, catalogue=Catalogue.load(), grace=timedelta(hours=6)
+                    session,
+                    clock=clock,
+                    catalogue=Catalogue.load(),
+                    grace=timedelta(hours=6),
+                    checkpoint=commit_and_send,
                 )
+                await commit_and_send()
             dispatched = time.perf_counter()
-            sent = 0
-            while sent < report.queued:
-                sent += await sender.drain()
-                if server.state.too_many_requests:
-                    clock.advance(timedelta(seconds=1))  # let 429 back-offs come due
+            while await _still_pending(sessionmaker):  # noqa: ASYNC110 - the table is the truth
+                await asyncio.sleep(0.05)
             finished = time.perf_counter()
-        await server.stop()
+            sending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sending
+            too_many = sandbox.too_many_requests()
         await engine.dispose()
     return {
         "queued": report.queued,
         "dispatch_s": dispatched - started,
         "wall_s": finished - started,
-        "too_many": server.state.too_many_requests,
+        "send_s": finished - dispatched,
+        "too_many": too_many,
     }
+
+
+async def _still_pending(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    async with sessionmaker() as session:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.status == DeliveryStatus.PENDING)
+            )
+            or 0
+        )
 
 
 async def main(students: int, scale: float) -> None:
@@ -91,7 +132,7 @@ async def main(students: int, scale: float) -> None:
     )
     floor = students / limit
     print(f"students: {students}, Telegram limits sped up x{scale:g}: {limit:g} messages/s")
-    print(f"  dispatch (queueing all prompts): {limited['dispatch_s']:.2f} s")
+    print(f"  dispatch (queueing all prompts, sending meanwhile): {limited['dispatch_s']:.2f} s")
     print(
         f"  wall time: {limited['wall_s']:.2f} s, floor N/limit: {floor:.2f} s, "
         f"ratio: {limited['wall_s'] / floor:.3f} (goal <= 1.05)"
@@ -106,9 +147,10 @@ async def main(students: int, scale: float) -> None:
     rate = students / free["wall_s"]
     print(
         f"limits off: {students} messages in {free['wall_s']:.2f} s: "
-        f"{rate:.0f} messages/s (goal >= 1000)"
+        f"{rate:.0f} messages/s end to end (goal >= 1000); queueing alone "
+        f"{students / free['dispatch_s']:.0f}/s"
     )
-    print(f"peak memory: {peak_memory_mb():.0f} MB (goal <= 200)")
+    print(f"peak memory of the bot's process: {peak_memory_mb():.0f} MB (goal <= 200)")
 
 
 if __name__ == "__main__":

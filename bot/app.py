@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.crypto import ReflectionCipher
 from bot.dispatch import DispatchReport, dispatch_prompts
+from bot.http import AiohttpRequest
 from bot.polling import DurablePoller
 from bot.sending import OutboxSender
 from bot.texts import Texts
@@ -49,6 +50,8 @@ def build_application(
         .updater(None)  # updates come through DurablePoller, confirmed only once handled
         .token(token)
         .base_url(base_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .context_types(CONTEXT_TYPES)
     )
     application: FrizonApplication
@@ -92,13 +95,20 @@ def build_application(
 
 async def dispatch_now(services: Services) -> DispatchReport:
     """Queue every prompt that is due and wake the sender; the job calls this too."""
-    async with services.sessionmaker() as session, session.begin():
+    async with services.sessionmaker() as session:
+
+        async def commit_and_send() -> None:
+            await session.commit()
+            services.wake_sender()
+
         report = await dispatch_prompts(
             session,
             clock=services.clock,
             catalogue=services.catalogue,
             grace=services.config.schedule.grace,
+            checkpoint=commit_and_send,
         )
+        await session.commit()
     if report.queued:
         log.info(
             "queued %s prompts (%s skipped, %s missed)",

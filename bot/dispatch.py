@@ -16,6 +16,7 @@ Cycles that fell before the student joined are not theirs and are left alone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from bot.services.schedules import ProgrammeSchedule, schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
 
 PURPOSE = "prompt"
+CHECKPOINT_EVERY = 250
 log = logging.getLogger(__name__)
 
 
@@ -47,13 +49,13 @@ class DispatchReport:
 class _Lazy:
     """The prompt histories of a programme's students, read once when first needed."""
 
-    def __init__(self, session: AsyncSession, member_ids: list[int]) -> None:
-        self._session, self._member_ids = session, member_ids
+    def __init__(self, session: AsyncSession, programme_id: int, member_ids: list[int]) -> None:
+        self._session, self._programme_id, self._member_ids = session, programme_id, member_ids
         self._histories: dict[int, list[str]] | None = None
 
     async def histories(self) -> dict[int, list[str]]:
         if self._histories is None:
-            self._histories = await histories(self._session, self._member_ids)
+            self._histories = await histories(self._session, self._programme_id, self._member_ids)
         return self._histories
 
 
@@ -70,10 +72,21 @@ def windows_for(member: Member, schedule: ProgrammeSchedule) -> Windows:
 
 
 async def dispatch_prompts(
-    session: AsyncSession, *, clock: Clock, catalogue: Catalogue, grace: timedelta
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    catalogue: Catalogue,
+    grace: timedelta,
+    checkpoint: Callable[[], Awaitable[None]] | None = None,
 ) -> DispatchReport:
-    """Create the outbox rows for every prompt whose time has come; safe to run at any time."""
+    """Create the outbox rows for every prompt whose time has come; safe to run at any time.
+
+    `checkpoint`, if given, is awaited after every CHECKPOINT_EVERY students who got a
+    row (the caller commits there and wakes the sender), so that with thousands due at
+    once the first prompts go out while the rest are still being queued.
+    """
     report = DispatchReport()
+    written_at_checkpoint = 0
     now = clock.now()
     programmes = (
         await session.scalars(select(Programme).options(selectinload(Programme.quiet_periods)))
@@ -102,7 +115,7 @@ async def dispatch_prompts(
         )
         done = {(row.member_id, row.cycle) for row in rows}
         # Loaded only when someone in this programme is due, and then for all at once.
-        past = _Lazy(session, [member.id for member, _ in students])
+        past = _Lazy(session, programme.id, [member.id for member, _ in students])
         for member, joined in students:
             try:
                 await _dispatch_member(
@@ -122,6 +135,10 @@ async def dispatch_prompts(
                 # One member's bad settings (an unknown zone, an empty prompt pool) must not
                 # stop everyone else's prompts; it is logged and tried again next tick.
                 log.exception("could not schedule a prompt for member %s", member.id)
+            written = report.queued + report.skipped + report.missed
+            if checkpoint is not None and written - written_at_checkpoint >= CHECKPOINT_EVERY:
+                await checkpoint()
+                written_at_checkpoint = written
     return report
 
 

@@ -28,12 +28,18 @@ async def prompt_history(session: AsyncSession, member_id: int) -> list[str]:
     return [key for key in rows.all() if key is not None]
 
 
-async def histories(session: AsyncSession, member_ids: list[int]) -> dict[int, list[str]]:
-    """Prompt histories of many members in one query, oldest first each."""
+async def histories(
+    session: AsyncSession, programme_id: int, member_ids: list[int]
+) -> dict[int, list[str]]:
+    """Prompt histories of a programme's members in one query, oldest first each."""
     found: dict[int, list[str]] = {member_id: [] for member_id in member_ids}
     rows = await session.execute(
         select(Delivery.member_id, Delivery.prompt_key)
-        .where(Delivery.purpose == "prompt", Delivery.prompt_key.is_not(None))
+        .where(
+            Delivery.purpose == "prompt",
+            Delivery.subject_id == programme_id,
+            Delivery.prompt_key.is_not(None),
+        )
         .order_by(Delivery.id)
     )
     for member_id, key in rows:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,7 +37,8 @@ from db.models import Delivery, DeliveryStatus, Member, MemberStatus, Programme
 
 log = logging.getLogger(__name__)
 
-BATCH = 50
+BATCH = 100
+BATCHES_IN_FLIGHT = 2  # one sending while the next is read and planned
 MAX_ATTEMPTS = 10
 FIRST_BACKOFF = timedelta(seconds=5)
 LONGEST_BACKOFF = timedelta(hours=1)
@@ -65,17 +68,23 @@ class Plan:
     outcome: Outcome | None = None  # decided without sending
 
 
-async def _preload(session: AsyncSession, deliveries: Sequence[Delivery]) -> None:
+async def _preload(session: AsyncSession, deliveries: Sequence[Delivery]) -> list[object]:
     """Members and prompt programmes of a batch in two queries: composing then reads them
-    from the session's identity map instead of one query each."""
-    await session.scalars(select(Member).where(Member.id.in_({d.member_id for d in deliveries})))
+    from the session's identity map instead of one query each. The identity map holds
+    objects weakly, so the caller keeps the returned list until the batch is planned."""
+    loaded: list[object] = list(
+        await session.scalars(
+            select(Member).where(Member.id.in_({d.member_id for d in deliveries}))
+        )
+    )
     programme_ids = {d.subject_id for d in deliveries if d.purpose == "prompt"}
     if programme_ids:
-        await session.scalars(
+        loaded += await session.scalars(
             select(Programme)
             .where(Programme.id.in_(programme_ids))
             .options(selectinload(Programme.quiet_periods))
         )
+    return loaded
 
 
 class OutboxSender:
@@ -123,10 +132,34 @@ class OutboxSender:
     async def drain(self) -> int:
         """Try every delivery that is due once; return how many were sent.
 
-        A batch is read in one session, sent with pacing (several at once), and its
-        outcomes are written in one transaction: a crash in between re-sends the batch
-        (at least once, never lost).
+        Batches are read and planned in one session each, sent with pacing (several at
+        once), and their outcomes written in one transaction: a crash in between re-sends
+        the batch (at least once, never lost). The next batch is read while the previous
+        one is still sending, so the pipeline never stalls on the database.
         """
+        # Deliveries of batches not yet recorded: still pending in the table, but taken.
+        # A recorded retry is due again only later (backoffs and retry_after are >= 1 s).
+        in_flight: set[int] = set()
+        sending: deque[asyncio.Task[int]] = deque()
+        sent = 0
+        try:
+            while plans := await self._next_batch(exclude=in_flight):
+                ids = {plan.delivery_id for plan in plans}
+                in_flight.update(ids)
+                task = asyncio.create_task(self._send_batch(plans))
+                task.add_done_callback(partial(_forget, in_flight, ids))
+                sending.append(task)
+                if len(sending) >= BATCHES_IN_FLIGHT:
+                    sent += await sending.popleft()
+            while sending:
+                sent += await sending.popleft()
+        finally:
+            for task in sending:  # cancelled: let the batches already sending finish
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(task)
+        return sent
+
+    async def _next_batch(self, exclude: set[int]) -> list[Plan]:
         now = self._clock.now()
         async with self._sessionmaker() as session:
             deliveries = (
@@ -135,15 +168,18 @@ class OutboxSender:
                     .where(
                         Delivery.status == DeliveryStatus.PENDING,
                         func.coalesce(Delivery.next_attempt_at, Delivery.due_at) <= now,
+                        Delivery.id.not_in(exclude),
                     )
                     .order_by(Delivery.due_at, Delivery.id)
                     .limit(BATCH)
                 )
             ).all()
-            if not deliveries:
-                return 0
-            await _preload(session, deliveries)
+            preloaded = await _preload(session, deliveries) if deliveries else []
             plans = [await self._plan(session, delivery, now) for delivery in deliveries]
+            del preloaded
+        return plans
+
+    async def _send_batch(self, plans: list[Plan]) -> int:
         outcomes = await asyncio.gather(*(self._carry_out(plan) for plan in plans))
         await self._record(outcomes)
         return sum(outcome.status == DeliveryStatus.SENT for outcome in outcomes)
@@ -210,7 +246,7 @@ class OutboxSender:
                     DeliveryStatus.PENDING,
                     None,
                     plan.attempts,
-                    self._clock.now() + _seconds(error.retry_after),
+                    self._clock.now() + max(_seconds(error.retry_after), timedelta(seconds=1)),
                 )
             except NetworkError as error:  # includes TimedOut
                 attempts = plan.attempts + 1
@@ -241,20 +277,23 @@ class OutboxSender:
     async def _record(self, outcomes: list[Outcome]) -> None:
         now = self._clock.now()
         async with self._sessionmaker() as session, session.begin():
+            # One executemany for the whole batch (an ORM bulk update by primary key).
+            await session.execute(
+                update(Delivery),
+                [
+                    {
+                        "id": outcome.delivery_id,
+                        "status": outcome.status,
+                        "reason": outcome.reason,
+                        "attempts": outcome.attempts,
+                        "next_attempt_at": outcome.next_attempt_at,
+                        "finished_at": None if outcome.status == DeliveryStatus.PENDING else now,
+                    }
+                    for outcome in outcomes
+                ],
+            )
             for outcome in outcomes:
-                finished = outcome.status != DeliveryStatus.PENDING
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.id == outcome.delivery_id)
-                    .values(
-                        status=outcome.status,
-                        reason=outcome.reason,
-                        attempts=outcome.attempts,
-                        next_attempt_at=outcome.next_attempt_at,
-                        finished_at=now if finished else None,
-                    )
-                )
-                if finished:
+                if outcome.status != DeliveryStatus.PENDING:
                     log.info(
                         "delivery %s %s%s",
                         outcome.delivery_id,
@@ -286,6 +325,10 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
     )
+
+
+def _forget(in_flight: set[int], ids: set[int], _: object) -> None:
+    in_flight.difference_update(ids)
 
 
 def _seconds(retry_after: timedelta | int) -> timedelta:

@@ -307,3 +307,37 @@ async def test_one_students_broken_settings_do_not_stop_the_others(
     clock.set(at(7, 18))
 
     assert [d.member_id for d in await dispatch(session, clock)] == [ana]
+
+
+async def test_with_a_checkpoint_the_queue_is_committed_in_chunks_as_it_grows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.dispatch.CHECKPOINT_EVERY", 2)
+    clock.set(at(7, 9))
+    async with sessionmaker() as session, session.begin():
+        programme, _ = await setup(session, clock)
+        for _ in range(4):
+            await a_member(session, clock, programme, Role.STUDENT)
+    clock.set(at(7, 18))
+    visible_at_checkpoints: list[int] = []
+
+    async def count_from_elsewhere() -> None:
+        await session.commit()
+        async with sessionmaker() as other:
+            rows = await other.scalars(select(Delivery.id))
+            visible_at_checkpoints.append(len(rows.all()))
+
+    async with sessionmaker() as session:
+        report = await dispatch_prompts(
+            session,
+            clock=clock,
+            catalogue=CATALOGUE,
+            grace=GRACE,
+            checkpoint=count_from_elsewhere,
+        )
+        await session.commit()
+
+    assert report.queued == 5
+    assert visible_at_checkpoints == [2, 4]  # others see the first prompts before the last

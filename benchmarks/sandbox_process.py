@@ -1,0 +1,64 @@
+"""The sandbox Bot API server in a process of its own, as Telegram is to a real bot.
+
+In the bot's process it would take CPU from the bot on every request, and a benchmark
+would then measure the two together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from bot.sandbox import Limits, SandboxServer
+
+
+@dataclass(frozen=True)
+class RemoteSandbox:
+    bot_api_base_url: str
+    user_ids: list[int]
+    _control: Connection
+
+    def too_many_requests(self) -> int:
+        """429s the server has answered so far."""
+        self._control.send("too_many_requests")
+        return int(self._control.recv())
+
+
+@contextlib.contextmanager
+def sandbox_process(token: str, users: int, limits: Limits) -> Iterator[RemoteSandbox]:
+    """A sandbox server with `users` users, serving until the block ends."""
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(
+        target=_serve, args=(token, users, limits, theirs), daemon=True
+    )
+    process.start()
+    url, user_ids = ours.recv()
+    try:
+        yield RemoteSandbox(url, user_ids, ours)
+    finally:
+        ours.send("stop")
+        process.join(timeout=10)
+        if process.is_alive():
+            process.kill()
+
+
+def _serve(token: str, users: int, limits: Limits, control: Connection) -> None:
+    asyncio.run(_serve_until_stopped(token, users, limits, control))
+
+
+async def _serve_until_stopped(token: str, users: int, limits: Limits, control: Connection) -> None:
+    server = SandboxServer(token=token, port=0, limits=limits)
+    await server.start()
+    ids = [server.state.add_user(f"S{n}").id for n in range(users)]
+    control.send((server.bot_api_base_url, ids))
+    loop = asyncio.get_running_loop()
+    while True:
+        command = await loop.run_in_executor(None, control.recv)
+        if command == "stop":
+            break
+        control.send(server.state.too_many_requests)
+    await server.stop()
