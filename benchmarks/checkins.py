@@ -1,13 +1,14 @@
 """K students completing a check-in at once (mood, words, keep), against the sandbox, beside
 a minimal python-telegram-bot echo bot on the same kind of server in the same run.
 
-    .venv/bin/python -m benchmarks.checkins [--students 200]
+    .venv/bin/python -m benchmarks.checkins [--students 200] [--database-url URL]
 
 Each student's four updates are sent one after another, each as soon as the bot has
 answered the previous one; all students at once. Latency is from the update entering
 the server's queue to the bot's answer arriving there. The sandbox runs without rate
-limits: this measures the bots, not Telegram. Goals: at least half the echo bot's
-updates/s, and a p99 latency of at most 50 ms.
+limits, in a process of its own (as are the simulated students): this measures the bots,
+not Telegram. Goals: at least half the echo bot's updates/s, and a p99 latency of at
+most 50 ms.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from benchmarks.common import START, database, programme_of_students
+from benchmarks.sandbox_process import sandbox_process
 from bot.app import build_application, serving
 from bot.clock import ManualClock
 from bot.config import Config, DatabaseConfig
@@ -92,38 +94,46 @@ async def echo_student(server: SandboxServer, user: SandboxUser) -> list[float]:
 
 async def crowd(
     server: SandboxServer,
-    users: list[SandboxUser],
     student: Callable[[SandboxServer, SandboxUser], Awaitable[list[float]]],
 ) -> tuple[float, list[float]]:
+    """Every user of the sandbox at once; runs in the sandbox's process."""
     started = time.perf_counter()
-    results = await asyncio.gather(*(student(server, user) for user in users))
+    results = await asyncio.gather(*(student(server, user) for user in server.state.users))
     wall = time.perf_counter() - started
     return wall, [latency for result in results for latency in result]
 
 
-async def run_frizon(students: int) -> tuple[float, list[float]]:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+async def frizon_crowd(server: SandboxServer) -> tuple[float, list[float]]:
+    return await crowd(server, frizon_student)
+
+
+async def echo_crowd(server: SandboxServer) -> tuple[float, list[float]]:
+    return await crowd(server, echo_student)
+
+
+UNLIMITED = Limits(overall_per_second=None, per_chat_per_second=None)
+
+
+async def run_frizon(students: int, database_url: str | None = None) -> tuple[float, list[float]]:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        sandbox_process(TOKEN, students, UNLIMITED) as sandbox,
+    ):
+        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         engine, sessionmaker = await database(url)
-        server = SandboxServer(
-            token=TOKEN, port=0, limits=Limits(overall_per_second=None, per_chat_per_second=None)
-        )
-        await server.start()
         clock = ManualClock(START)
-        users = [server.state.add_user(f"S{n}") for n in range(students)]
-        await programme_of_students(sessionmaker, [u.id for u in users], clock)
+        await programme_of_students(sessionmaker, sandbox.user_ids, clock)
         application = build_application(
             config=Config(database=DatabaseConfig(url=url)),
             sessionmaker=sessionmaker,
             clock=clock,
             token=TOKEN,
-            base_url=server.bot_api_base_url,
+            base_url=sandbox.bot_api_base_url,
             cipher=ReflectionCipher(new_key()),
             paced_replies=False,
         )
         async with serving(application, poll_timeout=timedelta(seconds=1)):
-            result = await crowd(server, users, frizon_student)
-        await server.stop()
+            result: tuple[float, list[float]] = await sandbox.run(frizon_crowd)
         await engine.dispose()
     return result
 
@@ -134,21 +144,16 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def run_echo(students: int) -> tuple[float, list[float]]:
-    server = SandboxServer(
-        token=TOKEN, port=0, limits=Limits(overall_per_second=None, per_chat_per_second=None)
-    )
-    await server.start()
-    users = [server.state.add_user(f"S{n}") for n in range(students)]
-    application = Application.builder().token(TOKEN).base_url(server.bot_api_base_url).build()
-    application.add_handler(MessageHandler(filters.TEXT, echo))
-    async with application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1))
-        result = await crowd(server, users, echo_student)
-        await application.updater.stop()
-        await application.stop()
-    await server.stop()
+    with sandbox_process(TOKEN, students, UNLIMITED) as sandbox:
+        application = Application.builder().token(TOKEN).base_url(sandbox.bot_api_base_url).build()
+        application.add_handler(MessageHandler(filters.TEXT, echo))
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0.0, timeout=timedelta(seconds=1))
+            result: tuple[float, list[float]] = await sandbox.run(echo_crowd)
+            await application.updater.stop()
+            await application.stop()
     return result
 
 
@@ -164,14 +169,19 @@ def describe(name: str, wall: float, latencies: list[float]) -> float:
     return rate
 
 
-async def main(students: int) -> None:
+async def main(students: int, database_url: str | None) -> None:
     logging.basicConfig(level=logging.WARNING)
     echo_rate = describe("echo bot (PTB, minimal)", *await run_echo(students))
-    frizon_rate = describe("frizon check-in", *await run_frizon(students))
+    frizon_rate = describe("frizon check-in", *await run_frizon(students, database_url))
     print(f"ratio frizon / echo: {frizon_rate / echo_rate:.2f} (goal >= 0.5); p99 goal <= 50 ms")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
-    asyncio.run(main(parser.parse_args().students))
+    parser.add_argument(
+        "--database-url",
+        help="an empty database for frizon (e.g. PostgreSQL); default: a new SQLite file",
+    )
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.students, arguments.database_url))

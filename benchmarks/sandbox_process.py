@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 
 from bot.sandbox import Limits, SandboxServer
 
@@ -24,8 +26,17 @@ class RemoteSandbox:
 
     def too_many_requests(self) -> int:
         """429s the server has answered so far."""
-        self._control.send("too_many_requests")
-        return int(self._control.recv())
+        return int(self._ask(("too_many_requests",)))
+
+    async def run(self, function: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        """Await `function(server, *args)` in the sandbox's process (a module-level function,
+        so that process can import it) and return its result: users act where they live."""
+        request = ("run", function.__module__, function.__qualname__, args)
+        return await asyncio.get_running_loop().run_in_executor(None, self._ask, request)
+
+    def _ask(self, request: tuple[Any, ...]) -> Any:
+        self._control.send(request)
+        return self._control.recv()
 
 
 @contextlib.contextmanager
@@ -36,11 +47,12 @@ def sandbox_process(token: str, users: int, limits: Limits) -> Iterator[RemoteSa
         target=_serve, args=(token, users, limits, theirs), daemon=True
     )
     process.start()
+    theirs.close()  # so that ours sees end-of-file, not silence, if the process dies
     url, user_ids = ours.recv()
     try:
         yield RemoteSandbox(url, user_ids, ours)
     finally:
-        ours.send("stop")
+        ours.send(("stop",))
         process.join(timeout=10)
         if process.is_alive():
             process.kill()
@@ -57,8 +69,13 @@ async def _serve_until_stopped(token: str, users: int, limits: Limits, control: 
     control.send((server.bot_api_base_url, ids))
     loop = asyncio.get_running_loop()
     while True:
-        command = await loop.run_in_executor(None, control.recv)
+        command, *details = await loop.run_in_executor(None, control.recv)
         if command == "stop":
             break
-        control.send(server.state.too_many_requests)
+        if command == "too_many_requests":
+            control.send(server.state.too_many_requests)
+        elif command == "run":
+            module, name, args = details
+            function = getattr(importlib.import_module(module), name)
+            control.send(await function(server, *args))
     await server.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -119,26 +120,56 @@ class DurablePoller:
                 log.exception("getUpdates failed; retrying")
                 await asyncio.sleep(RETRY_AFTER_FAILURE)
                 continue
+            if not updates:
+                continue
             try:
-                for update in updates:
-                    if not await self._handle(update):
-                        await asyncio.sleep(RETRY_AFTER_FAILURE)
-                        break  # this one again, before any later one
-                    self._offset = update.update_id + 1
-            except TRANSIENT:
-                # The database went away between handler and bookkeeping: not confirmed,
-                # so the update comes round again.
-                log.warning("could not record an update as handled; retrying", exc_info=True)
-                await asyncio.sleep(RETRY_AFTER_FAILURE)
+                first_unhandled = await self._handle_batch(updates)
             except Exception:  # the poller must outlive any surprise, or the bot goes deaf
                 log.exception("unexpected failure while handling updates; retrying")
                 await asyncio.sleep(RETRY_AFTER_FAILURE)
+                continue
+            if first_unhandled is None:
+                self._offset = updates[-1].update_id + 1
+            else:
+                # Not confirmed from here on: these come round again, and the ones after
+                # them that were handled meanwhile are then recognised and skipped.
+                self._offset = first_unhandled
+                await asyncio.sleep(RETRY_AFTER_FAILURE)
+
+    async def _handle_batch(self, updates: Sequence[Update]) -> int | None:
+        """Handle a batch: each chat's updates in order, different chats at once (one
+        person's slow step does not hold up everyone else's). Returns the first update id
+        that must be tried again, or None when all were handled."""
+        processed = await self._processed_among([update.update_id for update in updates])
+        lanes: dict[int, list[Update]] = {}
+        for update in updates:
+            if update.update_id in processed:
+                log.info("update %s was handled before; skipping it", update.update_id)
+            else:
+                lanes.setdefault(_lane(update), []).append(update)
+        stopped_at = await asyncio.gather(*(self._handle_lane(lane) for lane in lanes.values()))
+        failed = [update_id for update_id in stopped_at if update_id is not None]
+        return min(failed) if failed else None
+
+    async def _handle_lane(self, lane: list[Update]) -> int | None:
+        """One chat's updates in order; stops at the first to be tried again, since what a
+        person does next may depend on it."""
+        for update in lane:
+            try:
+                if not await self._handle(update):
+                    return update.update_id
+            except TRANSIENT:
+                # The database went away between handler and bookkeeping: not confirmed,
+                # so the update comes round again.
+                log.warning("could not record update %s as handled", update.update_id)
+                return update.update_id
+            except Exception:
+                log.exception("unexpected failure while handling update %s", update.update_id)
+                return update.update_id
+        return None
 
     async def _handle(self, update: Update) -> bool:
-        """Process one update unless it was processed before; False means try it again."""
-        if await self._already_processed(update.update_id):
-            log.info("update %s was handled before; skipping it", update.update_id)
-            return True
+        """Process one update; False means try it again."""
         outcome = Outcome()
         token = current_outcome.set(outcome)
         try:
@@ -154,12 +185,12 @@ class DurablePoller:
         await self._remember(update.update_id)
         return True
 
-    async def _already_processed(self, update_id: int) -> bool:
+    async def _processed_among(self, update_ids: list[int]) -> set[int]:
         async with self._sessionmaker() as session:
-            found = await session.scalar(
-                select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+            found = await session.scalars(
+                select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(update_ids))
             )
-        return found is not None
+            return set(found.all())
 
     async def _remember(self, update_id: int) -> None:
         now = self._clock.now()
@@ -171,6 +202,15 @@ class DurablePoller:
                         ProcessedUpdate.processed_at < now - KEEP_PROCESSED
                     )
                 )
+
+
+def _lane(update: Update) -> int:
+    """Updates of one chat (or, without a chat, of one user) are handled in order."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return -update.update_id  # neither: no order to keep
 
 
 def _seconds(value: timedelta | int) -> float:
