@@ -28,6 +28,7 @@ from handlers.registry import register_handlers
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 10.0  # seconds
+LOOKBACK_AT_START = 26  # cycles: half a year of weekly prompts
 
 
 def build_application(
@@ -88,13 +89,18 @@ def build_application(
     # APScheduler (through PTB's JobQueue) runs the dispatcher; schedules are data, so one
     # job serves every member.
     application.job_queue.run_repeating(
-        _dispatch_job, interval=DISPATCH_EVERY, first=1, name="dispatcher"
+        _dispatch_job,
+        interval=DISPATCH_EVERY,
+        first=1,
+        name="dispatcher",
+        data={"first_run": True},
     )
     return application
 
 
-async def dispatch_now(services: Services) -> DispatchReport:
-    """Queue every prompt that is due and wake the sender; the job calls this too."""
+async def dispatch_now(services: Services, *, lookback: int = 1) -> DispatchReport:
+    """Queue every prompt that is due and wake the sender; the job calls this too.
+    `lookback`: how many cycles before the current one to consider (see dispatch_prompts)."""
     async with services.sessionmaker() as session:
 
         async def commit_and_send() -> None:
@@ -107,6 +113,7 @@ async def dispatch_now(services: Services) -> DispatchReport:
             catalogue=services.catalogue,
             grace=services.config.schedule.grace,
             checkpoint=commit_and_send,
+            lookback=lookback,
         )
         await session.commit()
     if report.queued:
@@ -121,8 +128,12 @@ async def dispatch_now(services: Services) -> DispatchReport:
 
 
 async def _dispatch_job(context: FrizonContext) -> None:
+    # After a start the bot may have been down for weeks: the first run looks further
+    # back, so every cycle it slept through is recorded as missed, not just the last.
+    data = context.job.data if context.job is not None else None
+    first_run = isinstance(data, dict) and data.pop("first_run", False)
     try:
-        await dispatch_now(context.services)
+        await dispatch_now(context.services, lookback=LOOKBACK_AT_START if first_run else 1)
     except IntegrityError:
         # Another dispatcher queued the same prompt a moment ago: its row stands, ours
         # rolled back; the unique (member, purpose, cycle) key is doing its job.

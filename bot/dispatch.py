@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from bot.catalogue import Catalogue, CatalogueError
 from bot.clock import Clock
 from bot.prompt_choice import choose_prompt, histories
+from bot.scheduling.cadence import normalise
 from bot.scheduling.release import next_release, release_time
 from bot.scheduling.windows import QuietHours, Windows
 from bot.services.schedules import ProgrammeSchedule, schedule_of
@@ -59,8 +60,19 @@ class _Lazy:
         return self._histories
 
 
-def cycle_key(programme_id: int, cycle: int) -> str:
-    return f"{programme_id}:{cycle}"
+def cycle_key(programme_id: int, day: date) -> str:
+    """A prompt's key names its calendar day, not the cycle's number: when a coordinator
+    changes the cadence or the first day, numbers start again and would collide with
+    cycles already sent (silencing the new ones); days do not."""
+    return f"{programme_id}:{day.isoformat()}"
+
+
+def cycle_of_key(key: str, schedule: ProgrammeSchedule, zone: ZoneInfo) -> int:
+    """The cycle, in the current schedule, that a key's day falls in ("programme:day" or
+    "programme:day:extra")."""
+    day = date.fromisoformat(key.split(":")[1])
+    moment = normalise(datetime.combine(day, schedule.cadence.at).replace(tzinfo=zone))
+    return schedule.cadence.cycle_at(schedule.anchor_day, moment, zone)
 
 
 def windows_for(member: Member, schedule: ProgrammeSchedule) -> Windows:
@@ -78,12 +90,16 @@ async def dispatch_prompts(
     catalogue: Catalogue,
     grace: timedelta,
     checkpoint: Callable[[], Awaitable[None]] | None = None,
+    lookback: int = 1,
 ) -> DispatchReport:
     """Create the outbox rows for every prompt whose time has come; safe to run at any time.
 
     `checkpoint`, if given, is awaited after every CHECKPOINT_EVERY students who got a
     row (the caller commits there and wakes the sender), so that with thousands due at
     once the first prompts go out while the rest are still being queued.
+
+    `lookback` is how many cycles before the current one are looked at: one is enough
+    while the bot runs; after a long downtime more, so each missed cycle gets its row.
     """
     report = DispatchReport()
     written_at_checkpoint = 0
@@ -107,7 +123,10 @@ async def dispatch_prompts(
         # Members' current cycles differ by at most one from the programme's own (time
         # zones are less than a day apart), so these keys cover every row that matters.
         here = schedule.cadence.cycle_at(schedule.anchor_day, now, ZoneInfo(programme.timezone))
-        keys = [cycle_key(programme.id, cycle) for cycle in range(here - 2, here + 2)]
+        keys = [
+            cycle_key(programme.id, schedule.cadence.local_day(schedule.anchor_day, cycle))
+            for cycle in range(here - lookback - 1, here + 2)
+        ]
         rows = await session.execute(
             select(Delivery.member_id, Delivery.cycle).where(
                 Delivery.purpose == PURPOSE, Delivery.cycle.in_(keys)
@@ -130,6 +149,7 @@ async def dispatch_prompts(
                     catalogue,
                     report,
                     past,
+                    lookback,
                 )
             except (ValueError, LookupError, CatalogueError):
                 # One member's bad settings (an unknown zone, an empty prompt pool) must not
@@ -154,13 +174,14 @@ async def _dispatch_member(
     catalogue: Catalogue,
     report: DispatchReport,
     past: _Lazy,
+    lookback: int,
 ) -> None:
     zone = ZoneInfo(member.timezone or programme.timezone)
     cadence, anchor = schedule.cadence, schedule.anchor_day
     current = cadence.cycle_at(anchor, now, zone)
     windows = windows_for(member, schedule)
-    for cycle in (current - 1, current):
-        key = cycle_key(programme.id, cycle)
+    for cycle in range(current - lookback, current + 1):
+        key = cycle_key(programme.id, cadence.local_day(anchor, cycle))
         occurrence = cadence.occurrence(anchor, cycle, zone) if cycle >= 0 else None
         if occurrence is None or (member.id, key) in done or occurrence < joined:
             continue
@@ -239,7 +260,7 @@ async def recheck(
     free = release_time(windows_for(member, schedule), now.astimezone(zone), schedule.cadence.at)
     if free <= now:
         return SendNow()
-    cycle = int(delivery.cycle.split(":")[1])  # "programme:cycle", or "programme:cycle:extra"
+    cycle = cycle_of_key(delivery.cycle, schedule, zone)
     if free >= schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone):
         return DoNotSend(DeliveryStatus.SKIPPED, "held back past the next cycle")
     return SendLater(free)

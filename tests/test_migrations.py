@@ -1,12 +1,15 @@
 """Migrations: they build exactly the schema the models describe, and they can be undone."""
 
+from datetime import UTC, date, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, inspect, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import Base
 from db.migrate import downgrade, upgrade
+from db.models import Delivery, DeliveryStatus, Member, MemberStatus, Programme
 
 
 def differences(connection: Connection) -> list[object]:
@@ -36,3 +39,62 @@ async def test_migrations_can_be_undone_and_redone(engine: AsyncEngine) -> None:
     await upgrade(engine)
     async with engine.connect() as connection:
         assert {"member", "programme", "pair", "invite"} <= await connection.run_sync(table_names)
+
+
+async def test_numbered_prompt_keys_become_the_days_they_name(engine: AsyncEngine) -> None:
+    """0006: "programme:cycle" keys, counted from the programme's first day, become days."""
+    await downgrade(engine, "0005")
+    now = datetime(2026, 9, 1, tzinfo=UTC)
+    async with AsyncSession(engine) as session, session.begin():
+        programme = Programme(
+            name="P",
+            timezone="Europe/Stockholm",
+            cadence="every 2 weeks thu 18:00",
+            anchor_day=date(2026, 9, 7),  # a Monday; cycle 0 is Thursday the 10th
+            created_at=now,
+        )
+        member = Member(
+            telegram_user_id=1,
+            display_name="Ana",
+            language="en",
+            status=MemberStatus.ACTIVE,
+            created_at=now,
+        )
+        session.add_all([programme, member])
+        await session.flush()
+        first = programme.id
+        for cycle in ("0", "3", "1:now-20260917120000"):
+            session.add(
+                Delivery(
+                    member_id=member.id,
+                    purpose="prompt",
+                    cycle=f"{programme.id}:{cycle}",
+                    subject_id=programme.id,
+                    status=DeliveryStatus.SENT,
+                    due_at=now,
+                    created_at=now,
+                    attempts=1,
+                )
+            )
+        session.add(
+            Delivery(
+                member_id=member.id,
+                purpose="intro",
+                cycle="pair:3",
+                subject_id=3,
+                status=DeliveryStatus.SENT,
+                due_at=now,
+                created_at=now,
+                attempts=1,
+            )
+        )
+    await upgrade(engine)
+
+    async with AsyncSession(engine) as session:
+        keys = (await session.scalars(select(Delivery.cycle).order_by(Delivery.id))).all()
+    assert keys == [
+        f"{first}:2026-09-10",
+        f"{first}:2026-10-22",
+        f"{first}:2026-09-24:now-20260917120000",
+        "pair:3",
+    ]

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Catalogue
 from bot.clock import Clock
-from bot.dispatch import PURPOSE
+from bot.dispatch import PURPOSE, cycle_key
 from bot.prompt_choice import choose_prompt
 from bot.services.audit import record_event
 from bot.services.errors import Refused
@@ -50,6 +50,7 @@ async def queue_prompt_now(
     for member in students:
         zone = ZoneInfo(member.timezone or programme.timezone)
         cycle = schedule.cadence.cycle_at(schedule.anchor_day, now, zone)
+        day = schedule.cadence.local_day(schedule.anchor_day, cycle)
         key = (
             prompt_key
             or (await choose_prompt(session, catalogue, member.id, schedule, cycle, zone)).key
@@ -58,7 +59,7 @@ async def queue_prompt_now(
             Delivery(
                 member_id=member.id,
                 purpose=PURPOSE,
-                cycle=f"{programme.id}:{cycle}:now-{now:%Y%m%d%H%M%S}",
+                cycle=f"{cycle_key(programme.id, day)}:now-{now:%Y%m%d%H%M%S}",
                 subject_id=programme.id,
                 prompt_key=key,
                 status=DeliveryStatus.PENDING,

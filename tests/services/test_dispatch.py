@@ -233,6 +233,24 @@ async def test_bot_down_past_the_grace_window_records_the_prompt_as_missed(
     assert missed.prompt_key is None  # no prompt used up
 
 
+async def test_after_weeks_down_the_first_run_records_every_cycle_slept_through(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    clock.set(at(7, 9))
+    await setup(session, clock)
+    clock.set(at(28, 19))  # down from before the first prompt until a week's prompt time
+    await dispatch_prompts(session, clock=clock, catalogue=CATALOGUE, grace=GRACE, lookback=26)
+    await session.flush()
+    deliveries = (await session.scalars(select(Delivery).order_by(Delivery.due_at))).all()
+
+    assert [(d.due_at, d.status) for d in deliveries] == [
+        (at(7, 18), DeliveryStatus.MISSED),
+        (at(14, 18), DeliveryStatus.MISSED),
+        (at(21, 18), DeliveryStatus.MISSED),
+        (at(28, 18), DeliveryStatus.PENDING),
+    ]
+
+
 async def test_a_student_who_joins_after_the_cycle_time_waits_for_the_next(
     session: AsyncSession, clock: ManualClock
 ) -> None:
@@ -341,3 +359,29 @@ async def test_with_a_checkpoint_the_queue_is_committed_in_chunks_as_it_grows(
 
     assert report.queued == 5
     assert visible_at_checkpoints == [2, 4]  # others see the first prompts before the last
+
+
+async def test_a_new_first_day_or_cadence_does_not_silence_the_prompts_that_follow(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    clock.set(at(7, 9))
+    programme, _ = await setup(session, clock)
+    for day in (7, 14):
+        clock.set(at(day, 18))
+        await dispatch(session, clock)
+    # The coordinator restarts the programme a week later, then moves it to Thursdays:
+    # both count cycles from 0 again, which must not look like cycles already sent.
+    await set_schedule(
+        session, clock=clock, programme=programme, actor="test", first_day=date(2026, 9, 21)
+    )
+    clock.set(at(21, 18))
+    await dispatch(session, clock)
+    await set_schedule(
+        session, clock=clock, programme=programme, actor="test", cadence="weekly thu 18:00"
+    )
+    clock.set(at(24, 18))
+    deliveries = await dispatch(session, clock)
+
+    assert [(d.due_at, d.status) for d in deliveries] == [
+        (at(day, 18), DeliveryStatus.PENDING) for day in (7, 14, 21, 24)
+    ]
