@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.catalogue import Catalogue
 from bot.crypto import ReflectionCipher
 from bot.keyboards import Keyboard, mood_keyboard
+from bot.services.checkins import read_reflection
 from bot.texts import Texts
 from db.models import CheckIn, Delivery, Member, Pair, PairStatus, Programme
 
@@ -100,7 +101,7 @@ async def _shared_entry(
     if still_paired is None:  # unpaired before it went out: the ex-mentor gets nothing
         raise UnknownPurpose("no longer this student's mentor")
     student = await session.get_one(Member, checkin.member_id)
-    text = composer.cipher.decrypt(checkin.reflection) if checkin.reflection else ""
+    text = read_reflection(composer.cipher, checkin)
     locale = mentor.language
     header = composer.texts.render(
         "checkin/shared_entry",

@@ -266,6 +266,25 @@ async def recheck(
     return SendLater(free)
 
 
+async def quiet_until(session: AsyncSession, member_id: int, now: datetime) -> datetime | None:
+    """When a member's quiet hours end, if they are in them now; else None. Everything the
+    bot sends on its own (introductions, shared entries, notices) waits for this; only a
+    reply to something the member just did does not."""
+    member = await session.get_one(Member, member_id)
+    if not member.quiet_hours:
+        return None
+    zone_name = member.timezone or await session.scalar(
+        select(Programme.timezone)
+        .join(Membership, Membership.programme_id == Programme.id)
+        .where(Membership.member_id == member_id)
+        .order_by(Programme.id)
+        .limit(1)
+    )
+    local = now.astimezone(ZoneInfo(zone_name or "UTC"))
+    free = Windows(quiet_hours=QuietHours.parse(member.quiet_hours)).first_free(local)
+    return free if free > local else None
+
+
 async def next_prompt_time(
     session: AsyncSession, *, member_id: int, now: datetime
 ) -> datetime | None:

@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.config import SendingConfig
 from bot.crypto import ReflectionCipher
 from bot.deliveries import Composer, Outgoing, UnknownPurpose, compose
-from bot.dispatch import DoNotSend, SendLater, recheck
+from bot.dispatch import DoNotSend, SendLater, quiet_until, recheck
 from bot.keyboards import Keyboard
 from bot.pacing import ChatPace, Pace
 from bot.texts import Texts
@@ -199,6 +199,11 @@ class OutboxSender:
                         delivery.id, decision.status, decision.reason, delivery.attempts
                     )
                     return plan
+            elif (later := await quiet_until(session, delivery.member_id, now)) is not None:
+                plan.outcome = Outcome(
+                    delivery.id, DeliveryStatus.PENDING, None, delivery.attempts, later
+                )
+                return plan
             plan.outgoing = await compose(session, delivery, self._composer)
         except UnknownPurpose as problem:
             plan.outcome = Outcome(

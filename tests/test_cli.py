@@ -206,5 +206,5 @@ def test_a_coordinator_queues_a_prompt_now(cli: Cli) -> None:
 def test_a_new_reflection_key_is_usable(cli: Cli) -> None:
     key = cli("key").stdout.strip()
     cipher = ReflectionCipher(key)
-    assert cipher.decrypt(cipher.encrypt("private")) == "private"
+    assert cipher.decrypt(cipher.encrypt("private", bound_to="x"), bound_to="x") == "private"
     assert cli("key").stdout.strip() != key

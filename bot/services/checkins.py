@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.crypto import ReflectionCipher
+from bot.crypto import ReflectionCipher, checkin_binding
 from bot.outbox import enqueue
 from bot.services.errors import Refused
 from bot.services.pairing import active_pair_of
@@ -112,7 +112,7 @@ async def add_text(
     if checkin is None:
         return None
     mentor = await _mentor(session, checkin)
-    before = cipher.decrypt(checkin.reflection) if checkin.reflection else ""
+    before = read_reflection(cipher, checkin)
     if checkin.last_message_id is not None and message_id <= checkin.last_message_id:
         # Telegram re-delivered a message already folded in: add nothing, but answer as
         # the first time, so a lost share question is asked again.
@@ -120,7 +120,7 @@ async def add_text(
     combined = f"{before}{PARAGRAPH}{text}" if before else text
     if len(combined) > MAX_REFLECTION:
         raise Refused("too_long")
-    checkin.reflection = cipher.encrypt(combined)
+    checkin.reflection = cipher.encrypt(combined, bound_to=checkin_binding(checkin.id))
     checkin.last_message_id = message_id
     return TextAdded(checkin.id, first=not before, mentor=mentor)
 
@@ -232,3 +232,10 @@ async def skip_text(session: AsyncSession, *, member_id: int, checkin_id: int) -
     if checkin.status != CheckInStatus.WRITING:
         raise Refused("already_done")
     return await _mentor(session, checkin)
+
+
+def read_reflection(cipher: ReflectionCipher, checkin: CheckIn) -> str:
+    """The entry's words, decrypted; empty when the student wrote none."""
+    if not checkin.reflection:
+        return ""
+    return cipher.decrypt(checkin.reflection, bound_to=checkin_binding(checkin.id))

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.crypto import ReflectionCipher
 from bot.outbox import enqueue
+from bot.services.checkins import read_reflection
 from bot.services.errors import Refused
 from bot.services.pairing import active_pair_of
 from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus
@@ -68,7 +69,7 @@ async def entry_at(
         created_at=checkin.created_at,
         mood=checkin.mood,
         shared=checkin.shared,
-        text=cipher.decrypt(checkin.reflection) if checkin.reflection else "",
+        text=read_reflection(cipher, checkin),
         mentor=pair.mentor_name if pair else None,
         mentor_id=pair.mentor_id if pair else None,
         delivered=delivered is not None,

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.services.checkins import read_reflection
 from bot.services.pairing import pair, unpair
 from db.models import CheckIn, Member, Programme, Role
 from tests.e2e.harness import RunningBot
@@ -65,7 +66,7 @@ async def test_an_edited_message_is_not_taken_as_new_words(bot: RunningBot) -> N
         entry = await session.scalar(select(CheckIn))
     assert entry is not None and entry.reflection is not None
     cipher = bot.application.bot_data.services.cipher
-    assert cipher.decrypt(entry.reflection) == "First version."
+    assert read_reflection(cipher, entry) == "First version."
 
 
 async def test_words_written_a_day_after_the_mood_are_not_folded_into_that_entry(

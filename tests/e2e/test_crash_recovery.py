@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import SystemClock
 from bot.crypto import ReflectionCipher, new_key
 from bot.sandbox import SandboxServer, SandboxUser
+from bot.services.checkins import read_reflection
 from bot.services.enrolment import enrol
 from bot.services.invites import issue_invites
 from bot.services.members import Person
@@ -185,7 +186,7 @@ async def test_a_killed_bot_loses_no_check_in_and_records_none_twice(
     by_member = {}
     for entry in entries:
         assert entry.reflection is not None
-        by_member[entry.member_id] = cipher.decrypt(entry.reflection)
+        by_member[entry.member_id] = read_reflection(cipher, entry)
     assert len(by_member) == STUDENTS
     assert all(
         text.startswith("Words of Student") and text.count("Words of") == 1

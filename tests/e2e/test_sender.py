@@ -1,6 +1,7 @@
 """The outbox sender against the sandbox: blocked members, 429s, network errors, bad rows."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -156,3 +157,26 @@ async def test_one_bad_delivery_does_not_hold_up_the_others(bot: RunningBot) -> 
         broken = await session.scalar(select(Delivery).where(Delivery.cycle == "pair:999"))
     assert broken is not None and broken.status == DeliveryStatus.FAILED
     assert (broken.reason or "").startswith("error:")
+
+
+async def test_a_notice_waits_for_the_end_of_the_recipients_quiet_hours(bot: RunningBot) -> None:
+    programme = await bot.programme()  # Stockholm; the clock says 10:00 there
+    lars = await bot.enrolled(programme, Role.MENTOR, "Lars")
+    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
+    async with bot.sessionmaker() as session, session.begin():
+        mentor = await session.scalar(select(Member).where(Member.display_name == "Lars"))
+        assert mentor is not None
+        mentor.quiet_hours = "09-12"
+    seen_by_lars = len(bot.sandbox.state.messages(lars.id))
+
+    await pair_by_names(bot, "Ana", "Lars")
+    await bot.hears(ana, "You have a mentor")  # Ana has no quiet hours
+    await bot.outbox_settled()
+    held = (await deliveries(bot.sessionmaker))["Lars"]
+    noon = datetime(2026, 9, 7, 12, 0, tzinfo=ZoneInfo("Europe/Stockholm"))
+    assert (held.status, held.next_attempt_at) == (DeliveryStatus.PENDING, noon)
+    assert len(bot.sandbox.state.messages(lars.id)) == seen_by_lars  # nothing new yet
+
+    bot.clock.set(noon)
+    bot.application.bot_data.services.wake_sender()
+    await bot.hears(lars, "Ana")
