@@ -185,6 +185,8 @@ async def _dispatch_member(
         occurrence = cadence.occurrence(anchor, cycle, zone) if cycle >= 0 else None
         if occurrence is None or (member.id, key) in done or occurrence < joined:
             continue
+        if schedule.has_ended_by(cadence.local_day(anchor, cycle)):
+            continue
         due = release_time(windows, occurrence, cadence.at)
         if due >= cadence.occurrence(anchor, cycle + 1, zone):
             status, reason = DeliveryStatus.SKIPPED, "held back past the next cycle"
@@ -306,4 +308,5 @@ async def next_prompt_time(
     schedule = schedule_of(programme)
     zone = ZoneInfo(member.timezone or programme.timezone)
     windows = windows_for(member, schedule)
-    return next_release(schedule.cadence, schedule.anchor_day, windows, zone, now)
+    found = next_release(schedule.cadence, schedule.anchor_day, windows, zone, now)
+    return None if found is None or schedule.has_ended_by(found.date()) else found

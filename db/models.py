@@ -82,6 +82,10 @@ class Programme(Base):
     # from the anchor day (the programme's first day, local).
     cadence: Mapped[str] = mapped_column(String(40), server_default=DEFAULT_CADENCE)
     anchor_day: Mapped[date | None] = mapped_column(Date)
+    # No prompts after the last day; the last cycle before it asks a closing question.
+    last_day: Mapped[date | None] = mapped_column(Date)
+    # Days when clinical rotations start, ISO dates joined by commas (a few a year).
+    rotation_starts: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     quiet_periods: Mapped[list[QuietPeriod]] = relationship(

@@ -175,9 +175,19 @@ def test_a_coordinator_sets_the_cadence_and_exam_weeks(cli: Cli) -> None:
         "2026-09-07",
         "--quiet-period",
         "2026-10-26:2026-11-01",
+        "--last-day",
+        "2027-06-11",
+        "--rotation-start",
+        "2026-10-05",
+        "--rotation-start",
+        "2026-09-21",
     )
     assert "prompts every 2 weeks thu 09:30 (Europe/Stockholm)" in result.stdout
+    assert "counted from 2026-09-07 until 2027-06-11" in result.stdout
     assert "quiet periods: 2026-10-26..2026-11-01" in result.stdout
+    assert "rotations start: 2026-09-21, 2026-10-05" in result.stdout
+    bad_day = cli("programme", "set", "P", "--rotation-start", "next monday", ok=False)
+    assert "--rotation-start: 'next monday' is not a date" in bad_day.stderr
     refused = cli("programme", "set", "P", "--cadence", "now and then", ok=False)
     assert "is not a cadence such as" in refused.stderr
 

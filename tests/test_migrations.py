@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.base import Base
@@ -45,49 +45,44 @@ async def test_numbered_prompt_keys_become_the_days_they_name(engine: AsyncEngin
     """0006: "programme:cycle" keys, counted from the programme's first day, become days."""
     await downgrade(engine, "0005")
     now = datetime(2026, 9, 1, tzinfo=UTC)
+    # Core inserts of named columns only: the models may have grown since 0005.
     async with AsyncSession(engine) as session, session.begin():
-        programme = Programme(
-            name="P",
-            timezone="Europe/Stockholm",
-            cadence="every 2 weeks thu 18:00",
-            anchor_day=date(2026, 9, 7),  # a Monday; cycle 0 is Thursday the 10th
-            created_at=now,
+        first = await session.scalar(
+            insert(Programme)
+            .values(
+                name="P",
+                timezone="Europe/Stockholm",
+                cadence="every 2 weeks thu 18:00",
+                anchor_day=date(2026, 9, 7),  # a Monday; cycle 0 is Thursday the 10th
+                created_at=now,
+            )
+            .returning(Programme.id)
         )
-        member = Member(
-            telegram_user_id=1,
-            display_name="Ana",
-            language="en",
-            status=MemberStatus.ACTIVE,
-            created_at=now,
+        member_id = await session.scalar(
+            insert(Member)
+            .values(
+                telegram_user_id=1,
+                display_name="Ana",
+                language="en",
+                status=MemberStatus.ACTIVE,
+                created_at=now,
+            )
+            .returning(Member.id)
         )
-        session.add_all([programme, member])
-        await session.flush()
-        first = programme.id
-        for cycle in ("0", "3", "1:now-20260917120000"):
-            session.add(
-                Delivery(
-                    member_id=member.id,
-                    purpose="prompt",
-                    cycle=f"{programme.id}:{cycle}",
-                    subject_id=programme.id,
+        keyed = [("prompt", f"{first}:{cycle}") for cycle in ("0", "3", "1:now-20260917120000")]
+        for purpose, key in [*keyed, ("intro", "pair:3")]:
+            await session.execute(
+                insert(Delivery).values(
+                    member_id=member_id,
+                    purpose=purpose,
+                    cycle=key,
+                    subject_id=first,
                     status=DeliveryStatus.SENT,
                     due_at=now,
                     created_at=now,
                     attempts=1,
                 )
             )
-        session.add(
-            Delivery(
-                member_id=member.id,
-                purpose="intro",
-                cycle="pair:3",
-                subject_id=3,
-                status=DeliveryStatus.SENT,
-                due_at=now,
-                created_at=now,
-                attempts=1,
-            )
-        )
     await upgrade(engine)
 
     async with AsyncSession(engine) as session:

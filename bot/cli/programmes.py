@@ -68,6 +68,13 @@ def _shown(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M %Z}" if moment else "none within ten years"
 
 
+def _day(option: str, text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        fail(f"{option}: {text!r} is not a date such as 2026-09-07")
+
+
 def _period(text: str) -> tuple[date, date]:
     first, _, last = text.partition(":")
     try:
@@ -90,14 +97,23 @@ def set_command(
         [], help="Days without prompts, FIRST:LAST (YYYY-MM-DD:YYYY-MM-DD); repeatable."
     ),
     clear_quiet_periods: bool = typer.Option(False, help="Remove the existing quiet periods."),
+    last_day: str | None = typer.Option(
+        None, help="The programme's last day (YYYY-MM-DD): no prompts after it."
+    ),
+    rotation_start: list[str] = typer.Option(
+        [], help="A day a clinical rotation starts (YYYY-MM-DD); repeatable."
+    ),
+    clear_rotation_starts: bool = typer.Option(False, help="Remove the existing rotation days."),
 ) -> None:
-    """Set a programme's prompt cadence, first day and quiet periods (exam weeks)."""
+    """Set a programme's prompt cadence, first and last day, quiet periods (exam weeks) and
+    rotation start days."""
     config = config_from(context)
     periods = tuple(_period(text) for text in quiet_period)
-    try:
-        start = date.fromisoformat(first_day) if first_day else None
-    except ValueError:
-        fail(f"--first-day: {first_day!r} is not a date such as 2026-09-07")
+    start = _day("--first-day", first_day)
+    end = _day("--last-day", last_day)
+    rotations = tuple(
+        day for text in rotation_start if (day := _day("--rotation-start", text)) is not None
+    )
 
     async def go() -> str:
         clock = SystemClock()
@@ -112,11 +128,17 @@ def set_command(
                 first_day=start,
                 add_quiet_periods=periods,
                 clear_quiet_periods=clear_quiet_periods,
+                last_day=end,
+                add_rotation_starts=rotations,
+                clear_rotation_starts=clear_rotation_starts,
             )
         quiet = ", ".join(f"{p.first_day}..{p.last_day}" for p in schedule.quiet_periods)
+        rotations_text = ", ".join(day.isoformat() for day in schedule.rotation_starts)
         return (
             f"{schedule.programme_name}: prompts {schedule.cadence} ({schedule.timezone}), "
-            f"counted from {schedule.anchor_day}; quiet periods: {quiet or 'none'}.\n"
+            f"counted from {schedule.anchor_day}"
+            f"{f' until {schedule.last_day}' if schedule.last_day else ''}; "
+            f"quiet periods: {quiet or 'none'}; rotations start: {rotations_text or 'none'}.\n"
             f"Next prompt: {_shown(next_prompt_time(schedule, clock.now()))}."
         )
 

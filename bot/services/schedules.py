@@ -25,6 +25,12 @@ class ProgrammeSchedule:
     cadence: Cadence
     anchor_day: date
     quiet_periods: tuple[QuietDays, ...]
+    last_day: date | None = None
+    rotation_starts: tuple[date, ...] = ()
+
+    def has_ended_by(self, day: date) -> bool:
+        """True when `day` is after the programme's last day."""
+        return self.last_day is not None and day > self.last_day
 
 
 def schedule_of(programme: Programme) -> ProgrammeSchedule:
@@ -35,7 +41,13 @@ def schedule_of(programme: Programme) -> ProgrammeSchedule:
         cadence=Cadence.parse(programme.cadence),
         anchor_day=anchor_day_of(programme),
         quiet_periods=tuple(QuietDays(p.first_day, p.last_day) for p in programme.quiet_periods),
+        last_day=programme.last_day,
+        rotation_starts=_days(programme.rotation_starts),
     )
+
+
+def _days(text: str | None) -> tuple[date, ...]:
+    return tuple(sorted(date.fromisoformat(day) for day in (text or "").split(",") if day))
 
 
 def anchor_day_of(programme: Programme) -> date:
@@ -55,6 +67,9 @@ async def set_schedule(
     first_day: date | None = None,
     add_quiet_periods: tuple[tuple[date, date], ...] = (),
     clear_quiet_periods: bool = False,
+    last_day: date | None = None,
+    add_rotation_starts: tuple[date, ...] = (),
+    clear_rotation_starts: bool = False,
 ) -> ProgrammeSchedule:
     """Change what is given; refuse a bad cadence or an inverted period and change nothing."""
     await session.refresh(programme, ["quiet_periods"])
@@ -66,8 +81,20 @@ async def set_schedule(
     for first, last in add_quiet_periods:
         if first > last:
             raise Refused("inverted_period", first=first.isoformat(), last=last.isoformat())
+    if last_day is not None and last_day < (first_day or anchor_day_of(programme)):
+        raise Refused(
+            "inverted_period",
+            first=(first_day or anchor_day_of(programme)).isoformat(),
+            last=last_day.isoformat(),
+        )
     if first_day is not None:
         programme.anchor_day = first_day
+    if last_day is not None:
+        programme.last_day = last_day
+    if clear_rotation_starts or add_rotation_starts:
+        kept = () if clear_rotation_starts else _days(programme.rotation_starts)
+        days = sorted(set(kept) | set(add_rotation_starts))
+        programme.rotation_starts = ",".join(day.isoformat() for day in days) or None
     if clear_quiet_periods:
         programme.quiet_periods.clear()
     for first, last in add_quiet_periods:
@@ -85,6 +112,8 @@ async def set_schedule(
             "quiet_periods": [
                 [p.first_day.isoformat(), p.last_day.isoformat()] for p in programme.quiet_periods
             ],
+            "last_day": programme.last_day.isoformat() if programme.last_day else None,
+            "rotation_starts": programme.rotation_starts,
         },
     )
     return schedule_of(programme)
@@ -94,4 +123,5 @@ def next_prompt_time(schedule: ProgrammeSchedule, after: datetime) -> datetime |
     """When the next prompt goes out in the programme's own time zone, past quiet periods."""
     windows = Windows(quiet_periods=schedule.quiet_periods)
     zone = ZoneInfo(schedule.timezone)
-    return next_release(schedule.cadence, schedule.anchor_day, windows, zone, after)
+    found = next_release(schedule.cadence, schedule.anchor_day, windows, zone, after)
+    return None if found is None or schedule.has_ended_by(found.date()) else found

@@ -13,6 +13,7 @@ from bot.catalogue import Catalogue
 from bot.clock import ManualClock
 from bot.dispatch import DoNotSend, SendLater, SendNow, dispatch_prompts, recheck
 from bot.services import preferences
+from bot.services.errors import Refused
 from bot.services.schedules import set_schedule
 from db.models import Delivery, DeliveryStatus, Member, Programme, Role
 from tests.factories import a_member, a_programme
@@ -210,6 +211,46 @@ async def test_the_prompt_before_a_quiet_period_prepares_for_exams(
 
     timings = [CATALOGUE.get("student", d.prompt_key or "") for d in deliveries]
     assert [p.timing if p else None for p in timings] == ["programme_start", "before_exams"]
+
+
+async def test_rotation_starts_and_the_last_day_bring_their_own_prompts_then_silence(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    clock.set(at(7, 9))
+    programme, _ = await setup(session, clock)
+    await set_schedule(
+        session,
+        clock=clock,
+        programme=programme,
+        actor="test",
+        add_rotation_starts=(date(2026, 9, 17),),  # a Thursday: the Monday after asks
+        last_day=date(2026, 10, 1),  # Thursday: the prompt of Monday 28 September is the last
+    )
+    for day in (7, 14, 21, 28):
+        clock.set(at(day, 18))
+        deliveries = await dispatch(session, clock)
+    clock.set(at(5, 18, month=10))
+    after_the_end = await dispatch(session, clock)
+
+    timings = [CATALOGUE.get("student", d.prompt_key or "") for d in deliveries]
+    assert [p.timing if p else None for p in timings] == [
+        "programme_start",
+        "any",
+        "rotation_start",
+        "programme_end",
+    ]
+    assert after_the_end == deliveries  # nothing after the last day
+
+
+async def test_a_last_day_before_the_first_is_refused(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    clock.set(at(7, 9))
+    programme, _ = await setup(session, clock)
+    with pytest.raises(Refused):
+        await set_schedule(
+            session, clock=clock, programme=programme, actor="test", last_day=date(2026, 9, 1)
+        )
 
 
 async def test_bot_down_within_the_grace_window_sends_late(
