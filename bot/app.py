@@ -81,6 +81,7 @@ def build_application(
             cipher=cipher,
             catalogue=catalogue,
             wake_sender=sender.wake,
+            chat_pace=sender.chat_pace,
         )
     )
     application.bot_data.sender = sender

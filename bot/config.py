@@ -103,6 +103,16 @@ class ScheduleConfig(_Section):
         return parse_duration(value) if isinstance(value, str) else value
 
 
+class RelayConfig(_Section):
+    # A conversation through the bot ends after this long without a message either way.
+    idle: timedelta = timedelta(minutes=30)
+
+    @field_validator("idle", mode="before")
+    @classmethod
+    def _parse_idle(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
 class SendingConfig(_Section):
     rate: float = Field(default=25.0, gt=0, le=30)  # messages a second, all chats together
     per_chat: float = Field(default=1.0, gt=0, le=1)  # messages a second to one chat
@@ -146,6 +156,7 @@ class Config(_Section):
     prompts: PromptsConfig = PromptsConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     sending: SendingConfig = SendingConfig()
+    relay: RelayConfig = RelayConfig()
     security: SecurityConfig = SecurityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()

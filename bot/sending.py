@@ -118,6 +118,11 @@ class OutboxSender:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def chat_pace(self) -> ChatPace:
+        """The per-chat pace, shared with whatever else sends to members (the relay)."""
+        return self._per_chat
+
     async def run(self) -> None:
         """Drain, then sleep until woken or the interval passes; until cancelled."""
         while True:

@@ -268,3 +268,37 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class RelayConversation(Base):
+    """Whom a member is writing to through the bot right now: one open conversation each.
+    Nothing of what they write is stored."""
+
+    __tablename__ = "relay_conversation"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("member.id", ondelete="CASCADE"), primary_key=True
+    )
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RelayLink(Base):
+    """A relayed message: where it came from and where its copy went, so that a reply to
+    the copy reaches the right person. Ids only, never content."""
+
+    __tablename__ = "relay_link"
+    __table_args__ = (
+        UniqueConstraint("origin_chat_id", "origin_message_id", name="uq_relay_origin"),
+        Index("ix_relay_target", "target_chat_id", "target_message_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
+    sender_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    origin_chat_id: Mapped[int] = mapped_column(BigInteger)
+    origin_message_id: Mapped[int] = mapped_column(BigInteger)
+    target_chat_id: Mapped[int] = mapped_column(BigInteger)
+    target_message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -14,6 +14,7 @@ from bot.catalogue import Catalogue
 from bot.clock import Clock
 from bot.config import Config
 from bot.crypto import ReflectionCipher
+from bot.pacing import ChatPace
 from bot.sending import OutboxSender
 from bot.texts import Texts
 
@@ -27,6 +28,7 @@ class Services:
     cipher: ReflectionCipher
     catalogue: Catalogue
     wake_sender: Callable[[], None]
+    chat_pace: ChatPace  # at most one message a second to a chat, whoever sends it
 
 
 class BotData:

@@ -26,6 +26,7 @@ async def show_help(update: Update, context: FrizonContext) -> None:
         roles=roles,
         is_coordinator=member is not None and member.has_role(Role.COORDINATOR),
         is_student=member is not None and member.has_role(Role.STUDENT),
+        is_mentor=member is not None and member.has_role(Role.MENTOR),
     )
 
 

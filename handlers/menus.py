@@ -13,7 +13,8 @@ from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
 MEMBERS = ("timezone", "quiet", "pause", "resume")
-STUDENTS = ("checkin", "history")
+STUDENTS = ("checkin", "history", "mentor", "done")
+MENTORS = ("mentee", "done")
 COORDINATORS = ("pair", "unpair")
 
 
@@ -23,6 +24,8 @@ def commands_for(member: MemberView | None) -> tuple[str, ...]:
     commands = [*EVERYONE]
     if member.has_role(Role.STUDENT):
         commands += STUDENTS
+    if member.has_role(Role.MENTOR):
+        commands += tuple(name for name in MENTORS if name not in commands)
     commands += MEMBERS
     if member.has_role(Role.COORDINATOR):
         commands += COORDINATORS

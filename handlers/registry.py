@@ -20,6 +20,7 @@ from handlers import (
     pairing,
     preferences,
     presence,
+    relay,
     start,
     unpairing,
 )
@@ -46,17 +47,19 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("resume", preferences.resume, filters=PRIVATE))
     application.add_handler(CommandHandler("checkin", checkins.start, filters=PRIVATE))
     application.add_handler(CommandHandler("history", history.show_history, filters=PRIVATE))
+    application.add_handler(CommandHandler("mentor", relay.write_to_mentor, filters=PRIVATE))
+    application.add_handler(CommandHandler("mentee", relay.write_to_mentee, filters=PRIVATE))
+    application.add_handler(CommandHandler("done", relay.done, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
     application.add_handler(CommandHandler("unpair", unpairing.start_unpairing, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(pairing.on_button, pattern=pairing.PATTERN))
     application.add_handler(CallbackQueryHandler(unpairing.on_button, pattern=unpairing.PATTERN))
     application.add_handler(CallbackQueryHandler(checkins.on_button, pattern=checkins.PATTERN))
     application.add_handler(CallbackQueryHandler(history.on_button, pattern=history.PATTERN))
+    application.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.PATTERN))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(EDITS, fallback.edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    application.add_handler(
-        MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, checkins.on_text)
-    )
-    application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, checkins.on_other))
+    # Not a command: the partner's when a conversation is open, else the check-in's.
+    application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, relay.on_message))
     application.add_error_handler(on_error)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.texts import DEFAULT_LOCALE, locale_for
 from db.models import Member, Membership, MemberStatus, Pair, PairStatus, Role
@@ -70,11 +70,13 @@ class MemberRow:
 
 
 async def find_member(session: AsyncSession, telegram_user_id: int) -> MemberView | None:
-    member = await session.scalar(
+    # One joined query, not three: this runs for nearly every update.
+    found = await session.scalars(
         select(Member)
         .where(Member.telegram_user_id == telegram_user_id)
-        .options(selectinload(Member.memberships).selectinload(Membership.programme))
+        .options(joinedload(Member.memberships).joinedload(Membership.programme))
     )
+    member = found.unique().one_or_none()
     return None if member is None else view_of(member)
 
 

@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.outbox import enqueue
 from bot.services.audit import record_event
 from bot.services.errors import Refused
+from bot.services.relay import forget_conversations_of_pair
 from db.models import Member, Membership, Pair, PairStatus, Programme, Role
 
 
@@ -119,6 +120,7 @@ async def unpair(
     now = clock.now()
     current.status = PairStatus.ENDED
     current.ended_at = now
+    await forget_conversations_of_pair(session, pair_id=current.id)
     for member_id in (current.student_id, current.mentor_id):
         await enqueue(
             session,

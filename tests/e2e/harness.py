@@ -18,8 +18,9 @@ from bot.config import Config, DatabaseConfig
 from bot.crypto import ReflectionCipher, new_key
 from bot.sandbox import Limits, SandboxServer, SandboxUser
 from bot.services.invites import issue_invites
+from bot.services.pairing import pair
 from bot.services.programmes import create_programme
-from db.models import Delivery, DeliveryStatus, Programme, Role
+from db.models import Delivery, DeliveryStatus, Member, Programme, Role
 from handlers.context import FrizonApplication
 
 TOKEN = "1000000001:e2e-test-token"
@@ -41,6 +42,10 @@ class RunningBot:
 
     def says(self, user: SandboxUser, text: str) -> None:
         self.sandbox.state.user_sends_text(user.id, text)
+
+    def replies(self, user: SandboxUser, message: dict[str, Any], text: str) -> None:
+        """The user answers a message with Telegram's Reply."""
+        self.sandbox.state.user_sends_text(user.id, text, reply_to_message_id=message["message_id"])
 
     async def hears(
         self, user: SandboxUser, contains: str | None = None, within: float = 10.0
@@ -106,6 +111,22 @@ class RunningBot:
                 name=name,
             )
         return issued.token
+
+    async def pair(self, programme: Programme, student: SandboxUser, mentor: SandboxUser) -> None:
+        """Pair two enrolled users, as a coordinator would; both introductions are read."""
+        async with self.sessionmaker() as session, session.begin():
+            ids = {m.telegram_user_id: m.id for m in (await session.scalars(select(Member))).all()}
+            await pair(
+                session,
+                clock=self.clock,
+                programme=await session.get_one(Programme, programme.id),
+                student_id=ids[student.id],
+                mentor_id=ids[mentor.id],
+                actor="test",
+            )
+        self.application.bot_data.services.wake_sender()
+        await self.hears(student, "mentor")
+        await self.hears(mentor, student.first_name)
 
     async def enrolled(
         self, programme: Programme, role: Role, first_name: str, *, language_code: str = "en"

@@ -1,0 +1,316 @@
+"""Chat between a pair through the bot: /mentor, /mentee, /done, and every message sent
+while a conversation is open (or as a reply to a relayed copy).
+
+A copy goes out at once, paced to one message a second per chat, under a one-line
+header naming the sender; media keep their file and get the header as caption. The
+update is confirmed only after the copy is recorded, so a crash re-sends rather than
+loses; a copy already recorded is not sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden
+
+from bot.services import relay
+from bot.services.errors import Refused
+from bot.services.members import MemberView
+from bot.services.presence import mark_blocked
+from bot.texts import LOCALES
+from db.models import Role
+from handlers import checkins
+from handlers.buttons import acknowledge, parse_callback
+from handlers.context import FrizonContext
+from handlers.people import current_member
+from handlers.replies import locale_of_update, reply
+
+log = logging.getLogger(__name__)
+
+PATTERN = r"^rl:"
+# Media that take a caption carry the header in it; others get the header just before.
+CAPTIONED = ("photo", "video", "document", "audio", "voice", "animation")
+
+
+async def write_to_mentor(update: Update, context: FrizonContext) -> None:
+    """/mentor, or the "Message my mentor" button: open the conversation with the mentor."""
+    await _open(update, context, pair_id=None)
+
+
+async def write_to_mentee(update: Update, context: FrizonContext) -> None:
+    """/mentee: a mentor with one mentee writes to them; with several, chooses first."""
+    member = await current_member(update, context)
+    if member is None:
+        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
+        return
+    async with context.services.sessionmaker() as session:
+        partners = await relay.partners_of(session, member.id)
+    if len(partners) > 1:
+        texts = context.services.texts
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    texts.render_plain("relay/reply_button", member.locale, name=partner.name),
+                    callback_data=f"rl:o:{partner.pair_id}",
+                )
+            ]
+            for partner in partners
+        ]
+        await reply(
+            update,
+            context,
+            "relay/choose",
+            locale=member.locale,
+            keyboard=InlineKeyboardMarkup(buttons),
+        )
+        return
+    await _open(update, context, pair_id=None)
+
+
+async def done(update: Update, context: FrizonContext) -> None:
+    """/done: close the conversation."""
+    member = await current_member(update, context)
+    if member is None:
+        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
+        return
+    async with context.services.sessionmaker() as session, session.begin():
+        partner = await relay.close_conversation(session, member_id=member.id)
+    await reply(
+        update,
+        context,
+        "relay/closed",
+        locale=member.locale,
+        partner=partner or "",
+        is_student=member.has_role(Role.STUDENT),
+    )
+
+
+async def on_button(update: Update, context: FrizonContext) -> None:
+    """rl:o:<pair>: write to the person on the other side of that pair."""
+    query = update.callback_query
+    if query is None:
+        return
+    await acknowledge(query)
+    parsed = parse_callback(query.data, {"o": 1})
+    if parsed is None:
+        member = await current_member(update, context)
+        await reply(
+            update,
+            context,
+            "relay/refused",
+            locale=locale_of_update(update, member),
+            reason="not_your_pair",
+        )
+        return
+    _, (pair_id,) = parsed
+    await _open(update, context, pair_id=pair_id)
+
+
+async def on_message(update: Update, context: FrizonContext) -> None:
+    """Any new message that is not a command: the partner's, when a conversation is open
+    or it replies to a relayed copy; else whatever the check-in expects."""
+    message = update.effective_message
+    member = await current_member(update, context)
+    if message is None or member is None:
+        await _not_for_partner(update, context)
+        return
+    if message.text and message.text.strip() in _menu_labels(context):
+        await _open(update, context, pair_id=None)
+        return
+    services = context.services
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            route = await relay.route_message(
+                session,
+                member_id=member.id,
+                chat_id=message.chat_id,
+                reply_to_message_id=reply_to,
+                now=services.clock.now(),
+                idle=services.config.relay.idle,
+            )
+            relayed = route is not None and await relay.already_relayed(
+                session, chat_id=message.chat_id, message_id=message.message_id
+            )
+    except Refused as refusal:
+        await _refused(update, context, member, refusal)
+        return
+    if route is None:
+        await _not_for_partner(update, context)
+        return
+    if relayed:
+        log.info("message %s was relayed before; not again", message.message_id)
+        return
+    await _relay(update, context, member, message, route)
+
+
+async def _relay(
+    update: Update,
+    context: FrizonContext,
+    member: MemberView,
+    message: Message,
+    route: relay.Route,
+) -> None:
+    services = context.services
+    texts = services.texts
+    header = texts.render(
+        "relay/header",
+        route.partner_locale,
+        sender=route.sender_name,
+        sender_is_student=route.sender_is_student,
+    )
+    answer = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.render_plain(
+                        "relay/reply_button", route.partner_locale, name=route.sender_name
+                    ),
+                    callback_data=f"rl:o:{route.pair_id}",
+                )
+            ]
+        ]
+    )
+    chat = route.partner_chat_id
+    try:
+        await services.chat_pace.wait(chat)
+        if message.text is not None:
+            sent_id = (
+                await context.bot.send_message(
+                    chat,
+                    f"{header}\n{message.text_html}",
+                    parse_mode="HTML",
+                    reply_markup=answer,
+                )
+            ).message_id
+        elif _kind(message) in CAPTIONED:
+            # text_html and caption_html come escaped by PTB, with the sender's formatting.
+            caption = f"{header}\n{message.caption_html}" if message.caption else header
+            sent_id = (
+                await context.bot.copy_message(
+                    chat,
+                    message.chat_id,
+                    message.message_id,
+                    caption=caption,
+                    parse_mode="HTML",
+                    reply_markup=answer,
+                )
+            ).message_id
+        else:  # a sticker, a video note, a location: no caption, so the header goes first
+            await context.bot.send_message(chat, header, parse_mode="HTML")
+            await services.chat_pace.wait(chat)
+            sent_id = (
+                await context.bot.copy_message(
+                    chat, message.chat_id, message.message_id, reply_markup=answer
+                )
+            ).message_id
+    except Forbidden:
+        async with services.sessionmaker() as session, session.begin():
+            await mark_blocked(session, clock=services.clock, telegram_user_id=chat)
+        await reply(
+            update,
+            context,
+            "relay/refused",
+            locale=member.locale,
+            reason="blocked",
+            partner=route.partner_name,
+        )
+        return
+    except BadRequest as error:
+        log.info("a relayed message was refused by Telegram: %s", error.message)
+        await reply(
+            update,
+            context,
+            "relay/refused",
+            locale=member.locale,
+            reason="rejected",
+            partner=route.partner_name,
+        )
+        return
+    async with services.sessionmaker() as session, session.begin():
+        await relay.record_relay(
+            session,
+            route=route,
+            origin_chat_id=message.chat_id,
+            origin_message_id=message.message_id,
+            target_message_id=sent_id,
+            now=services.clock.now(),
+        )
+
+
+async def _open(update: Update, context: FrizonContext, *, pair_id: int | None) -> None:
+    member = await current_member(update, context)
+    if member is None:
+        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
+        return
+    services = context.services
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            route = await relay.open_conversation(
+                session, member_id=member.id, now=services.clock.now(), pair_id=pair_id
+            )
+    except Refused as refusal:
+        if refusal.reason == "choose_partner":
+            await write_to_mentee(update, context)
+            return
+        await _refused(update, context, member, refusal)
+        return
+    await reply(
+        update,
+        context,
+        "relay/opened",
+        locale=member.locale,
+        partner=route.partner_name,
+        minutes=int(services.config.relay.idle.total_seconds() // 60),
+    )
+
+
+async def _refused(
+    update: Update, context: FrizonContext, member: MemberView, refusal: Refused
+) -> None:
+    keyboard = None
+    partner = str(refusal.details.get("partner", ""))
+    if refusal.reason == "conversation_ended":
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        context.services.texts.render_plain(
+                            "relay/reply_button", member.locale, name=partner
+                        ),
+                        callback_data=f"rl:o:{refusal.details.get('pair_id', 0)}",
+                    )
+                ]
+            ]
+        )
+    await reply(
+        update,
+        context,
+        "relay/refused",
+        locale=member.locale,
+        keyboard=keyboard,
+        reason=refusal.reason,
+        partner=partner,
+        is_student=member.has_role(Role.STUDENT),
+    )
+
+
+async def _not_for_partner(update: Update, context: FrizonContext) -> None:
+    message = update.effective_message
+    if message is not None and message.text is not None:
+        await checkins.on_text(update, context)
+    else:
+        await checkins.on_other(update, context)
+
+
+def _menu_labels(context: FrizonContext) -> set[str]:
+    texts = context.services.texts
+    return {texts.render_plain("relay/menu_button", locale).strip() for locale in LOCALES}
+
+
+def _kind(message: Message) -> str | None:
+    for kind in CAPTIONED:
+        if getattr(message, kind, None):
+            return kind
+    return None
