@@ -103,6 +103,26 @@ class ScheduleConfig(_Section):
         return parse_duration(value) if isinstance(value, str) else value
 
 
+DEFAULT_SUPPORT = {
+    "en": (
+        "You don't have to carry this alone.\n"
+        "• Your university's student health service can talk with you, in confidence.\n"
+        "• If you or someone else is in danger right now, call 112."
+    ),
+    "sv": (
+        "Du behöver inte bära det här ensam.\n"
+        "• Studenthälsan vid ditt lärosäte kan prata med dig, i förtroende.\n"
+        "• Om du eller någon annan är i fara just nu, ring 112."
+    ),
+}
+
+
+class SupportConfig(_Section):
+    # What "I need help" shows at once, per locale: the programme's own support services
+    # and crisis lines. Nobody is told that it was opened; only an anonymous count is kept.
+    text: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SUPPORT))
+
+
 class RelayConfig(_Section):
     # A conversation through the bot ends after this long without a message either way.
     idle: timedelta = timedelta(minutes=30)
@@ -157,6 +177,7 @@ class Config(_Section):
     schedule: ScheduleConfig = ScheduleConfig()
     sending: SendingConfig = SendingConfig()
     relay: RelayConfig = RelayConfig()
+    support: SupportConfig = SupportConfig()
     security: SecurityConfig = SecurityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()

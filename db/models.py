@@ -302,3 +302,15 @@ class RelayLink(Base):
     target_chat_id: Mapped[int] = mapped_column(BigInteger)
     target_message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HelpUse(Base):
+    """How often "I need help" was opened in a programme in a week: a count, nobody's name."""
+
+    __tablename__ = "help_use"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday
+    uses: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,6 +8,7 @@ from db.models import Role
 from handlers.context import FrizonContext
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
+from handlers.support import student_keyboard
 
 
 async def show_help(update: Update, context: FrizonContext) -> None:
@@ -18,11 +19,15 @@ async def show_help(update: Update, context: FrizonContext) -> None:
         if member
         else []
     )
+    locale = locale_of_update(update, member)
+    is_student = member is not None and member.has_role(Role.STUDENT)
     await reply(
         update,
         context,
         "help",
-        locale=locale_of_update(update, member),
+        locale=locale,
+        # Students get their two standing buttons back, should they have hidden them.
+        keyboard=student_keyboard(context.services.texts, locale) if is_student else None,
         roles=roles,
         is_coordinator=member is not None and member.has_role(Role.COORDINATOR),
         is_student=member is not None and member.has_role(Role.STUDENT),

@@ -13,7 +13,7 @@ from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
 MEMBERS = ("timezone", "quiet", "pause", "resume")
-STUDENTS = ("checkin", "history", "mentor", "done")
+STUDENTS = ("checkin", "history", "mentor", "done", "support")
 MENTORS = ("mentee", "done")
 COORDINATORS = ("pair", "unpair")
 

@@ -22,6 +22,7 @@ from handlers import (
     presence,
     relay,
     start,
+    support,
     unpairing,
 )
 from handlers.context import FrizonApplication
@@ -50,6 +51,7 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("mentor", relay.write_to_mentor, filters=PRIVATE))
     application.add_handler(CommandHandler("mentee", relay.write_to_mentee, filters=PRIVATE))
     application.add_handler(CommandHandler("done", relay.done, filters=PRIVATE))
+    application.add_handler(CommandHandler("support", support.show_support, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
     application.add_handler(CommandHandler("unpair", unpairing.start_unpairing, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(pairing.on_button, pattern=pairing.PATTERN))

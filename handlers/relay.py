@@ -20,7 +20,7 @@ from bot.services.members import MemberView
 from bot.services.presence import mark_blocked
 from bot.texts import LOCALES
 from db.models import Role
-from handlers import checkins
+from handlers import checkins, support
 from handlers.buttons import acknowledge, parse_callback
 from handlers.context import FrizonContext
 from handlers.people import current_member
@@ -115,7 +115,11 @@ async def on_message(update: Update, context: FrizonContext) -> None:
     if message is None or member is None:
         await _not_for_partner(update, context)
         return
-    if message.text and message.text.strip() in _menu_labels(context):
+    label = message.text.strip() if message.text else None
+    if label in support.menu_labels(context.services.texts, LOCALES):
+        await support.show_support(update, context)
+        return
+    if label in _menu_labels(context):
         await _open(update, context, pair_id=None)
         return
     services = context.services

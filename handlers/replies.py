@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 
 from bot.services.members import MemberView
 from bot.texts import locale_for
@@ -26,7 +26,7 @@ async def reply(
     /,
     *,
     locale: str,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | None = None,
     **variables: Any,
 ) -> Message | None:
     text = context.services.texts.render(template, locale, **variables)

@@ -15,6 +15,7 @@ from handlers.context import FrizonContext
 from handlers.menus import set_member_menu
 from handlers.people import current_member, person_of
 from handlers.replies import locale_of_update, reply
+from handlers.support import student_keyboard
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,13 @@ async def start(update: Update, context: FrizonContext) -> None:
         member = await find_member(session, user.id)
     if member is not None:
         await set_member_menu(context.bot, services.texts, member)
+    is_student = enrolment.role == Role.STUDENT
     await reply(
         update,
         context,
         "start/welcome",
         locale=enrolment.locale,
+        keyboard=student_keyboard(services.texts, enrolment.locale) if is_student else None,
         role=enrolment.role.value,
         programme=enrolment.programme_name,
         name=member.display_name if member else person.display_name,

@@ -1,0 +1,62 @@
+""" "I need help": the programme's support resources, shown at once to whoever asks.
+
+It notifies no one. The only trace is an anonymous count per programme and week, kept
+after the answer is on screen so that a database hiccup can never delay it.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
+
+from bot.services.support import count_help_use
+from bot.texts import Texts
+from handlers.context import FrizonContext
+from handlers.people import current_member
+from handlers.replies import locale_of_update, reply
+
+log = logging.getLogger(__name__)
+
+
+def student_keyboard(texts: Texts, locale: str) -> ReplyKeyboardMarkup:
+    """The two buttons a student always has under the text box."""
+    return ReplyKeyboardMarkup(
+        [
+            [
+                KeyboardButton(texts.render_plain("relay/menu_button", locale).strip()),
+                KeyboardButton(texts.render_plain("support/menu_button", locale).strip()),
+            ]
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def menu_labels(texts: Texts, locales: tuple[str, ...] | list[str]) -> set[str]:
+    return {texts.render_plain("support/menu_button", locale).strip() for locale in locales}
+
+
+async def show_support(update: Update, context: FrizonContext) -> None:
+    """/support, or the "I need help" button."""
+    member = await current_member(update, context)
+    locale = locale_of_update(update, member)
+    services = context.services
+    resources = services.config.support.text
+    await reply(
+        update,
+        context,
+        "support/resources",
+        locale=locale,
+        resources=resources.get(locale) or resources.get("en") or "",
+    )
+    if member is None or not member.roles:
+        return
+    held = member.roles[0]
+    today = services.clock.now().astimezone(ZoneInfo(held.programme_timezone)).date()
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            await count_help_use(session, programme_id=held.programme_id, today=today)
+    except Exception:  # the count must never stand between someone and the answer
+        log.exception("could not count a use of the help entry")
