@@ -12,13 +12,17 @@ from aiohttp import web
 from bot.sandbox.commands import scope_key, validate_commands
 from bot.sandbox.errors import ApiError, bad_request, too_many_requests
 from bot.sandbox.faults import Fault
-from bot.sandbox.html import format_message_text
+from bot.sandbox.html import FormattedText, format_message_text, parse_html, utf16_len
 from bot.sandbox.limits import Limits, RateLimiter
 from bot.sandbox.markup import validate_reply_markup
 from bot.sandbox.params import Params, read_params
-from bot.sandbox.state import SandboxState
+from bot.sandbox.records import MediaKind
+from bot.sandbox.state import MAX_CAPTION_LENGTH, SandboxState
 
 log = logging.getLogger(__name__)
+
+_TRIMMED = " \t\r\n\v\f\0"  # what Telegram trims around texts and captions
+_ENTITIES_ERROR = "can't parse entities JSON object"
 
 Method = Callable[["BotApi", Params], Awaitable[Any]]
 _METHODS: dict[str, Method] = {}
@@ -139,6 +143,23 @@ async def send_chat_action(api: BotApi, params: Params) -> Any:
     return True
 
 
+def _reply_target(params: Params) -> tuple[int | None, bool]:
+    """The message to reply to and allow_sending_without_reply, old style or reply_parameters."""
+    reply = params.get_json("reply_parameters") or {}
+    if not isinstance(reply, dict):
+        raise bad_request("can't parse reply parameters JSON object")
+    reply_to = reply.get("message_id", params.get_int("reply_to_message_id"))
+    allow = reply.get("allow_sending_without_reply") or params.get_bool(
+        "allow_sending_without_reply"
+    )
+    return (int(reply_to) if reply_to is not None else None), bool(allow)
+
+
+def _html_source(source: str | None, parse_mode: str | None) -> str | None:
+    """The source to keep as ``html``: only what was sent with parse mode HTML."""
+    return source if (parse_mode or "").lower() == "html" else None
+
+
 @_method("sendMessage")
 async def send_message(api: BotApi, params: Params) -> Any:
     chat_id = params.chat_id()
@@ -146,22 +167,135 @@ async def send_message(api: BotApi, params: Params) -> Any:
     parse_mode = params.get_str("parse_mode")
     formatted = format_message_text(source, parse_mode)
     markup = validate_reply_markup(params.get_json("reply_markup"))
-    reply = params.get_json("reply_parameters") or {}
-    if not isinstance(reply, dict):
-        raise bad_request("can't parse reply parameters JSON object")
-    reply_to = reply.get("message_id", params.get_int("reply_to_message_id"))
+    reply_to, allow_without_reply = _reply_target(params)
     api.state.require_reachable(chat_id)
     api.throttle(chat_id)
     return api.state.bot_sends(
         chat_id,
         formatted,
-        html=source if (parse_mode or "").lower() == "html" else None,
+        html=_html_source(source, parse_mode),
         reply_markup=markup,
-        reply_to_message_id=int(reply_to) if reply_to is not None else None,
-        allow_sending_without_reply=bool(
-            reply.get("allow_sending_without_reply")
-            or params.get_bool("allow_sending_without_reply")
-        ),
+        reply_to_message_id=reply_to,
+        allow_sending_without_reply=allow_without_reply,
+    )
+
+
+def _caption(params: Params) -> FormattedText | None:
+    """The ``caption`` parameter (``None`` when absent), parsed like a text but may be empty.
+
+    ``parse_mode`` wins over ``caption_entities``, as on Telegram.
+    """
+    source = params.get_str("caption")
+    if source is None:
+        return None
+    parse_mode = params.get_str("parse_mode")
+    mode = (parse_mode or "").lower()
+    if mode not in ("", "html"):
+        raise bad_request("unsupported parse_mode")
+    if mode == "html":
+        parsed = parse_html(source)
+    else:
+        parsed = FormattedText(source, _caption_entities(params, source))
+    if utf16_len(parsed.text.strip(_TRIMMED)) > MAX_CAPTION_LENGTH:
+        raise bad_request("message caption is too long")
+    if not parsed.text.strip(_TRIMMED):
+        return FormattedText("")
+    if parsed.entities and mode == "":
+        return parsed  # entities given by offset: kept as sent
+    return format_message_text(source, parse_mode)  # trims and moves entities like a text
+
+
+def _caption_entities(params: Params, text: str) -> list[dict[str, Any]]:
+    entities = params.get_json("caption_entities")
+    if entities is None:
+        return []
+    size = utf16_len(text)
+    if not isinstance(entities, list):
+        raise bad_request(_ENTITIES_ERROR)
+    for entity in entities:
+        if not (
+            isinstance(entity, dict)
+            and isinstance(entity.get("type"), str)
+            and isinstance(entity.get("offset"), int)
+            and isinstance(entity.get("length"), int)
+        ):
+            raise bad_request(_ENTITIES_ERROR)
+        if not 0 <= entity["offset"] < entity["offset"] + entity["length"] <= size:
+            raise bad_request("entity beginning or end is out of bounds")
+    return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
+
+
+async def _send_media(api: BotApi, params: Params, kind: MediaKind) -> Any:
+    """sendPhoto, sendVoice, sendDocument: a file_id sent before, or a multipart upload."""
+    chat_id = params.chat_id()
+    caption = _caption(params) or FormattedText("")
+    markup = validate_reply_markup(params.get_json("reply_markup"))
+    reply_to, allow_without_reply = _reply_target(params)
+    upload = params.get_upload(kind)
+    file_id = None if upload else params.get_str(kind)
+    if upload is None and not file_id:
+        raise bad_request(f"there is no {kind} in the request")
+    if upload is not None and not upload.data:
+        raise bad_request("file must be non-empty")
+    media = api.state.require_file(file_id, kind) if file_id else None
+    api.state.require_reachable(chat_id)
+    api.throttle(chat_id)
+    if upload is not None:
+        content_type = upload.content_type
+        media = api.state.new_file(
+            kind,
+            file_name=upload.filename or ("file" if kind == "document" else None),
+            # aiohttp fills in octet-stream when a part names no type; guess from the name.
+            mime_type=None if content_type == "application/octet-stream" else content_type,
+            content=upload.data,
+        )
+    return api.state.bot_sends(
+        chat_id,
+        caption,
+        html=_html_source(params.get_str("caption"), params.get_str("parse_mode")),
+        reply_markup=markup,
+        reply_to_message_id=reply_to,
+        allow_sending_without_reply=allow_without_reply,
+        media=media,
+    )
+
+
+@_method("sendPhoto")
+async def send_photo(api: BotApi, params: Params) -> Any:
+    return await _send_media(api, params, "photo")
+
+
+@_method("sendVoice")
+async def send_voice(api: BotApi, params: Params) -> Any:
+    return await _send_media(api, params, "voice")
+
+
+@_method("sendDocument")
+async def send_document(api: BotApi, params: Params) -> Any:
+    return await _send_media(api, params, "document")
+
+
+@_method("copyMessage")
+async def copy_message(api: BotApi, params: Params) -> Any:
+    """Resend a message's content without a link to the original; answers a ``MessageId``."""
+    chat_id = params.chat_id()
+    from_chat_id = params.chat_id("from_chat_id")
+    message_id = params.required_int("message_id", "message identifier is not specified")
+    caption = _caption(params)
+    markup = validate_reply_markup(params.get_json("reply_markup"))
+    reply_to, allow_without_reply = _reply_target(params)
+    api.state.require_reachable(chat_id)
+    api.state.message_to_copy(from_chat_id, message_id)  # before the send is counted
+    api.throttle(chat_id)
+    return api.state.bot_copies(
+        chat_id,
+        from_chat_id,
+        message_id,
+        caption=caption,
+        caption_html=_html_source(params.get_str("caption"), params.get_str("parse_mode")),
+        reply_markup=markup,
+        reply_to_message_id=reply_to,
+        allow_sending_without_reply=allow_without_reply,
     )
 
 

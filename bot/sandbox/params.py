@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.errors import bad_request
+from bot.sandbox.errors import ApiError, bad_request
 
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Telegram takes uploads of up to 50 MB; aiohttp's own default would stop at 1 MiB.
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+_ATTACH = "attach://"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request (sendDocument with a file from disk)."""
+
+    filename: str | None
+    content_type: str | None
+    data: bytes
 
 
 async def read_params(request: web.Request) -> Params:
@@ -25,9 +38,17 @@ async def read_params(request: web.Request) -> Params:
                 raise bad_request("JSON body must be an object")
             values.update(body)
         elif request.content_type in _FORMS:
-            form = await request.post()
-            # Uploaded files are not supported; text fields are all the bot sends.
-            values.update({key: value for key, value in form.items() if isinstance(value, str)})
+            try:
+                form = await request.clone(client_max_size=MAX_UPLOAD_BYTES).post()
+            except web.HTTPRequestEntityTooLarge:
+                raise ApiError(413, "Request Entity Too Large") from None
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    with value.file:  # aiohttp spools it to a temporary file and leaves it open
+                        data = value.file.read()
+                    values[key] = Upload(value.filename or None, value.content_type, data)
+                else:
+                    values[key] = value
     return Params(values)
 
 
@@ -46,6 +67,8 @@ class Params:
 
     def get_str(self, name: str, default: str | None = None) -> str | None:
         value = self._values.get(name)
+        if isinstance(value, Upload):
+            raise bad_request(f"{name} must be a string, not a file")
         return default if value is None else str(value)
 
     def get_int(self, name: str, default: int | None = None) -> int | None:
@@ -66,14 +89,21 @@ class Params:
             raise bad_request(missing)
         return value
 
-    def chat_id(self) -> int:
-        """``chat_id``; ``@username`` chats (channels) do not exist in the sandbox."""
-        value = self._values.get("chat_id")
+    def chat_id(self, name: str = "chat_id") -> int:
+        """``chat_id`` (or ``from_chat_id``); ``@username`` chats do not exist in the sandbox."""
+        value = self._values.get(name)
         if value in (None, ""):
-            raise bad_request("chat_id is empty")
+            raise bad_request(f"{name} is empty")
         if isinstance(value, str) and value.startswith("@"):
             raise bad_request("chat not found")
-        return self.required_int("chat_id", "chat_id is empty")
+        return self.required_int(name, f"{name} is empty")
+
+    def get_upload(self, name: str) -> Upload | None:
+        """The file uploaded as ``name``, directly or named by an ``attach://<part>`` value."""
+        value = self._values.get(name)
+        if isinstance(value, str) and value.startswith(_ATTACH):
+            value = self._values.get(value.removeprefix(_ATTACH))
+        return value if isinstance(value, Upload) else None
 
     def get_bool(self, name: str, default: bool = False) -> bool:
         value = self._values.get(name)

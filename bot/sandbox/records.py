@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.sandbox.rendering import render_html
 
 Sender = Literal["bot", "user"]
+MediaKind = Literal["photo", "voice", "document"]
+MEDIA_KINDS: tuple[MediaKind, ...] = ("photo", "voice", "document")
+# Telegram keeps a photo in several sizes; the sandbox offers a small one and the full one.
+_PHOTO_SIZES = ((320, 240), (1280, 960))
+_VOICE_BYTES_PER_SECOND = 2000  # Opus voice notes run at about 16 kbit/s
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,10 @@ class ChatMessage:
     the source the bot sent with parse mode HTML (else ``None``). ``seq`` is
     global and increases on every send *and* edit, so pollers asking for
     ``after_seq`` see edits too.
+
+    A photo, voice note or document has ``media`` (see ``SandboxState.new_file``:
+    kind, file_id, file_unique_id, file_name, mime_type, file_size); then ``text``
+    and ``entities`` are its caption ("" when it has none), as Telegram keeps them.
     """
 
     message_id: int
@@ -89,6 +99,7 @@ class ChatMessage:
     reply_to_message_id: int | None = None
     edited: bool = False
     edit_date: int | None = None
+    media: dict[str, Any] | None = None
 
     @property
     def inline_keyboard(self) -> list[list[dict[str, Any]]]:
@@ -118,6 +129,11 @@ class ChatMessage:
             "reply_to_message_id": self.reply_to_message_id,
             "date": self.date,
             "edited": self.edited,
+            "media": self.media["kind"] if self.media else None,
+            "file_id": self.media["file_id"] if self.media else None,
+            "file_name": self.media.get("file_name") if self.media else None,
+            "file_size": media_file_size(self.media) if self.media else None,
+            "caption": self.text if self.media else None,
         }
 
     def to_telegram(
@@ -133,10 +149,18 @@ class ChatMessage:
             "from": sender,
             "chat": chat,
             "date": self.date,
-            "text": self.text,
         }
-        if self.entities:
-            message["entities"] = self.entities
+        if self.media is None:
+            message["text"] = self.text
+            if self.entities:
+                message["entities"] = self.entities
+        else:
+            kind = self.media["kind"]
+            message[kind] = media_to_telegram(self.media)
+            if self.text:
+                message["caption"] = self.text
+            if self.entities:
+                message["caption_entities"] = self.entities
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
         if self.inline_keyboard:
@@ -145,6 +169,47 @@ class ChatMessage:
         if reply_to is not None:
             message["reply_to_message"] = reply_to
         return message
+
+
+def media_to_telegram(media: dict[str, Any]) -> Any:
+    """The ``photo`` (a list of ``PhotoSize``), ``voice`` or ``document`` field of a message."""
+    file = {"file_id": media["file_id"], "file_unique_id": media["file_unique_id"]}
+    size = media_file_size(media)
+    if media["kind"] == "photo":
+        (small_w, small_h), (full_w, full_h) = _PHOTO_SIZES
+        small = {
+            "file_id": photo_thumbnail_id(media["file_id"]),
+            "file_unique_id": photo_thumbnail_id(media["file_unique_id"]),
+        }
+        return [
+            {**small, "width": small_w, "height": small_h, "file_size": max(1, size // 16)},
+            {**file, "width": full_w, "height": full_h, "file_size": size},
+        ]
+    if media["kind"] == "voice":
+        duration = max(1, size // _VOICE_BYTES_PER_SECOND)
+        mime_type = media.get("mime_type") or "audio/ogg"
+        return {**file, "duration": duration, "mime_type": mime_type, "file_size": size}
+    return _without_none(
+        {
+            **file,
+            "file_name": media.get("file_name"),
+            "mime_type": media.get("mime_type"),
+            "file_size": size,
+        }
+    )
+
+
+def media_file_size(media: dict[str, Any]) -> int:
+    """The size in bytes: an upload's real one, else a stable made-up one for a placeholder."""
+    size = media.get("file_size")
+    if isinstance(size, int):
+        return size
+    return 4096 + zlib.crc32(str(media["file_unique_id"]).encode()) % 200_000
+
+
+def photo_thumbnail_id(file_id: str) -> str:
+    """The id of a photo's smaller size; derived, so no record needs to keep it."""
+    return f"{file_id}{zlib.crc32(file_id.encode()) % 1000:03d}t"
 
 
 def membership_change(

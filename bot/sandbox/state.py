@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import mimetypes
 import re
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,11 +17,14 @@ from bot.sandbox.errors import bad_request, forbidden
 from bot.sandbox.faults import Faults
 from bot.sandbox.html import MAX_MESSAGE_LENGTH, FormattedText, utf16_len
 from bot.sandbox.records import (
+    MEDIA_KINDS,
     BotIdentity,
     ChatMessage,
+    MediaKind,
     SandboxUser,
     Sender,
     membership_change,
+    photo_thumbnail_id,
 )
 from bot.sandbox.updates import UpdateQueue
 from bot.sandbox.wakeup import Deadline, Wakeup
@@ -29,6 +34,14 @@ _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
     "the same as a current content and reply markup of the message"
 )
+MAX_CAPTION_LENGTH = 1024  # UTF-16 units, like texts
+MAX_FILE_NAME_LENGTH = 255
+# Telegram's file ids start with a few bytes naming the file type; the rest is opaque.
+_FILE_ID_PREFIXES: dict[MediaKind, str] = {
+    "photo": "AgACAgIAAxkBAAI",
+    "voice": "AwACAgIAAxkBAAI",
+    "document": "BQACAgIAAxkBAAI",
+}
 
 
 class SandboxState:
@@ -47,6 +60,9 @@ class SandboxState:
         self.callbacks = CallbackQueries(self._wakeup)
         self.faults = Faults()  # injected by tests: 5xx, 429, slow answers
         self.too_many_requests = 0  # 429s answered because of the rate limits
+        self._files: dict[str, dict[str, Any]] = {}  # file_id -> media, so copies can resend
+        self._file_contents: dict[str, bytes] = {}  # what the bot uploaded, by file_id
+        self._file_numbers = itertools.count(1)
 
     # Users and the user side of each chat -------------------------------------------
 
@@ -90,19 +106,50 @@ class SandboxState:
             raise ValueError(f"text must be 1-{MAX_MESSAGE_LENGTH} characters")
         if reply_to_message_id is not None and reply_to_message_id not in self._chats[user_id]:
             raise ValueError(f"no message {reply_to_message_id} in chat {user_id}")
-        command = _COMMAND.match(text)
-        entities = []
-        if command:
-            entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command[0])})
         message = self._record(
             user_id,
             "user",
-            FormattedText(text, entities),
+            FormattedText(text, _command_entities(text)),
             reply_to_message_id=reply_to_message_id,
         )
         self._chats[user_id].user_typed(text)
         update = self.updates.put("message", self._telegram_message(message))
         return update or {}
+
+    def user_sends_photo(
+        self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
+    ) -> dict[str, Any]:
+        """The user sends a (placeholder) photo; returns the queued ``Update``."""
+        return self._user_sends_media(user_id, "photo", None, caption, reply_to_message_id)
+
+    def user_sends_voice(
+        self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
+    ) -> dict[str, Any]:
+        """The user sends a (placeholder) voice note; returns the queued ``Update``."""
+        return self._user_sends_media(user_id, "voice", None, caption, reply_to_message_id)
+
+    def user_sends_document(
+        self,
+        user_id: int,
+        file_name: str,
+        *,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+        file_size: int | None = None,
+    ) -> dict[str, Any]:
+        """The user sends a (placeholder) file called ``file_name``; returns the ``Update``."""
+        file_name = file_name.strip()
+        if not 1 <= len(file_name) <= MAX_FILE_NAME_LENGTH or "/" in file_name:
+            raise ValueError(f"file_name must be 1-{MAX_FILE_NAME_LENGTH} characters, no '/'")
+        if file_size is not None and file_size < 1:
+            raise ValueError("file_size must be positive")
+        return self._user_sends_media(
+            user_id,
+            "document",
+            (file_name, file_size),
+            caption,
+            reply_to_message_id,
+        )
 
     def user_presses_button(self, user_id: int, message_id: int, callback_data: str) -> str:
         """The user taps an inline button; returns the callback query id."""
@@ -218,6 +265,11 @@ class SandboxState:
         """What the bot answered to this callback query (text, show_alert, url), if it did."""
         return self.callbacks.answer_for(query_id)
 
+    def file_content(self, file_id: str) -> bytes | None:
+        """The bytes of a file the bot uploaded (e.g. a CSV export); ``None`` for placeholders."""
+        media = self._files.get(file_id)
+        return self._file_contents.get(media["file_id"]) if media else None
+
     def close(self) -> None:
         """Release every long poll (the server is stopping)."""
         self._wakeup.close()
@@ -246,23 +298,114 @@ class SandboxState:
         reply_markup: dict[str, Any] | None = None,
         reply_to_message_id: int | None = None,
         allow_sending_without_reply: bool = False,
+        media: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """sendMessage: record the bot's message and return it as a Telegram ``Message``."""
-        self.require_reachable(chat_id)
-        if reply_to_message_id is not None and reply_to_message_id not in self._chats[chat_id]:
-            if not allow_sending_without_reply:
-                raise bad_request("message to be replied not found")
-            reply_to_message_id = None
-        message = self._record(
+        """sendMessage, or sendPhoto etc. with ``media`` (then ``formatted`` is the caption).
+
+        Records the bot's message and returns it as a Telegram ``Message``.
+        """
+        message = self._bot_records(
             chat_id,
-            "bot",
             formatted,
             html=html,
             reply_markup=reply_markup,
             reply_to_message_id=reply_to_message_id,
+            allow_sending_without_reply=allow_sending_without_reply,
+            media=media,
         )
-        self._chats[chat_id].show_markup(reply_markup)
         return self._telegram_message(message)
+
+    def bot_copies(
+        self,
+        chat_id: int,
+        from_chat_id: int,
+        message_id: int,
+        *,
+        caption: FormattedText | None = None,
+        caption_html: str | None = None,
+        reply_markup: dict[str, Any] | None = None,
+        reply_to_message_id: int | None = None,
+        allow_sending_without_reply: bool = False,
+    ) -> dict[str, Any]:
+        """copyMessage: the bot resends a message's content; returns a ``MessageId``.
+
+        A copy of a text stays a text (``caption`` is ignored, as on Telegram); a
+        photo, voice note or document keeps its file and takes ``caption`` when
+        given, else keeps its own. The original's inline keyboard is not copied.
+        """
+        self.require_reachable(chat_id)
+        source = self.message_to_copy(from_chat_id, message_id)
+        content = FormattedText(source.text, list(source.entities))
+        html = source.html
+        if source.media is not None and caption is not None:
+            content, html = caption, caption_html
+        copy = self._bot_records(
+            chat_id,
+            content,
+            html=html,
+            reply_markup=reply_markup,
+            reply_to_message_id=reply_to_message_id,
+            allow_sending_without_reply=allow_sending_without_reply,
+            media=dict(source.media) if source.media else None,
+        )
+        return {"message_id": copy.message_id}
+
+    def message_to_copy(self, from_chat_id: int, message_id: int) -> ChatMessage:
+        """The message copyMessage would copy, or Telegram's 400."""
+        self.require_chat(from_chat_id)
+        source = self._chats[from_chat_id].get(message_id)
+        if source is None:
+            raise bad_request("message to copy not found")
+        return source
+
+    def new_file(
+        self,
+        kind: MediaKind,
+        *,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        content: bytes | None = None,
+        file_size: int | None = None,
+    ) -> dict[str, Any]:
+        """A new file with fresh ids, remembered so the bot can send it again by file_id.
+
+        Its ``media`` dict has kind, file_id, file_unique_id, file_name, mime_type and
+        file_size (the upload's length, else a made-up one).
+        """
+        number = next(self._file_numbers)
+        # A fixed-length random part then the counter: opaque, yet never the same twice.
+        file_id = f"{_FILE_ID_PREFIXES[kind]}{secrets.token_urlsafe(24)}{number}"
+        unique_id = f"AQAD{secrets.token_urlsafe(6)}{number}"
+        if kind == "voice":
+            mime_type = "audio/ogg"
+        elif kind == "document" and mime_type is None:
+            mime_type = mimetypes.guess_type(file_name or "")[0] or "application/octet-stream"
+        if content is not None:
+            file_size = len(content)
+            self._file_contents[file_id] = content
+        if file_size is None:
+            file_size = 4096 + secrets.randbelow(200_000)
+        media = {
+            "kind": kind,
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "file_name": file_name if kind == "document" else None,
+            "mime_type": mime_type if kind != "photo" else None,
+            "file_size": file_size,
+        }
+        self._files[file_id] = media
+        if kind == "photo":
+            self._files[photo_thumbnail_id(file_id)] = media
+        return dict(media)
+
+    def require_file(self, file_id: str, kind: MediaKind) -> dict[str, Any]:
+        """The media behind a file_id the bot sends again, or Telegram's 400."""
+        media = self._files.get(file_id)
+        if media is None:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        if media["kind"] != kind:
+            raise bad_request("type of file mismatch")
+        return dict(media)
 
     def bot_edits(
         self,
@@ -283,6 +426,8 @@ class SandboxState:
             raise bad_request("message to edit not found")
         if message.sender != "bot":
             raise bad_request("message can't be edited")
+        if formatted is not None and message.media is not None:
+            raise bad_request("there is no text in the message to edit")
         text = formatted.text if formatted else message.text
         entities = formatted.entities if formatted else message.entities
         if (text, entities, reply_markup) == (message.text, message.entities, message.reply_markup):
@@ -306,6 +451,63 @@ class SandboxState:
         if user_id in self._blocked:
             raise ValueError(f"user {user_id} has blocked the bot; unblock first")
         return user
+
+    def _user_sends_media(
+        self,
+        user_id: int,
+        kind: MediaKind,
+        document: tuple[str, int | None] | None,
+        caption: str | None,
+        reply_to_message_id: int | None,
+    ) -> dict[str, Any]:
+        """Checks as ``user_sends_text`` does, then a new file with an optional caption."""
+        self._active_user(user_id)
+        caption = (caption or "").strip()
+        if utf16_len(caption) > MAX_CAPTION_LENGTH:
+            raise ValueError(f"caption must be at most {MAX_CAPTION_LENGTH} characters")
+        if reply_to_message_id is not None and reply_to_message_id not in self._chats[user_id]:
+            raise ValueError(f"no message {reply_to_message_id} in chat {user_id}")
+        file_name, file_size = document or (None, None)
+        media = self.new_file(kind, file_name=file_name, file_size=file_size)
+        message = self._record(
+            user_id,
+            "user",
+            FormattedText(caption, _command_entities(caption)),
+            reply_to_message_id=reply_to_message_id,
+            media=media,
+        )
+        update = self.updates.put("message", self._telegram_message(message))
+        return update or {}
+
+    def _bot_records(
+        self,
+        chat_id: int,
+        formatted: FormattedText,
+        *,
+        html: str | None,
+        reply_markup: dict[str, Any] | None,
+        reply_to_message_id: int | None,
+        allow_sending_without_reply: bool,
+        media: dict[str, Any] | None,
+    ) -> ChatMessage:
+        self.require_reachable(chat_id)
+        if media is not None and media["kind"] not in MEDIA_KINDS:
+            raise ValueError(f"unknown media kind {media['kind']!r}")
+        if reply_to_message_id is not None and reply_to_message_id not in self._chats[chat_id]:
+            if not allow_sending_without_reply:
+                raise bad_request("message to be replied not found")
+            reply_to_message_id = None
+        message = self._record(
+            chat_id,
+            "bot",
+            formatted,
+            html=html,
+            reply_markup=reply_markup,
+            reply_to_message_id=reply_to_message_id,
+            media=media,
+        )
+        self._chats[chat_id].show_markup(reply_markup)
+        return message
 
     def _record(
         self,
@@ -343,3 +545,11 @@ class SandboxState:
         user = self._users[user_id]
         change = membership_change(user, self.bot, old=old, new=new, date=int(self._clock()))
         self.updates.put("my_chat_member", change)
+
+
+def _command_entities(text: str) -> list[dict[str, Any]]:
+    """The bot_command entity a client marks at the start of a text or caption."""
+    command = _COMMAND.match(text)
+    if command is None:
+        return []
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(command[0])}]

@@ -21,6 +21,7 @@ N = TypeVar("N", int, float)
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_WAIT_SECONDS = 25.0
 CALLBACK_ANSWER_WAIT_SECONDS = 3.0
+DEFAULT_FILE_NAME = "document.pdf"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class SandboxPage:
         app.router.add_post("/sandbox/api/users", self.add_user)
         app.router.add_get("/sandbox/api/chats/{user_id}/messages", self.poll_messages)
         app.router.add_post("/sandbox/api/chats/{user_id}/messages", self.send_message)
+        app.router.add_post("/sandbox/api/chats/{user_id}/media", self.send_media)
         app.router.add_post("/sandbox/api/chats/{user_id}/callback", self.press_button)
         app.router.add_get("/sandbox/api/callbacks/{query_id}", self.get_callback_answer)
         app.router.add_post("/sandbox/api/chats/{user_id}/block", self.set_blocked)
@@ -145,6 +147,36 @@ class SandboxPage:
             _field(body, "text", str),
             reply_to_message_id=_optional(body, "reply_to_message_id", int),
         )
+        return web.json_response({"update_id": update.get("update_id")}, status=201)
+
+    async def send_media(self, request: web.Request) -> web.Response:
+        return await _guarded(self._send_media(request))
+
+    async def _send_media(self, request: web.Request) -> web.Response:
+        """A placeholder photo, voice note or document (no file travels), the text as caption."""
+        user = self._user(request)
+        body = await _json_body(request)
+        kind = _field(body, "kind", str)
+        caption = _optional(body, "caption", str)
+        reply_to = _optional(body, "reply_to_message_id", int)
+        if kind == "photo":
+            update = self.state.user_sends_photo(
+                user.id, caption=caption, reply_to_message_id=reply_to
+            )
+        elif kind == "voice":
+            update = self.state.user_sends_voice(
+                user.id, caption=caption, reply_to_message_id=reply_to
+            )
+        elif kind == "document":
+            update = self.state.user_sends_document(
+                user.id,
+                _optional(body, "file_name", str) or DEFAULT_FILE_NAME,
+                caption=caption,
+                reply_to_message_id=reply_to,
+                file_size=_optional(body, "file_size", int),
+            )
+        else:
+            raise BadInput("'kind' must be photo, voice or document")
         return web.json_response({"update_id": update.get("update_id")}, status=201)
 
     async def press_button(self, request: web.Request) -> web.Response:

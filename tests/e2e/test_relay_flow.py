@@ -148,3 +148,29 @@ async def test_no_message_content_is_stored(
         for table in Base.metadata.sorted_tables:
             rows = (await session.execute(text(f"SELECT * FROM {table.name}"))).all()
             assert not [row for row in rows if "only Lars" in repr(tuple(row))], table.name
+
+
+async def test_photos_voice_notes_and_documents_are_copied_with_a_header(
+    bot: RunningBot,
+) -> None:
+    _, ana, lars = await a_pair(bot)
+    bot.says(ana, "/mentor")
+    await bot.hears(ana, "writing to Lars")
+    state = bot.sandbox.state
+
+    state.user_sends_photo(ana.id, caption="The <ward> at dawn")
+    photo = await bot.hears(lars, "at dawn")
+    state.user_sends_voice(ana.id)
+    voice = await bot.hears(lars, "Ana")
+    state.user_sends_document(ana.id, "notes.pdf")
+    document = await bot.hears(lars, "Ana")
+
+    sent = {m["message_id"]: m for m in state.messages(ana.id)}
+    originals = [m for m in sent.values() if m["media"]]
+    assert [m["media"] for m in (photo, voice, document)] == ["photo", "voice", "document"]
+    assert [m["file_id"] for m in (photo, voice, document)] == [m["file_id"] for m in originals]
+    assert photo["caption"] == "💬 Ana (your mentee)\nThe <ward> at dawn"
+    assert voice["caption"] == document["caption"] == "💬 Ana (your mentee)"
+
+    bot.replies(lars, photo, "Beautiful light")
+    await bot.hears(ana, "Beautiful light")

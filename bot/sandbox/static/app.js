@@ -48,6 +48,26 @@ function buttonLabel(button) {
   return typeof button === "string" ? button : button.text;
 }
 
+function sizeLabel(bytes) {
+  if (!bytes) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+// The page sends placeholders: no file travels, only its kind (and a document's name).
+const MEDIA_BUTTONS = [
+  { kind: "photo", icon: "🖼", title: "Send a photo (the text becomes its caption)" },
+  { kind: "voice", icon: "🎤", title: "Send a voice note (the text becomes its caption)" },
+  { kind: "document", icon: "📎", title: "Send a document: pick a file; only its name and size are sent" },
+];
+
+function mediaLabel(message) {
+  if (message.media === "photo") return "🖼 Photo";
+  if (message.media === "voice") return "🎤 Voice note";
+  return `📄 ${message.file_name || "Document"}`;
+}
+
 class ChatPanel {
   constructor(panel) {
     this.panel = panel;
@@ -76,6 +96,13 @@ class ChatPanel {
       },
     });
     this.sendButton = el("button", { type: "button", "data-role": "send", onclick: () => this.sendInput() }, "Send");
+    this.fileInput = el("input", {
+      type: "file", hidden: true, "data-role": "file-input", onchange: () => this.sendChosenFile(),
+    });
+    this.mediaButtons = MEDIA_BUTTONS.map(({ kind, icon, title }) => el("button", {
+      type: "button", className: "attach", "data-role": `send-${kind}`, title, "aria-label": title,
+      onclick: () => (kind === "document" ? this.fileInput.click() : this.sendMedia(kind)),
+    }, icon));
     this.blockToggle = el("button", {
       type: "button", className: "block-toggle", "data-role": "block-toggle", "aria-pressed": "false",
       onclick: () => this.toggleBlocked(),
@@ -96,7 +123,7 @@ class ChatPanel {
       this.blockedNote,
       this.commandList,
       this.replyKeyboard,
-      el("div", { className: "composer" }, this.input, this.sendButton));
+      el("div", { className: "composer" }, this.input, ...this.mediaButtons, this.fileInput, this.sendButton));
   }
 
   async poll() {
@@ -129,6 +156,14 @@ class ChatPanel {
     bubble.innerHTML = message.safe_html;
     for (const spoiler of bubble.querySelectorAll(".tg-spoiler")) {
       spoiler.addEventListener("click", () => spoiler.classList.add("revealed"));
+    }
+    if (message.media) {
+      // For a photo, voice note or document, safe_html is the caption, shown under the file.
+      bubble.prepend(el("div", {
+        className: `media media-${message.media}`, "data-role": "media", "data-kind": message.media,
+        "data-file-id": message.file_id,
+      }, el("span", { className: "media-label" }, mediaLabel(message)),
+      message.media === "photo" ? null : el("span", { className: "media-size" }, sizeLabel(message.file_size))));
     }
     bubble.append(el("div", { className: "meta" },
       `${message.edited ? "edited " : ""}${timeOf(message.date)}`));
@@ -203,6 +238,7 @@ class ChatPanel {
     this.blockedNote.hidden = !blocked;
     this.input.disabled = blocked;
     this.sendButton.disabled = blocked;
+    for (const button of this.mediaButtons) button.disabled = blocked;
   }
 
   async sendInput() {
@@ -221,6 +257,26 @@ class ChatPanel {
       toast(error.message, "error");
       return false;
     }
+  }
+
+  async sendMedia(kind, extra = {}) {
+    // The typed text, if any, goes along as the caption.
+    const caption = this.input.value.trim();
+    try {
+      await api(`/chats/${this.userId}/media`,
+        { method: "POST", body: { kind, caption: caption || null, ...extra } });
+      this.input.value = "";
+    } catch (error) {
+      toast(error.message, "error");
+    }
+    this.commandList.hidden = true;
+    this.input.focus();
+  }
+
+  async sendChosenFile() {
+    const file = this.fileInput.files[0];
+    this.fileInput.value = ""; // so choosing the same file again still fires
+    if (file) await this.sendMedia("document", { file_name: file.name, file_size: file.size || null });
   }
 
   async sendSuggestion(text) {
