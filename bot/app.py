@@ -21,6 +21,7 @@ from bot.dispatch import DispatchReport, dispatch_prompts
 from bot.http import AiohttpRequest
 from bot.polling import DurablePoller
 from bot.sending import OutboxSender
+from bot.services.meetings import ask_overdue_pairs
 from bot.texts import Texts
 from handlers.context import CONTEXT_TYPES, FrizonApplication, FrizonContext, Services
 from handlers.menus import set_default_menu
@@ -28,6 +29,7 @@ from handlers.registry import register_handlers
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 10.0  # seconds
+MEETING_CHECK_EVERY = 900.0  # seconds: "did you meet?" is a question of days, not seconds
 LOOKBACK_AT_START = 26  # cycles: half a year of weekly prompts
 
 
@@ -96,6 +98,9 @@ def build_application(
         name="dispatcher",
         data={"first_run": True},
     )
+    application.job_queue.run_repeating(
+        _meeting_check_job, interval=MEETING_CHECK_EVERY, first=5, name="meeting check"
+    )
     return application
 
 
@@ -139,6 +144,23 @@ async def _dispatch_job(context: FrizonContext) -> None:
         # Another dispatcher queued the same prompt a moment ago: its row stands, ours
         # rolled back; the unique (member, purpose, cycle) key is doing its job.
         log.info("a prompt was queued concurrently; nothing to do")
+
+
+async def check_meetings_now(services: Services) -> int:
+    """Ask "did you meet?" of every pair whose rhythm passed without a meeting; once each."""
+    now = services.clock.now()
+    async with services.sessionmaker() as session, session.begin():
+        asked = await ask_overdue_pairs(session, today=now.date(), now=now)
+    if asked:
+        services.wake_sender()
+    return asked
+
+
+async def _meeting_check_job(context: FrizonContext) -> None:
+    try:
+        await check_meetings_now(context.services)
+    except IntegrityError:  # a concurrent check queued the same question: it stands
+        log.info("a meeting question was queued concurrently; nothing to do")
 
 
 @asynccontextmanager

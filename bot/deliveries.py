@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Catalogue
 from bot.crypto import ReflectionCipher
-from bot.keyboards import Keyboard, mood_keyboard
+from bot.keyboards import Button, Keyboard, mood_keyboard
 from bot.services.checkins import read_reflection
+from bot.services.meetings import RHYTHMS, last_meeting_day, rhythm_of
 from bot.texts import Texts
-from db.models import CheckIn, Delivery, Member, Pair, PairStatus, Programme
+from db.models import CheckIn, Delivery, Meeting, Member, Pair, PairStatus, Programme
 
 # Telegram allows 4096 characters a message, counted after HTML is parsed; reflection
 # text is cut into parts well below that, at line or word boundaries where possible.
@@ -44,7 +45,17 @@ async def compose(session: AsyncSession, delivery: Delivery, composer: Composer)
         raise UnknownPurpose(delivery.purpose)
     if delivery.purpose in ("intro", "pair_ended"):
         text = await _about_pair(session, delivery, member, composer.texts)
-        return Outgoing(member.telegram_user_id, (text,))
+        keyboard: Keyboard = ()
+        if delivery.purpose == "intro":
+            pair = await session.get_one(Pair, delivery.subject_id)
+            keyboard = rhythm_keyboard(
+                composer.texts, member.language, pair.id, await rhythm_of(session, pair)
+            )
+        return Outgoing(member.telegram_user_id, (text,), keyboard)
+    if delivery.purpose == "meeting_logged":
+        return await _meeting_logged(session, delivery.subject_id, member, composer.texts)
+    if delivery.purpose == "did_you_meet":
+        return await _did_you_meet(session, delivery.subject_id, member, composer.texts)
     if delivery.purpose == "prompt":
         text = _prompt(delivery, member, composer)
         keyboard = mood_keyboard(composer.texts, member.language, delivery_id=delivery.id)
@@ -70,6 +81,69 @@ async def _about_pair(
         programme=programme.name,
         student=student.display_name,
         mentor=mentor.display_name,
+    )
+
+
+async def _meeting_logged(
+    session: AsyncSession, meeting_id: int, member: Member, texts: Texts
+) -> Outgoing:
+    meeting = await session.get_one(Meeting, meeting_id)
+    if not meeting.stands or meeting.confirmed_by_id is not None:
+        raise UnknownPurpose("meeting already answered")
+    logger = await session.get_one(Member, meeting.logged_by_id)
+    locale = member.language
+    text = texts.render(
+        "meetings/confirm", locale, other=logger.display_name, day=meeting.met_on.isoformat()
+    )
+    keyboard = (
+        (
+            Button(texts.render_plain("meetings/yes_button", locale), f"mt:c:{meeting.id}"),
+            Button(
+                texts.render_plain("meetings/not_that_day_button", locale), f"mt:n:{meeting.id}"
+            ),
+        ),
+    )
+    return Outgoing(member.telegram_user_id, (text,), keyboard)
+
+
+async def _did_you_meet(
+    session: AsyncSession, pair_id: int, member: Member, texts: Texts
+) -> Outgoing:
+    pair = await session.get_one(Pair, pair_id)
+    if pair.status != PairStatus.ACTIVE:
+        raise UnknownPurpose("pair ended")
+    partner = await session.get_one(
+        Member, pair.mentor_id if member.id == pair.student_id else pair.student_id
+    )
+    last = await last_meeting_day(session, pair.id)
+    locale = member.language
+    text = texts.render(
+        "meetings/did_you_meet",
+        locale,
+        partner=partner.display_name,
+        weeks=await rhythm_of(session, pair),
+        last=last.isoformat() if last else "",
+    )
+    keyboard = (
+        (
+            Button(texts.render_plain("meetings/today_button", locale), f"mt:d:{pair.id}:0"),
+            Button(texts.render_plain("meetings/yesterday_button", locale), f"mt:d:{pair.id}:1"),
+        ),
+        (Button(texts.render_plain("meetings/not_yet_button", locale), f"mt:x:{pair.id}"),),
+    )
+    return Outgoing(member.telegram_user_id, (text,), keyboard)
+
+
+def rhythm_keyboard(texts: Texts, locale: str, pair_id: int, current: int) -> Keyboard:
+    """How often to meet, the current rhythm ticked."""
+    return (
+        tuple(
+            Button(
+                texts.render_plain("meetings/rhythm_button", locale, weeks=weeks, current=current),
+                f"mt:a:{pair_id}:{weeks}",
+            )
+            for weeks in RHYTHMS
+        ),
     )
 
 

@@ -86,6 +86,8 @@ class Programme(Base):
     last_day: Mapped[date | None] = mapped_column(Date)
     # Days when clinical rotations start, ISO dates joined by commas (a few a year).
     rotation_starts: Mapped[str | None] = mapped_column(String(400))
+    # How often a new pair is invited to meet (they may agree another rhythm).
+    meeting_weeks: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     quiet_periods: Mapped[list[QuietPeriod]] = relationship(
@@ -169,6 +171,9 @@ class Pair(Base):
     status: Mapped[PairStatus] = mapped_column(_enum(PairStatus, "pair_status"))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The meeting rhythm the pair agreed, in weeks; None until they choose (the
+    # programme's default then applies).
+    meeting_weeks: Mapped[int | None] = mapped_column(Integer)
 
     student: Mapped[Member] = relationship(foreign_keys=[student_id])
     mentor: Mapped[Member] = relationship(foreign_keys=[mentor_id])
@@ -314,3 +319,21 @@ class HelpUse(Base):
     )
     week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday
     uses: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Meeting(Base):
+    """A meeting of a pair on a day, logged by one side and confirmed by the other.
+    Only the fact and the day: nothing about what was said."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    met_on: Mapped[date] = mapped_column(Date)
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member.id", ondelete="SET NULL")
+    )
+    # False once the other side says it was not that day; kept, but not counted.
+    stands: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

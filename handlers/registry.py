@@ -17,6 +17,7 @@ from handlers import (
     fallback,
     history,
     info,
+    meetings,
     pairing,
     preferences,
     presence,
@@ -51,6 +52,8 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("mentor", relay.write_to_mentor, filters=PRIVATE))
     application.add_handler(CommandHandler("mentee", relay.write_to_mentee, filters=PRIVATE))
     application.add_handler(CommandHandler("done", relay.done, filters=PRIVATE))
+    application.add_handler(CommandHandler("met", meetings.log_meeting, filters=PRIVATE))
+    application.add_handler(CommandHandler("meetings", meetings.show_meetings, filters=PRIVATE))
     application.add_handler(CommandHandler("support", support.show_support, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
     application.add_handler(CommandHandler("unpair", unpairing.start_unpairing, filters=PRIVATE))
@@ -59,6 +62,7 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CallbackQueryHandler(checkins.on_button, pattern=checkins.PATTERN))
     application.add_handler(CallbackQueryHandler(history.on_button, pattern=history.PATTERN))
     application.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.PATTERN))
+    application.add_handler(CallbackQueryHandler(meetings.on_button, pattern=meetings.PATTERN))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(EDITS, fallback.edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))

@@ -4,12 +4,13 @@ from datetime import UTC, date, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, insert, inspect, select
+from sqlalchemy import Connection, column, insert, inspect, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql.expression import TableClause
 
 from db.base import Base
 from db.migrate import downgrade, upgrade
-from db.models import Delivery, DeliveryStatus, Member, MemberStatus, Programme
+from db.models import Delivery, DeliveryStatus, MemberStatus
 
 
 def differences(connection: Connection) -> list[object]:
@@ -41,14 +42,25 @@ async def test_migrations_can_be_undone_and_redone(engine: AsyncEngine) -> None:
         assert {"member", "programme", "pair", "invite"} <= await connection.run_sync(table_names)
 
 
+def old_table(name: str, columns: str) -> TableClause:
+    return table(name, *(column(each) for each in columns.split()))
+
+
 async def test_numbered_prompt_keys_become_the_days_they_name(engine: AsyncEngine) -> None:
     """0006: "programme:cycle" keys, counted from the programme's first day, become days."""
     await downgrade(engine, "0005")
     now = datetime(2026, 9, 1, tzinfo=UTC)
-    # Core inserts of named columns only: the models may have grown since 0005.
+    # Inserts into the tables as they were at 0005 (the models may have grown since).
+    programme_table = old_table("programme", "id name timezone cadence anchor_day created_at")
+    member_table = old_table(
+        "member", "id telegram_user_id display_name language status created_at"
+    )
+    delivery_table = old_table(
+        "delivery", "member_id purpose cycle subject_id status due_at created_at attempts"
+    )
     async with AsyncSession(engine) as session, session.begin():
         first = await session.scalar(
-            insert(Programme)
+            insert(programme_table)
             .values(
                 name="P",
                 timezone="Europe/Stockholm",
@@ -56,28 +68,28 @@ async def test_numbered_prompt_keys_become_the_days_they_name(engine: AsyncEngin
                 anchor_day=date(2026, 9, 7),  # a Monday; cycle 0 is Thursday the 10th
                 created_at=now,
             )
-            .returning(Programme.id)
+            .returning(programme_table.c.id)
         )
         member_id = await session.scalar(
-            insert(Member)
+            insert(member_table)
             .values(
                 telegram_user_id=1,
                 display_name="Ana",
                 language="en",
-                status=MemberStatus.ACTIVE,
+                status=MemberStatus.ACTIVE.value,
                 created_at=now,
             )
-            .returning(Member.id)
+            .returning(member_table.c.id)
         )
         keyed = [("prompt", f"{first}:{cycle}") for cycle in ("0", "3", "1:now-20260917120000")]
         for purpose, key in [*keyed, ("intro", "pair:3")]:
             await session.execute(
-                insert(Delivery).values(
+                insert(delivery_table).values(
                     member_id=member_id,
                     purpose=purpose,
                     cycle=key,
                     subject_id=first,
-                    status=DeliveryStatus.SENT,
+                    status=DeliveryStatus.SENT.value,
                     due_at=now,
                     created_at=now,
                     attempts=1,
