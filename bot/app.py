@@ -20,8 +20,11 @@ from bot.crypto import ReflectionCipher
 from bot.dispatch import DispatchReport, dispatch_prompts
 from bot.http import AiohttpRequest
 from bot.polling import DurablePoller
+from bot.scheduling.cadence import WEEKDAYS
 from bot.sending import OutboxSender
+from bot.services.digest import queue_digests
 from bot.services.meetings import ask_overdue_pairs
+from bot.services.nudges import queue_nudges
 from bot.texts import Texts
 from handlers.context import CONTEXT_TYPES, FrizonApplication, FrizonContext, Services
 from handlers.menus import set_default_menu
@@ -29,7 +32,7 @@ from handlers.registry import register_handlers
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 10.0  # seconds
-MEETING_CHECK_EVERY = 900.0  # seconds: "did you meet?" is a question of days, not seconds
+PAIR_CHECK_EVERY = 900.0  # seconds: meetings, nudges and digests are matters of days
 LOOKBACK_AT_START = 26  # cycles: half a year of weekly prompts
 
 
@@ -99,7 +102,7 @@ def build_application(
         data={"first_run": True},
     )
     application.job_queue.run_repeating(
-        _meeting_check_job, interval=MEETING_CHECK_EVERY, first=5, name="meeting check"
+        _pair_check_job, interval=PAIR_CHECK_EVERY, first=5, name="pair check"
     )
     return application
 
@@ -156,10 +159,25 @@ async def check_meetings_now(services: Services) -> int:
     return asked
 
 
-async def _meeting_check_job(context: FrizonContext) -> None:
+async def check_pairs_now(services: Services) -> int:
+    """The periodic look at every pair: "did you meet?", nudges to mentors, and the
+    weekly digests that are due. Each is keyed in the outbox, so repeats queue nothing."""
+    now = services.clock.now()
+    digest = services.config.digest
+    queued = await check_meetings_now(services)
+    async with services.sessionmaker() as session, session.begin():
+        queued += await queue_nudges(session, today=now.date(), now=now)
+        queued += await queue_digests(
+            session, now=now, weekday=WEEKDAYS.index(digest.weekday), at=digest.at
+        )
+    services.wake_sender()
+    return queued
+
+
+async def _pair_check_job(context: FrizonContext) -> None:
     try:
-        await check_meetings_now(context.services)
-    except IntegrityError:  # a concurrent check queued the same question: it stands
+        await check_pairs_now(context.services)
+    except IntegrityError:  # a concurrent check queued the same message: it stands
         log.info("a meeting question was queued concurrently; nothing to do")
 
 

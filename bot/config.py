@@ -6,9 +6,9 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -123,6 +123,12 @@ class SupportConfig(_Section):
     text: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SUPPORT))
 
 
+class DigestConfig(_Section):
+    # When each mentor's weekly digest goes out, in the mentor's own time zone.
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    at: time = time(8, 0)
+
+
 class RelayConfig(_Section):
     # A conversation through the bot ends after this long without a message either way.
     idle: timedelta = timedelta(minutes=30)
@@ -178,6 +184,7 @@ class Config(_Section):
     sending: SendingConfig = SendingConfig()
     relay: RelayConfig = RelayConfig()
     support: SupportConfig = SupportConfig()
+    digest: DigestConfig = DigestConfig()
     security: SecurityConfig = SecurityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()

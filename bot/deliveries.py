@@ -12,7 +12,9 @@ from bot.catalogue import Catalogue
 from bot.crypto import ReflectionCipher
 from bot.keyboards import Button, Keyboard, mood_keyboard
 from bot.services.checkins import read_reflection
+from bot.services.digest import summarise
 from bot.services.meetings import RHYTHMS, last_meeting_day, rhythm_of
+from bot.services.nudges import nudge_kind
 from bot.texts import Texts
 from db.models import CheckIn, Delivery, Meeting, Member, Pair, PairStatus, Programme
 
@@ -56,6 +58,10 @@ async def compose(session: AsyncSession, delivery: Delivery, composer: Composer)
         return await _meeting_logged(session, delivery.subject_id, member, composer.texts)
     if delivery.purpose == "did_you_meet":
         return await _did_you_meet(session, delivery.subject_id, member, composer.texts)
+    if delivery.purpose == "nudge":
+        return await _nudge(session, delivery, member, composer.texts)
+    if delivery.purpose == "digest":
+        return await _digest(session, delivery, member, composer.texts)
     if delivery.purpose == "prompt":
         text = _prompt(delivery, member, composer)
         keyboard = mood_keyboard(composer.texts, member.language, delivery_id=delivery.id)
@@ -132,6 +138,65 @@ async def _did_you_meet(
         (Button(texts.render_plain("meetings/not_yet_button", locale), f"mt:x:{pair.id}"),),
     )
     return Outgoing(member.telegram_user_id, (text,), keyboard)
+
+
+# The one next step each nudge offers: (button template, callback verb).
+NEXT_STEP = {
+    "no_meeting": ("nudges/suggest_button", "rl:s"),
+    "low_mood": ("relay/reply_button", "rl:o"),
+    "silent": ("relay/reply_button", "rl:o"),
+    "gone": ("nudges/meetings_button", "mt:l"),
+}
+
+
+async def _nudge(
+    session: AsyncSession, delivery: Delivery, mentor: Member, texts: Texts
+) -> Outgoing:
+    pair = await session.get_one(Pair, delivery.subject_id)
+    if pair.status != PairStatus.ACTIVE:
+        raise UnknownPurpose("pair ended")
+    student = await session.get_one(Member, pair.student_id)
+    kind = nudge_kind(delivery.cycle)
+    if kind not in NEXT_STEP:
+        raise UnknownPurpose(f"nudge {kind!r}")
+    locale = mentor.language
+    last = await last_meeting_day(session, pair.id)
+    text = texts.render(
+        "nudges/nudge",
+        locale,
+        kind=kind,
+        student=student.display_name,
+        weeks=await rhythm_of(session, pair),
+        last=last.isoformat() if last else "",
+        gone=student.status.value,
+    )
+    template, verb = NEXT_STEP[kind]
+    button = Button(
+        texts.render_plain(template, locale, name=student.display_name), f"{verb}:{pair.id}"
+    )
+    return Outgoing(mentor.telegram_user_id, (text,), ((button,),))
+
+
+async def _digest(
+    session: AsyncSession, delivery: Delivery, mentor: Member, texts: Texts
+) -> Outgoing:
+    summaries = await summarise(session, mentor_id=mentor.id, now=delivery.due_at)
+    if not summaries:
+        raise UnknownPurpose("no mentees any more")
+    text = texts.render(
+        "digest/weekly",
+        mentor.language,
+        mentees=[
+            {
+                "name": s.name,
+                "last_meeting": s.last_meeting.isoformat() if s.last_meeting else "",
+                "shared_entries": s.shared_entries,
+                "nudges": list(s.nudges),
+            }
+            for s in summaries
+        ],
+    )
+    return Outgoing(mentor.telegram_user_id, (text,))
 
 
 def rhythm_keyboard(texts: Texts, locale: str, pair_id: int, current: int) -> Keyboard:

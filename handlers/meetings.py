@@ -18,8 +18,8 @@ from handlers.replies import locale_of_update, reply
 
 PATTERN = r"^mt:"
 # verb -> number of ids: pair (p), pair+days back (d), pair+yyyymmdd (e), meeting yes (c)
-# or not that day (n), pair+weeks (a), pair not yet (x)
-ARITIES = {"p": 1, "d": 2, "e": 2, "c": 1, "n": 1, "a": 2, "x": 1}
+# or not that day (n), pair+weeks (a), pair not yet (x), show the meetings (l)
+ARITIES = {"p": 1, "d": 2, "e": 2, "c": 1, "n": 1, "a": 2, "x": 1, "l": 1}
 
 
 async def log_meeting(update: Update, context: FrizonContext) -> None:
@@ -134,6 +134,8 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     session, member_id=member.id, pair_id=ids[0], weeks=ids[1]
                 )
             await reply(update, context, "meetings/rhythm_set", locale=member.locale, weeks=weeks)
+        elif verb == "l":
+            await show_meetings(update, context)
         else:  # "x": not yet
             await reply(update, context, "meetings/not_yet", locale=member.locale)
     except Refused as refusal:

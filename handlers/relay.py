@@ -92,7 +92,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     if query is None:
         return
     await acknowledge(query)
-    parsed = parse_callback(query.data, {"o": 1})
+    parsed = parse_callback(query.data, {"o": 1, "s": 1})
     if parsed is None:
         member = await current_member(update, context)
         await reply(
@@ -103,8 +103,17 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             reason="not_your_pair",
         )
         return
-    _, (pair_id,) = parsed
-    await _open(update, context, pair_id=pair_id)
+    verb, (pair_id,) = parsed
+    route = await _open(update, context, pair_id=pair_id)
+    if verb == "s" and route is not None:  # "Suggest a time": a draft to copy and adapt
+        member = await current_member(update, context)
+        await reply(
+            update,
+            context,
+            "relay/draft",
+            locale=locale_of_update(update, member),
+            partner=route.partner_name.split()[0],
+        )
 
 
 async def on_message(update: Update, context: FrizonContext) -> None:
@@ -243,11 +252,13 @@ async def _relay(
         )
 
 
-async def _open(update: Update, context: FrizonContext, *, pair_id: int | None) -> None:
+async def _open(
+    update: Update, context: FrizonContext, *, pair_id: int | None
+) -> relay.Route | None:
     member = await current_member(update, context)
     if member is None:
         await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
-        return
+        return None
     services = context.services
     try:
         async with services.sessionmaker() as session, session.begin():
@@ -257,9 +268,9 @@ async def _open(update: Update, context: FrizonContext, *, pair_id: int | None) 
     except Refused as refusal:
         if refusal.reason == "choose_partner":
             await write_to_mentee(update, context)
-            return
+            return None
         await _refused(update, context, member, refusal)
-        return
+        return None
     await reply(
         update,
         context,
@@ -268,6 +279,7 @@ async def _open(update: Update, context: FrizonContext, *, pair_id: int | None) 
         partner=route.partner_name,
         minutes=int(services.config.relay.idle.total_seconds() // 60),
     )
+    return route
 
 
 async def _refused(
