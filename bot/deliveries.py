@@ -79,7 +79,13 @@ async def _about_pair(
     programme = await session.get_one(Programme, pair.programme_id)
     student = await session.get_one(Member, pair.student_id)
     mentor = await session.get_one(Member, pair.mentor_id)
-    side = "student" if member.id == pair.student_id else "mentor"
+    side = (
+        "student"
+        if member.id == pair.student_id
+        else "mentor"
+        if member.id == pair.mentor_id
+        else "coordinator"
+    )
     kind = "intro" if delivery.purpose == "intro" else "ended"
     return texts.render(
         f"pairing/{kind}_{side}",

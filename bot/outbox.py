@@ -18,6 +18,7 @@ async def enqueue(
     cycle: str,
     due_at: datetime,
     subject_id: int | None = None,
+    prompt_key: str | None = None,
 ) -> Delivery:
     """Queue a message once per (member, purpose, cycle); a repeat returns the existing row.
 
@@ -36,6 +37,7 @@ async def enqueue(
         purpose=purpose,
         cycle=cycle,
         subject_id=subject_id,
+        prompt_key=prompt_key,
         status=DeliveryStatus.PENDING,
         due_at=due_at,
         created_at=due_at,

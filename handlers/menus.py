@@ -13,8 +13,8 @@ from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
 MEMBERS = ("timezone", "quiet", "pause", "resume")
-STUDENTS = ("checkin", "history", "mentor", "done", "met", "meetings", "support")
-MENTORS = ("mentee", "done", "met", "meetings")
+STUDENTS = ("checkin", "history", "mentor", "done", "met", "meetings", "support", "endpair")
+MENTORS = ("mentee", "done", "met", "meetings", "endpair")
 COORDINATORS = ("pair", "unpair")
 
 

@@ -14,6 +14,7 @@ from telegram.ext import (
 
 from handlers import (
     checkins,
+    endings,
     fallback,
     history,
     info,
@@ -53,6 +54,7 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("mentee", relay.write_to_mentee, filters=PRIVATE))
     application.add_handler(CommandHandler("done", relay.done, filters=PRIVATE))
     application.add_handler(CommandHandler("met", meetings.log_meeting, filters=PRIVATE))
+    application.add_handler(CommandHandler("endpair", endings.start_ending, filters=PRIVATE))
     application.add_handler(CommandHandler("meetings", meetings.show_meetings, filters=PRIVATE))
     application.add_handler(CommandHandler("support", support.show_support, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
@@ -63,6 +65,7 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CallbackQueryHandler(history.on_button, pattern=history.PATTERN))
     application.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.PATTERN))
     application.add_handler(CallbackQueryHandler(meetings.on_button, pattern=meetings.PATTERN))
+    application.add_handler(CallbackQueryHandler(endings.on_button, pattern=endings.PATTERN))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(EDITS, fallback.edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
 from bot.outbox import enqueue
-from bot.services.audit import record_event
+from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
 from bot.services.relay import forget_conversations_of_pair
 from db.models import Member, Membership, Pair, PairStatus, Programme, Role
@@ -110,6 +111,9 @@ async def pair(
     )
 
 
+FAREWELL_PROMPT = "future-farewell"  # in the base catalogue, timing programme_end
+
+
 async def unpair(
     session: AsyncSession, *, clock: Clock, programme: Programme, student_id: int, actor: str
 ) -> PairView:
@@ -121,7 +125,16 @@ async def unpair(
     current.status = PairStatus.ENDED
     current.ended_at = now
     await forget_conversations_of_pair(session, pair_id=current.id)
-    for member_id in (current.student_id, current.mentor_id):
+    coordinators = await session.scalars(
+        select(Membership.member_id).where(
+            Membership.programme_id == programme.id, Membership.role == Role.COORDINATOR
+        )
+    )
+    # Both sides are told, and every coordinator but the one who did it.
+    told = {current.student_id, current.mentor_id} | {
+        member_id for member_id in coordinators if member_actor(member_id) != actor
+    }
+    for member_id in sorted(told):
         await enqueue(
             session,
             member_id=member_id,
@@ -130,6 +143,17 @@ async def unpair(
             subject_id=current.id,
             due_at=now,
         )
+    # A last question to look back on the mentorship, answered like any prompt.
+    today = now.astimezone(ZoneInfo(programme.timezone)).date()
+    await enqueue(
+        session,
+        member_id=current.student_id,
+        purpose="prompt",
+        cycle=f"{programme.id}:{today.isoformat()}:farewell-{current.id}",
+        subject_id=programme.id,
+        due_at=now,
+        prompt_key=FAREWELL_PROMPT,
+    )
     record_event(
         session,
         clock=clock,
@@ -304,3 +328,22 @@ async def _active_mentees(session: AsyncSession, programme_id: int, mentor_id: i
         )
     )
     return int(count or 0)
+
+
+async def end_own_pair(
+    session: AsyncSession, *, clock: Clock, member_id: int, pair_id: int
+) -> PairView:
+    """A student or mentor ends their own pair: the same as a coordinator's /unpair."""
+    pair = await session.get(Pair, pair_id)
+    if pair is None or member_id not in (pair.student_id, pair.mentor_id):
+        raise Refused("not_your_pair")
+    if pair.status != PairStatus.ACTIVE:
+        raise Refused("no_active_pair", member_id=pair.student_id)
+    programme = await session.get_one(Programme, pair.programme_id)
+    return await unpair(
+        session,
+        clock=clock,
+        programme=programme,
+        student_id=pair.student_id,
+        actor=member_actor(member_id),
+    )
