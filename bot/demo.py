@@ -103,3 +103,10 @@ async def advance_to_next_prompt(
     await dispatch()
     local = due.astimezone(ZoneInfo(member.timezone))
     return f"The clock is now {local:%a %d %b %H:%M} ({member.timezone}): the prompt is on its way."
+
+
+async def advance_a_week(clock: OffsetClock, *, check: Callable[[], Awaitable[object]]) -> str:
+    """The sandbox control: a week passes; meetings, nudges and digests are looked at."""
+    clock.advance_to(clock.now() + timedelta(weeks=1))
+    await check()
+    return f"The clock is now {clock.now():%a %d %b %Y %H:%M} UTC: a week has passed."

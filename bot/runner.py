@@ -12,11 +12,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, dispatch_now, serving
+from bot.app import build_application, check_pairs_now, dispatch_now, serving
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.crypto import KeyProblem, ReflectionCipher
-from bot.demo import DEMO_PEOPLE, DemoSeat, advance_to_next_prompt, prepare_demo
+from bot.demo import DEMO_PEOPLE, DemoSeat, advance_a_week, advance_to_next_prompt, prepare_demo
 from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer
 from db.engine import create_engine, create_sessionmaker
@@ -111,7 +111,11 @@ def _add_clock_control(
             dispatch=lambda: dispatch_now(services),
         )
 
+    async def week_later() -> str:
+        return await advance_a_week(clock, check=lambda: check_pairs_now(services))
+
     sandbox.add_control("next-prompt", "Advance to the next prompt", advance)
+    sandbox.add_control("next-week", "Advance one week", week_later)
 
 
 @asynccontextmanager

@@ -140,3 +140,53 @@ async def test_after_advance_the_student_answers_a_prompt_and_the_mentor_sees_wh
             has_text="Ana Berg shared an entry with you. Mood: Good."
         )
     ).to_have_count(1)
+
+
+async def test_the_pair_chats_meets_and_the_mentor_is_nudged_and_gets_a_digest(
+    browser: Browser, sandbox_url: str
+) -> None:
+    page = await browser.new_page()
+    await page.goto(sandbox_url)
+    await enrol_and_pair(page)
+    student, mentor = panel(page, "student"), panel(page, "mentor")
+
+    async def say(chat: Locator, text: str) -> None:
+        await chat.locator('[data-role="input"]').fill(text)
+        await chat.locator('[data-role="send"]').click()
+
+    await say(student, "/mentor")
+    await expect(bot_messages(page, "student").last).to_contain_text("You are writing to Lars Ek")
+    await say(student, "Hello from the ward")
+    await expect(bot_messages(page, "mentor").filter(has_text="Hello from the ward")).to_have_count(
+        1
+    )
+    await student.locator('[data-role="input"]').fill("Night shift view")
+    await student.locator('[data-role="send-photo"]').click()
+    photo = bot_messages(page, "mentor").filter(has_text="Night shift view")
+    await expect(photo.locator('[data-role="media"][data-kind="photo"]')).to_have_count(1)
+
+    await photo.locator('[data-role="button"]', has_text="Reply to Ana Berg").click()
+    await expect(bot_messages(page, "mentor").last).to_contain_text("You are writing to Ana Berg")
+    await say(mentor, "Lovely light")
+    await expect(bot_messages(page, "student").filter(has_text="Lovely light")).to_have_count(1)
+
+    await say(student, "/met")
+    await student.locator('[data-role="button"]', has_text="We met today").click()
+    confirm = bot_messages(page, "mentor").filter(has_text="noted that you met")
+    await confirm.locator('[data-role="button"]', has_text="Yes").click()
+    await expect(bot_messages(page, "mentor").last).to_contain_text("is confirmed")
+
+    week = page.locator('[data-role="control"][data-control="next-week"]')
+    result = page.locator('[data-role="control-result"]')
+    for _ in range(6):  # past the 4-week rhythm and its week of grace
+        before = await result.inner_text()
+        await week.click()
+        await expect(result).to_contain_text("a week has passed")
+        await expect(result).not_to_have_text(before)
+    # One digest a week and the nudge queue up for the mentor, one message a second.
+    await expect(
+        bot_messages(page, "mentor").filter(has_text="have not logged a meeting")
+    ).to_have_count(1, timeout=20_000)
+    await expect(
+        bot_messages(page, "mentor").filter(has_text="Your week with your mentees").first
+    ).to_contain_text("Ana Berg")
