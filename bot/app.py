@@ -47,6 +47,7 @@ def build_application(
     texts: Texts | None = None,
     catalogue: Catalogue | None = None,
     paced_replies: bool = True,
+    pair_checks: bool = True,
 ) -> FrizonApplication:
     """Build the bot; `base_url` names the Bot API server (Telegram, the sandbox, or another)."""
     texts = texts or Texts()
@@ -101,9 +102,10 @@ def build_application(
         name="dispatcher",
         data={"first_run": True},
     )
-    application.job_queue.run_repeating(
-        _pair_check_job, interval=PAIR_CHECK_EVERY, first=5, name="pair check"
-    )
+    if pair_checks:  # tests that want them call check_pairs_now at a moment they choose
+        application.job_queue.run_repeating(
+            _pair_check_job, interval=PAIR_CHECK_EVERY, first=5, name="pair check"
+        )
     return application
 
 

@@ -161,6 +161,7 @@ async def running_bot(
         token=token,
         base_url=sandbox.bot_api_base_url,
         cipher=cipher or ReflectionCipher(new_key()),
+        pair_checks=False,  # digests and nudges only when a test asks: check_pairs_now
     )
     try:
         async with serving(application, poll_timeout=timedelta(seconds=5)):

@@ -1,0 +1,200 @@
+"""Access control: every button, pressed by every role against someone else's pair, is
+refused; and no command tells an outsider anything about that pair.
+
+The victims are Ana (student) and Lars (her mentor), with a meeting, a shared and a
+private entry, and an open conversation. The outsiders are Eve (a student with her own
+mentor), Max (Eve's mentor) and Olle (coordinator of another programme). Telegram lets
+a modified client send any callback data, so the buttons are forged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.crypto import checkin_binding
+from bot.sandbox import SandboxUser
+from db.models import CheckIn, CheckInStatus, Meeting, Member, Pair, Role
+from tests.e2e.harness import RunningBot
+
+SECRET = "words Ana wrote for herself"
+SHARED = "words Ana shared with Lars"
+WATCHED = (
+    "pair",
+    "meeting",
+    "checkin",
+    "relay_conversation",
+    "relay_link",
+    "membership",
+    "member",
+    "help_use",
+    "delivery",
+)
+
+# Callback data with the victims' ids filled in: {pair}, {meeting}, {checkin}, {mentor},
+# {student}, {programme}.
+FORGED = (
+    "rl:o:{pair}",
+    "rl:s:{pair}",
+    "mt:p:{pair}",
+    "mt:d:{pair}:0",
+    "mt:e:{pair}:20260906",
+    "mt:c:{meeting}",
+    "mt:n:{meeting}",
+    "mt:a:{pair}:8",
+    "mt:l:{pair}",
+    "mt:x:{pair}",
+    "ep:c:{pair}",
+    "ep:y:{pair}",
+    "ci:y:{checkin}:{mentor}",
+    "ci:n:{checkin}",
+    "ci:s:{checkin}",
+    "hi:v:{checkin}",
+    "hi:s:{checkin}:0:{mentor}",
+    "hi:p:{checkin}:0",
+    "hi:d:{checkin}:0",
+    "hi:y:{checkin}:0",
+    "pair:m:{programme}:{student}:{mentor}",
+    "unpair:s:{programme}:{student}",
+    "unpair:y:{programme}:{student}",
+)
+COMMANDS = ("/mentor", "/mentee", "/met", "/meetings", "/endpair", "/history", "/unpair", "/pair")
+
+
+async def snapshot(bot: RunningBot) -> dict[str, list[str]]:
+    async with bot.sessionmaker() as session:
+        return {
+            table: sorted(
+                repr(tuple(row)) for row in await session.execute(text(f"SELECT * FROM {table}"))
+            )
+            for table in WATCHED
+        }
+
+
+def transcript_lengths(bot: RunningBot, users: list[SandboxUser]) -> list[int]:
+    return [len(bot.sandbox.state.messages(user.id)) for user in users]
+
+
+def new_messages(bot: RunningBot, user: SandboxUser, seen: int) -> list[dict[str, Any]]:
+    return [m for m in bot.sandbox.state.messages(user.id)[seen:] if m["sender"] == "bot"]
+
+
+@pytest.fixture
+async def world(bot: RunningBot) -> dict[str, Any]:
+    p = await bot.programme("P")
+    q = await bot.programme("Q")
+    maja = await bot.enrolled(p, Role.COORDINATOR, "Maja")
+    lars = await bot.enrolled(p, Role.MENTOR, "Lars")
+    ana = await bot.enrolled(p, Role.STUDENT, "Ana")
+    max_ = await bot.enrolled(p, Role.MENTOR, "Max")
+    eve = await bot.enrolled(p, Role.STUDENT, "Eve")
+    olle = await bot.enrolled(q, Role.COORDINATOR, "Olle")
+    await bot.pair(p, ana, lars)
+    await bot.pair(p, eve, max_)
+    bot.says(ana, "/mentor")
+    await bot.hears(ana, "writing to Lars")
+    bot.says(lars, "/met 2026-09-06")
+    await bot.hears(ana, "Lars noted")
+    await bot.outbox_settled()
+    cipher = bot.application.bot_data.services.cipher
+    async with bot.sessionmaker() as session, session.begin():
+        ids = {m.telegram_user_id: m.id for m in (await session.scalars(select(Member))).all()}
+        entries = []
+        for words, shared in ((SECRET, False), (SHARED, True)):
+            entry = CheckIn(
+                programme_id=p.id,
+                member_id=ids[ana.id],
+                mood=2,
+                shared=shared,
+                status=CheckInStatus.DONE,
+                created_at=bot.clock.now(),
+                completed_at=bot.clock.now(),
+            )
+            session.add(entry)
+            await session.flush()
+            entry.reflection = cipher.encrypt(words, bound_to=checkin_binding(entry.id))
+            entries.append(entry.id)
+        pair_id = await session.scalar(select(Pair.id).where(Pair.student_id == ids[ana.id]))
+        meeting_id = await session.scalar(select(Meeting.id))
+    return {
+        "victims": [ana, lars, maja],
+        "outsiders": {"student": eve, "mentor": max_, "coordinator": olle},
+        "ids": {
+            "pair": pair_id,
+            "meeting": meeting_id,
+            "checkin": entries[0],
+            "mentor": ids[lars.id],
+            "student": ids[ana.id],
+            "programme": p.id,
+        },
+    }
+
+
+@pytest.mark.parametrize("role", ["student", "mentor", "coordinator"])
+async def test_every_button_against_someone_elses_pair_is_refused(
+    bot: RunningBot, world: dict[str, Any], role: str
+) -> None:
+    outsider: SandboxUser = world["outsiders"][role]
+    bot.says(outsider, "/help")
+    anchor = await bot.hears(outsider, "/privacy")
+    before = await snapshot(bot)
+    victims_before = transcript_lengths(bot, world["victims"])
+
+    for template in FORGED:
+        data = template.format(**world["ids"])
+        seen = len(bot.sandbox.state.messages(outsider.id))
+        bot.sandbox.state.user_sends_callback_data(outsider.id, anchor["message_id"], data)
+        await bot.hears(outsider)  # every press gets an answer
+        for message in new_messages(bot, outsider, seen):
+            for secret in ("Ana", "Lars", SECRET, SHARED):
+                assert secret not in message["text"], (role, data, message["text"])
+    await bot.outbox_settled()
+
+    assert await snapshot(bot) == before, role
+    assert transcript_lengths(bot, world["victims"]) == victims_before, role
+
+
+@pytest.mark.parametrize("role", ["student", "mentor", "coordinator"])
+async def test_no_command_tells_an_outsider_about_someone_elses_pair(
+    bot: RunningBot, world: dict[str, Any], role: str
+) -> None:
+    outsider: SandboxUser = world["outsiders"][role]
+    before = await snapshot(bot)
+    for command in COMMANDS:
+        seen = len(bot.sandbox.state.messages(outsider.id))
+        bot.says(outsider, command)
+        await bot.hears(outsider)
+        for message in new_messages(bot, outsider, seen):
+            for secret in ("Ana", "Lars", SECRET, SHARED):
+                assert secret not in message["text"], (role, command, message["text"])
+            for row in message["inline_keyboard"]:
+                for button in row:
+                    assert "Ana" not in button["text"] and "Lars" not in button["text"]
+    await bot.outbox_settled()
+    after = await snapshot(bot)
+    # /mentor and /mentee open the outsider's conversation in their own pair: allowed.
+    conversations = after.pop("relay_conversation")
+    before.pop("relay_conversation")
+    assert after == before, role
+    victim_pair = world["ids"]["pair"]
+    assert [row for row in conversations if f", {victim_pair}, " in row] == [
+        row for row in conversations if row.startswith(f"({world['ids']['student']}, ")
+    ]
+
+
+async def test_the_mentor_sees_shared_words_only_and_the_coordinator_none(
+    bot: RunningBot, world: dict[str, Any]
+) -> None:
+    ana, lars, maja = world["victims"]
+    for user in (lars, maja):
+        for command in ("/history", "/meetings", "/help"):
+            bot.says(user, command)
+            await bot.hears(user)
+    await bot.outbox_settled()
+    assert not [m for m in bot.sandbox.state.messages(lars.id) if SECRET in m["text"]]
+    assert not [
+        m for m in bot.sandbox.state.messages(maja.id) if SECRET in m["text"] or SHARED in m["text"]
+    ]
+    assert ana is not None
