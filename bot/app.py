@@ -26,6 +26,7 @@ from bot.services.digest import queue_digests
 from bot.services.meetings import ask_overdue_pairs
 from bot.services.nudges import queue_nudges
 from bot.texts import Texts
+from db.models import Role
 from handlers.context import CONTEXT_TYPES, FrizonApplication, FrizonContext, Services
 from handlers.menus import set_default_menu
 from handlers.registry import register_handlers
@@ -127,6 +128,21 @@ async def dispatch_now(services: Services, *, lookback: int = 1) -> DispatchRepo
             lookback=lookback,
         )
         await session.commit()
+        # Mentors' own reflection prompts: private to them, every MENTOR_EVERY_WEEKS.
+        mentors = await dispatch_prompts(
+            session,
+            clock=services.clock,
+            catalogue=services.catalogue,
+            grace=services.config.schedule.grace,
+            checkpoint=commit_and_send,
+            lookback=lookback,
+            role=Role.MENTOR,
+        )
+        await session.commit()
+        report.queued += mentors.queued
+        report.skipped += mentors.skipped
+        report.missed += mentors.missed
+        report.keys += mentors.keys
     if report.queued:
         log.info(
             "queued %s prompts (%s skipped, %s missed)",

@@ -219,7 +219,9 @@ def rhythm_keyboard(texts: Texts, locale: str, pair_id: int, current: int) -> Ke
 
 
 def _prompt(delivery: Delivery, member: Member, composer: Composer) -> str:
-    prompt = composer.catalogue.get("student", delivery.prompt_key or "")
+    key = delivery.prompt_key or ""
+    # A mentor's own reflection prompts come from the mentor part of the catalogue.
+    prompt = composer.catalogue.get("student", key) or composer.catalogue.get("mentor", key)
     if prompt is None:
         raise UnknownPurpose(f"prompt {delivery.prompt_key!r} is no longer in the catalogue")
     first_name = member.display_name.split()[0] if member.display_name.split() else ""

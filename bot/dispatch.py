@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from bot.catalogue import Catalogue, CatalogueError
 from bot.clock import Clock
 from bot.prompt_choice import choose_prompt, histories
-from bot.scheduling.cadence import normalise
+from bot.scheduling.cadence import Cadence, normalise
 from bot.scheduling.release import next_release, release_time
 from bot.scheduling.windows import QuietHours, Windows
 from bot.services.schedules import ProgrammeSchedule, schedule_of
@@ -36,6 +36,7 @@ from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus
 
 PURPOSE = "prompt"
 CHECKPOINT_EVERY = 250
+MENTOR_EVERY_WEEKS = 4  # "monthly": a mentor's own reflection prompt
 log = logging.getLogger(__name__)
 
 
@@ -91,6 +92,7 @@ async def dispatch_prompts(
     grace: timedelta,
     checkpoint: Callable[[], Awaitable[None]] | None = None,
     lookback: int = 1,
+    role: Role = Role.STUDENT,
 ) -> DispatchReport:
     """Create the outbox rows for every prompt whose time has come; safe to run at any time.
 
@@ -109,13 +111,18 @@ async def dispatch_prompts(
     ).all()
     for programme in programmes:
         schedule = schedule_of(programme)
+        if role == Role.MENTOR:  # mentors reflect more slowly, on the same day and time
+            cadence = schedule.cadence
+            schedule = replace(
+                schedule, cadence=Cadence(MENTOR_EVERY_WEEKS, cadence.weekday, cadence.at)
+            )
         students = (
             await session.execute(
                 select(Member, Membership.created_at)
                 .join(Membership, Membership.member_id == Member.id)
                 .where(
                     Membership.programme_id == programme.id,
-                    Membership.role == Role.STUDENT,
+                    Membership.role == role,
                     Member.status != MemberStatus.LEFT,
                 )
             )
@@ -150,6 +157,7 @@ async def dispatch_prompts(
                     report,
                     past,
                     lookback,
+                    "mentor" if role == Role.MENTOR else "student",
                 )
             except (ValueError, LookupError, CatalogueError):
                 # One member's bad settings (an unknown zone, an empty prompt pool) must not
@@ -175,6 +183,7 @@ async def _dispatch_member(
     report: DispatchReport,
     past: _Lazy,
     lookback: int,
+    audience: str,
 ) -> None:
     zone = ZoneInfo(member.timezone or programme.timezone)
     cadence, anchor = schedule.cadence, schedule.anchor_day
@@ -200,7 +209,7 @@ async def _dispatch_member(
         if status == DeliveryStatus.PENDING:
             history = (await past.histories())[member.id]
             prompt = await choose_prompt(
-                session, catalogue, member.id, schedule, cycle, zone, history
+                session, catalogue, member.id, schedule, cycle, zone, history, audience
             )
             history.append(prompt.key)
             prompt_key = prompt.key

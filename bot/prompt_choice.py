@@ -56,29 +56,31 @@ async def choose_prompt(
     cycle: int,
     zone: ZoneInfo,
     history: list[str] | None = None,
+    audience: str = AUDIENCE,
 ) -> CataloguePrompt:
     """The first prompt welcomes (programme_start); the last, before the programme's last
     day, looks back (programme_end); the first after a rotation starts asks about the new
     place (rotation_start); the one before a quiet period prepares for exams
-    (before_exams); the rest rotate through the themes."""
+    (before_exams); the rest rotate through the themes. Mentors (audience "mentor") walk
+    their own part of the catalogue the same way."""
     if history is None:
         history = await prompt_history(session, member_id)
     seed = str(member_id)
-    if not history and (opening := catalogue.prompts(AUDIENCE, "programme_start")):
+    if not history and (opening := catalogue.prompts(audience, "programme_start")):
         return next_in_rotation(opening, history, seed=seed)
     cadence, anchor = schedule.cadence, schedule.anchor_day
     if schedule.has_ended_by(cadence.local_day(anchor, cycle + 1)) and (
-        closing := catalogue.prompts(AUDIENCE, "programme_end")
+        closing := catalogue.prompts(audience, "programme_end")
     ):
         return next_in_rotation(closing, history, seed=seed)
     previous, this = cadence.local_day(anchor, cycle - 1), cadence.local_day(anchor, cycle)
     if any(previous < day <= this for day in schedule.rotation_starts) and (
-        arriving := catalogue.prompts(AUDIENCE, "rotation_start")
+        arriving := catalogue.prompts(audience, "rotation_start")
     ):
         return next_in_rotation(arriving, history, seed=seed)
     next_day = schedule.cadence.occurrence(schedule.anchor_day, cycle + 1, zone).date()
     if any(period.contains(next_day) for period in schedule.quiet_periods) and (
-        exams := catalogue.prompts(AUDIENCE, "before_exams")
+        exams := catalogue.prompts(audience, "before_exams")
     ):
         return next_in_rotation(exams, history, seed=seed)
-    return next_in_rotation(catalogue.prompts(AUDIENCE, "any"), history, seed=seed)
+    return next_in_rotation(catalogue.prompts(audience, "any"), history, seed=seed)

@@ -73,21 +73,33 @@ class PostgresServer:
 
     async def create_copy(self) -> str:
         name = f"frizon_test_{uuid.uuid4().hex[:12]}"
-        await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        return name
+        for attempt in range(50):  # the template is briefly busy while autovacuum visits it
+            try:
+                await self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+                return name
+            except asyncpg.ObjectInUseError:
+                if attempt == 49:
+                    raise
+                await asyncio.sleep(0.2)
+        raise AssertionError("unreachable")
 
     async def drop(self, name: str) -> None:
         # Not WITH (FORCE): that would try to end autovacuum workers, which a role without
-        # superuser rights may not do. A plain DROP ends autovacuum by itself; a lingering
-        # connection of ours gets a few chances to close.
-        for attempt in range(20):
+        # superuser rights may not do. Our own role's leftover sessions (a bot process a
+        # test killed, say) are ended first; a plain DROP ends autovacuum by itself.
+        for attempt in range(50):
             try:
+                await self._admin(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    f" WHERE datname = '{name}' AND usename = current_user"
+                    " AND pid <> pg_backend_pid()"
+                )
                 await self._admin(f'DROP DATABASE IF EXISTS "{name}"')
                 return
             except asyncpg.ObjectInUseError:
-                if attempt == 19:
+                if attempt == 49:
                     raise
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
