@@ -186,6 +186,16 @@ async def _relay(
         ]
     )
     chat = route.partner_chat_id
+    if route.partner_left:  # they left the programme: the bot no longer writes to them
+        await reply(
+            update,
+            context,
+            "relay/refused",
+            locale=member.locale,
+            reason="left",
+            partner=route.partner_name,
+        )
+        return
     try:
         await services.chat_pace.wait(chat)
         if message.text is not None:

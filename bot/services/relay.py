@@ -31,7 +31,7 @@ class Route:
     partner_name: str
     partner_chat_id: int
     partner_locale: str
-    partner_reachable: bool
+    partner_left: bool
     sender_is_student: bool
 
 
@@ -204,6 +204,6 @@ def _route(pair: Pair, member_id: int) -> Route:
         partner_name=partner.display_name,
         partner_chat_id=partner.telegram_user_id,
         partner_locale=partner.language or "en",
-        partner_reachable=partner.status == MemberStatus.ACTIVE,
+        partner_left=partner.status == MemberStatus.LEFT,
         sender_is_student=member_id == pair.student_id,
     )

@@ -174,3 +174,18 @@ async def test_photos_voice_notes_and_documents_are_copied_with_a_header(
 
     bot.replies(lars, photo, "Beautiful light")
     await bot.hears(ana, "Beautiful light")
+
+
+async def test_a_partner_who_left_the_programme_is_explained(bot: RunningBot) -> None:
+    _, ana, lars = await a_pair(bot)
+    bot.says(ana, "/mentor")
+    await bot.hears(ana, "writing to Lars")
+    async with bot.sessionmaker() as session, session.begin():
+        mentor = await session.scalar(select(Member).where(Member.telegram_user_id == lars.id))
+        assert mentor is not None
+        mentor.status = MemberStatus.LEFT
+    seen_by_lars = len(bot.sandbox.state.messages(lars.id))
+
+    bot.says(ana, "Are you still there?")
+    await bot.hears(ana, "Lars has left the programme")
+    assert len(bot.sandbox.state.messages(lars.id)) == seen_by_lars
