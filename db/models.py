@@ -189,6 +189,12 @@ class Invite(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
+    # From a roster: the person's language, a mentor's capacity, a student's intended
+    # mentor (by name) and free tags such as campus, for matching.
+    language: Mapped[str | None] = mapped_column(String(8))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    mentor_name: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import os
 import re
 import sqlite3
@@ -218,3 +220,49 @@ def test_a_new_reflection_key_is_usable(cli: Cli) -> None:
     cipher = ReflectionCipher(key)
     assert cipher.decrypt(cipher.encrypt("private", bound_to="x"), bound_to="x") == "private"
     assert cli("key").stdout.strip() != key
+
+
+def roster_csv(students: int, mentors: int, *, mistakes: bool) -> str:
+    lines = ["name;role;language;mentor;capacity;campus"]
+    lines += [f"Mentor {n};mentor;sv;;5;Solna" for n in range(mentors)]
+    lines += [f"Student {n};student;en;Mentor {n % mentors};;Huddinge" for n in range(students)]
+    if mistakes:
+        lines[45] = "Student X;pupil;en;;;"  # row 46: a role that does not exist
+        lines[100] = ";student;;;;"  # row 101: no name
+    return "\ufeff" + "\n".join(lines) + "\n"  # Excel's BOM and semicolons
+
+
+def test_a_roster_with_mistakes_imports_nothing_and_a_fixed_one_gives_invites(
+    cli: Cli,
+) -> None:
+    cli("programme", "create", "P", "--timezone", "Europe/Stockholm")
+    bad = Path(cli.workdir) / "roster.csv"
+    bad.write_text(roster_csv(160, 40, mistakes=True), encoding="utf-8")
+
+    refused = cli("roster", "import", "P", str(bad), ok=False)
+    assert refused.returncode == 2
+    assert (
+        "roster.csv: row 46: role 'pupil' is not student, mentor or coordinator" in refused.stderr
+    )
+    assert "roster.csv: row 101: the name is empty" in refused.stderr
+    assert "2 problem(s); nothing was imported" in refused.stderr
+    assert refused.stdout == ""
+
+    bad.write_text(roster_csv(160, 40, mistakes=False), encoding="utf-8")
+    imported = cli("roster", "import", "P", str(bad), "--output", "invites.csv")
+    written = (Path(cli.workdir) / "invites.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(written)))
+    assert len(rows) == 200 and "200 invite(s) for P" in imported.stderr
+    assert rows[0]["name"] == "Mentor 0" and rows[0]["role"] == "mentor"
+    assert len({row["link"] for row in rows}) == 200
+    assert all(row["link"].startswith("https://t.me/frizon_sandbox_bot?start=") for row in rows)
+
+
+def test_skip_bad_imports_the_good_rows_and_still_lists_the_bad(cli: Cli) -> None:
+    cli("programme", "create", "P", "--timezone", "Europe/Stockholm")
+    roster = Path(cli.workdir) / "roster.csv"
+    roster.write_text(roster_csv(160, 40, mistakes=True), encoding="utf-8")
+
+    result = cli("roster", "import", "P", str(roster), "--skip-bad")
+    assert "row 46: role 'pupil'" in result.stderr
+    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 198

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.catalogue import Catalogue, CatalogueError
-from bot.cli import enrolment, pairing, programmes, prompts
+from bot.cli import enrolment, pairing, programmes, prompts, roster
 from bot.cli.support import config_from, fail, transaction
 from bot.config import Config
 from bot.crypto import new_key
@@ -21,6 +21,7 @@ db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(programmes.app, name="programme")
 app.add_typer(db_app, name="db")
 app.add_typer(prompts.app, name="prompt")
+app.add_typer(roster.app, name="roster")
 app.command("invite")(enrolment.invite)
 app.command("members")(enrolment.members)
 app.command("pair")(pairing.pair_command)

@@ -42,7 +42,9 @@ async def enrol(
     if invite.expires_at <= now:
         raise Refused("expired")
     programme = await session.get_one(Programme, invite.programme_id)
-    member = await _member_for(session, person=person, name=invite.name, clock=clock)
+    member = await _member_for(
+        session, person=person, name=invite.name, language=invite.language, clock=clock
+    )
     already = await session.scalar(
         select(Membership).where(
             Membership.programme_id == programme.id,
@@ -66,7 +68,7 @@ async def enrol(
             programme_id=programme.id,
             member_id=member.id,
             role=invite.role,
-            capacity=mentor_capacity if invite.role == Role.MENTOR else None,
+            capacity=(invite.capacity or mentor_capacity) if invite.role == Role.MENTOR else None,
             created_at=now,
         )
     )
@@ -82,7 +84,12 @@ async def enrol(
 
 
 async def _member_for(
-    session: AsyncSession, *, person: Person, name: str | None, clock: Clock
+    session: AsyncSession,
+    *,
+    person: Person,
+    name: str | None,
+    language: str | None,
+    clock: Clock,
 ) -> Member:
     """The member row for this Telegram account, created on first enrolment.
 
@@ -96,7 +103,7 @@ async def _member_for(
         member = Member(
             telegram_user_id=person.telegram_user_id,
             display_name=(name or person.display_name)[:MAX_DISPLAY_NAME],
-            language=locale_of(person),
+            language=language or locale_of(person),
             status=MemberStatus.ACTIVE,
             created_at=clock.now(),
         )

@@ -65,7 +65,8 @@ class BotProcess:
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self.process.kill()  # a slow stop is not what this test is about
+                self.process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
+from bot.roster import read_roster
 from bot.services.enrolment import enrol
 from bot.services.errors import Refused
+from bot.services.roster import import_roster
 from bot.tokens import hash_token
 from db.models import AuditEvent, Invite, Member, Membership, Role
 from tests.factories import a_person, a_programme, an_invite
@@ -58,6 +60,29 @@ async def test_the_name_on_the_invite_becomes_the_display_name(
     await enrol(session, clock=clock, token=token, person=a_person("ab"), mentor_capacity=3)
 
     assert await session.scalar(select(Member.display_name)) == "Ana Berg"
+
+
+async def test_a_roster_invite_brings_its_language_and_capacity(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    roster = read_roster(b"name,role,language,capacity\nLars Ek,mentor,sv,7\n")
+    (issued,) = await import_roster(
+        session,
+        clock=clock,
+        programme=programme,
+        rows=roster.rows,
+        actor="test",
+        expires_in=timedelta(days=30),
+    )
+
+    await enrol(
+        session, clock=clock, token=issued.token, person=a_person("lars", "en"), mentor_capacity=3
+    )
+
+    member = await session.scalar(select(Member))
+    assert member is not None and (member.display_name, member.language) == ("Lars Ek", "sv")
+    assert await session.scalar(select(Membership.capacity)) == 7
 
 
 async def test_an_invite_works_only_once(session: AsyncSession, clock: ManualClock) -> None:
