@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 import os
 import re
 import sqlite3
@@ -266,3 +267,19 @@ def test_skip_bad_imports_the_good_rows_and_still_lists_the_bad(cli: Cli) -> Non
     result = cli("roster", "import", "P", str(roster), "--skip-bad")
     assert "row 46: role 'pupil'" in result.stderr
     assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 198
+
+
+def test_stats_show_counts_and_suppress_small_groups(cli: Cli) -> None:
+    cli("programme", "create", "P", "--timezone", "Europe/Stockholm")
+    roster = Path(cli.workdir) / "roster.csv"
+    roster.write_text(roster_csv(6, 2, mistakes=False), encoding="utf-8")
+    cli("roster", "import", "P", str(roster))
+
+    figures = json.loads(cli("stats", "P", "--format", "json").stdout)["figures"]
+    assert figures["invited_students"] == 6
+    assert figures["invited_mentors"] is None  # two mentors: fewer than five
+    assert figures["enrolled_students"] is None  # nobody has joined yet
+    table = cli("stats", "P").stdout
+    assert "Students invited" in table and "suppressed (< 5)" in table
+    rows = list(csv.reader(io.StringIO(cli("stats", "P", "--format", "csv").stdout)))
+    assert ["invited_students", "6"] in rows and ["invited_mentors", "suppressed"] in rows

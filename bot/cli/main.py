@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.catalogue import Catalogue, CatalogueError
-from bot.cli import enrolment, pairing, programmes, prompts, roster
+from bot.cli import enrolment, pairing, programmes, prompts, roster, stats
 from bot.cli.support import config_from, fail, transaction
 from bot.config import Config
 from bot.crypto import new_key
@@ -24,6 +24,7 @@ app.add_typer(prompts.app, name="prompt")
 app.add_typer(roster.app, name="roster")
 app.command("invite")(enrolment.invite)
 app.command("members")(enrolment.members)
+app.command("stats")(stats.stats_command)
 app.command("pair")(pairing.pair_command)
 app.command("unpair")(pairing.unpair_command)
 
