@@ -128,6 +128,14 @@ class RunningBot:
         await self.hears(student, "mentor")
         await self.hears(mentor, student.first_name)
 
+    async def ana_and_lars(self) -> tuple[Programme, SandboxUser, SandboxUser]:
+        """The usual cast: a programme with Ana (student) paired with Lars (mentor)."""
+        programme = await self.programme()
+        lars = await self.enrolled(programme, Role.MENTOR, "Lars")
+        ana = await self.enrolled(programme, Role.STUDENT, "Ana")
+        await self.pair(programme, ana, lars)
+        return programme, ana, lars
+
     async def enrolled(
         self, programme: Programme, role: Role, first_name: str, *, language_code: str = "en"
     ) -> SandboxUser:

@@ -8,23 +8,14 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import check_meetings_now
-from bot.sandbox import SandboxUser
-from db.models import Meeting, Programme, Role
+from db.models import Meeting, Role
 from tests.e2e.harness import RunningBot
 
 TODAY = "2026-09-07"  # the harness clock: Monday 7 September 2026, 10:00 in Stockholm
 
 
-async def a_pair(bot: RunningBot) -> tuple[Programme, SandboxUser, SandboxUser]:
-    programme = await bot.programme()
-    lars = await bot.enrolled(programme, Role.MENTOR, "Lars")
-    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
-    await bot.pair(programme, ana, lars)
-    return programme, ana, lars
-
-
 async def test_the_pair_agrees_a_rhythm_from_the_introduction(bot: RunningBot) -> None:
-    _, ana, _ = await a_pair(bot)
+    _, ana, _ = await bot.ana_and_lars()
     intro = [m for m in bot.sandbox.state.messages(ana.id) if "You have a mentor" in m["text"]][-1]
     labels = [b["text"] for row in intro["inline_keyboard"] for b in row]
     assert labels == ["Every 2 weeks", "✓ Every 4 weeks", "Every 6 weeks", "Every 8 weeks"]
@@ -37,7 +28,7 @@ async def test_the_pair_agrees_a_rhythm_from_the_introduction(bot: RunningBot) -
 
 
 async def test_a_meeting_is_logged_confirmed_and_listed(bot: RunningBot) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
 
     bot.says(ana, "/met")
     ask = await bot.hears(ana, "When did you and Lars meet?")
@@ -53,7 +44,7 @@ async def test_a_meeting_is_logged_confirmed_and_listed(bot: RunningBot) -> None
 
 
 async def test_the_other_side_can_say_it_was_not_that_day(bot: RunningBot) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
     bot.says(lars, "/met 2026-09-04")
     await bot.hears(lars, "met on 2026-09-04")
     question = await bot.hears(ana, "met on 2026-09-04")
@@ -67,7 +58,7 @@ async def test_the_other_side_can_say_it_was_not_that_day(bot: RunningBot) -> No
 
 
 async def test_bad_days_are_refused_kindly_and_change_nothing(bot: RunningBot) -> None:
-    _, ana, _ = await a_pair(bot)
+    _, ana, _ = await bot.ana_and_lars()
     bot.says(ana, "/met next tuesday")
     await bot.hears(ana, "I couldn't read that date")
     bot.says(ana, "/met 2026-09-08")
@@ -79,7 +70,7 @@ async def test_bad_days_are_refused_kindly_and_change_nothing(bot: RunningBot) -
 
 
 async def test_a_pair_past_its_rhythm_is_asked_once_and_can_answer(bot: RunningBot) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
     services = bot.application.bot_data.services
     bot.clock.advance(timedelta(weeks=3))
     assert await check_meetings_now(services) == 0  # within the 4 weeks: not asked
@@ -98,7 +89,7 @@ async def test_a_pair_past_its_rhythm_is_asked_once_and_can_answer(bot: RunningB
 
 
 async def test_nobody_answers_for_a_pair_that_is_not_theirs(bot: RunningBot) -> None:
-    programme, ana, lars = await a_pair(bot)
+    programme, ana, lars = await bot.ana_and_lars()
     eve = await bot.enrolled(programme, Role.STUDENT, "Eve")
     bot.says(lars, f"/met {TODAY}")
     question = await bot.hears(ana, "Lars noted")

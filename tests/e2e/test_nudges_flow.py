@@ -23,14 +23,6 @@ from db.models import (
 from tests.e2e.harness import RunningBot
 
 
-async def a_pair(bot: RunningBot) -> tuple[Programme, SandboxUser, SandboxUser]:
-    programme = await bot.programme()
-    lars = await bot.enrolled(programme, Role.MENTOR, "Lars")
-    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
-    await bot.pair(programme, ana, lars)
-    return programme, ana, lars
-
-
 async def check(bot: RunningBot) -> None:
     await check_pairs_now(bot.application.bot_data.services)
     await bot.outbox_settled()
@@ -70,7 +62,7 @@ async def an_entry(
 async def test_no_meeting_past_the_rhythm_nudges_the_mentor_once_with_a_next_step(
     bot: RunningBot,
 ) -> None:
-    _, _, lars = await a_pair(bot)
+    _, _, lars = await bot.ana_and_lars()
     bot.clock.advance(timedelta(weeks=4, days=6))
     await check(bot)
     assert not said_to(bot, lars, "have not logged a meeting")  # within rhythm + grace
@@ -88,7 +80,7 @@ async def test_no_meeting_past_the_rhythm_nudges_the_mentor_once_with_a_next_ste
 
 
 async def test_only_a_shared_low_mood_nudges_and_never_with_its_words(bot: RunningBot) -> None:
-    programme, ana, lars = await a_pair(bot)
+    programme, ana, lars = await bot.ana_and_lars()
     await an_entry(bot, programme, ana, mood=1, shared=False)
     await check(bot)
     assert not said_to(bot, lars, "low mood")  # a private entry reaches nobody, not even as a fact
@@ -102,7 +94,7 @@ async def test_only_a_shared_low_mood_nudges_and_never_with_its_words(bot: Runni
 
 
 async def test_three_unanswered_prompts_and_a_stopped_bot_nudge(bot: RunningBot) -> None:
-    programme, ana, lars = await a_pair(bot)
+    programme, ana, lars = await bot.ana_and_lars()
     student = await member_id(bot, ana)
     async with bot.sessionmaker() as session, session.begin():
         for week in range(3):
@@ -137,7 +129,7 @@ async def test_three_unanswered_prompts_and_a_stopped_bot_nudge(bot: RunningBot)
 
 
 async def test_the_weekly_digest_summarises_each_mentee_once_a_week(bot: RunningBot) -> None:
-    programme, ana, lars = await a_pair(bot)
+    programme, ana, lars = await bot.ana_and_lars()
     ben = await bot.enrolled(programme, Role.STUDENT, "Ben")
     await bot.pair(programme, ben, lars)
     await an_entry(bot, programme, ana, mood=4, shared=True)

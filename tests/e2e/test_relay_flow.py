@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sandbox import SandboxUser
 from bot.services.pairing import unpair
 from db.base import Base
 from db.models import Member, MemberStatus, Programme, Role
@@ -17,16 +16,8 @@ from tests.e2e.harness import RunningBot
 NOT_PASSED_ON = "I haven't kept this message or passed it on to anyone"
 
 
-async def a_pair(bot: RunningBot) -> tuple[Programme, SandboxUser, SandboxUser]:
-    programme = await bot.programme()
-    lars = await bot.enrolled(programme, Role.MENTOR, "Lars")
-    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
-    await bot.pair(programme, ana, lars)
-    return programme, ana, lars
-
-
 async def test_a_student_writes_and_the_mentor_answers_by_replying(bot: RunningBot) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
 
     bot.says(ana, "/mentor")
     await bot.hears(ana, "You are writing to Lars")
@@ -50,7 +41,7 @@ async def test_a_student_writes_and_the_mentor_answers_by_replying(bot: RunningB
 async def test_a_mentor_with_two_mentees_chooses_and_replies_reach_the_right_one(
     bot: RunningBot,
 ) -> None:
-    programme, ana, lars = await a_pair(bot)
+    programme, ana, lars = await bot.ana_and_lars()
     ben = await bot.enrolled(programme, Role.STUDENT, "Ben")
     await bot.pair(programme, ben, lars)
 
@@ -73,7 +64,7 @@ async def test_a_mentor_with_two_mentees_chooses_and_replies_reach_the_right_one
 
 
 async def test_a_quiet_conversation_closes_and_the_message_is_not_sent(bot: RunningBot) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
     bot.says(ana, "/mentor")
     await bot.hears(ana, "writing to Lars")
     seen_by_lars = len(bot.sandbox.state.messages(lars.id))
@@ -90,7 +81,7 @@ async def test_a_quiet_conversation_closes_and_the_message_is_not_sent(bot: Runn
 async def test_a_partner_who_blocked_the_bot_or_was_unpaired_is_explained(
     bot: RunningBot,
 ) -> None:
-    programme, ana, lars = await a_pair(bot)
+    programme, ana, lars = await bot.ana_and_lars()
     bot.says(ana, "/mentor")
     await bot.hears(ana, "writing to Lars")
 
@@ -118,7 +109,7 @@ async def test_a_partner_who_blocked_the_bot_or_was_unpaired_is_explained(
 
 
 async def test_someone_elses_pair_cannot_be_opened_with_a_forged_button(bot: RunningBot) -> None:
-    programme, ana, lars = await a_pair(bot)
+    programme, ana, lars = await bot.ana_and_lars()
     eve = await bot.enrolled(programme, Role.STUDENT, "Eve")
     bot.says(ana, "/mentor")
     await bot.hears(ana, "writing to Lars")
@@ -138,7 +129,7 @@ async def test_someone_elses_pair_cannot_be_opened_with_a_forged_button(bot: Run
 async def test_no_message_content_is_stored(
     bot: RunningBot, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
     bot.says(ana, "/mentor")
     await bot.hears(ana, "writing to Lars")
     bot.says(ana, "a sentence only Lars should ever read")
@@ -153,7 +144,7 @@ async def test_no_message_content_is_stored(
 async def test_photos_voice_notes_and_documents_are_copied_with_a_header(
     bot: RunningBot,
 ) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
     bot.says(ana, "/mentor")
     await bot.hears(ana, "writing to Lars")
     state = bot.sandbox.state
@@ -177,7 +168,7 @@ async def test_photos_voice_notes_and_documents_are_copied_with_a_header(
 
 
 async def test_a_partner_who_left_the_programme_is_explained(bot: RunningBot) -> None:
-    _, ana, lars = await a_pair(bot)
+    _, ana, lars = await bot.ana_and_lars()
     bot.says(ana, "/mentor")
     await bot.hears(ana, "writing to Lars")
     async with bot.sessionmaker() as session, session.begin():
