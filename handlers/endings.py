@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.services import relay
 from bot.services.errors import Refused
 from bot.services.pairing import end_own_pair
+from bot.services.partners import Partner, partners_of
 from handlers.buttons import acknowledge, parse_callback
 from handlers.context import FrizonContext
 from handlers.people import current_member
@@ -22,7 +22,7 @@ async def start_ending(update: Update, context: FrizonContext) -> None:
         await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     async with context.services.sessionmaker() as session:
-        partners = await relay.partners_of(session, member.id)
+        partners = await partners_of(session, member.id)
     if not partners:
         await reply(update, context, "endings/refused", locale=member.locale, reason="no_partner")
         return
@@ -60,7 +60,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     services = context.services
     if verb == "c":
         async with services.sessionmaker() as session:
-            partners = {p.pair_id: p for p in await relay.partners_of(session, member.id)}
+            partners = {p.pair_id: p for p in await partners_of(session, member.id)}
         if pair_id not in partners:
             await reply(update, context, "endings/refused", locale=locale, reason="stale")
             return
@@ -75,9 +75,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     services.wake_sender()  # both sides hear it, from the outbox
 
 
-async def _confirm(
-    update: Update, context: FrizonContext, locale: str, partner: relay.Partner
-) -> None:
+async def _confirm(update: Update, context: FrizonContext, locale: str, partner: Partner) -> None:
     texts = context.services.texts
     keyboard = InlineKeyboardMarkup(
         [

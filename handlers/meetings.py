@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.services import meetings, relay
+from bot.services import meetings
 from bot.services.errors import Refused
 from bot.services.members import MemberView
+from bot.services.partners import partners_of
 from handlers.buttons import acknowledge, parse_callback
 from handlers.context import FrizonContext
 from handlers.people import current_member
@@ -36,7 +37,7 @@ async def log_meeting(update: Update, context: FrizonContext) -> None:
             await _refused(update, context, member, Refused("bad_date"))
             return
     async with context.services.sessionmaker() as session:
-        partners = await relay.partners_of(session, member.id)
+        partners = await partners_of(session, member.id)
     if not partners:
         await _refused(update, context, member, Refused("no_pair"))
         return
@@ -107,7 +108,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     try:
         if verb == "p":
             async with services.sessionmaker() as session:
-                partners = {p.pair_id: p.name for p in await relay.partners_of(session, member.id)}
+                partners = {p.pair_id: p.name for p in await partners_of(session, member.id)}
             if ids[0] not in partners:
                 raise Refused("not_yours")
             await _ask_day(update, context, member, ids[0], partners[ids[0]])
@@ -182,7 +183,7 @@ async def _log(
                 today=_today(context, member),
                 now=services.clock.now(),
             )
-            partners = {p.pair_id: p.name for p in await relay.partners_of(session, member.id)}
+            partners = {p.pair_id: p.name for p in await partners_of(session, member.id)}
     except Refused as refusal:
         await _refused(update, context, member, refusal)
         return

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden
 from bot.services import relay
 from bot.services.errors import Refused
 from bot.services.members import MemberView
+from bot.services.partners import partners_of
 from bot.services.presence import mark_blocked
 from bot.texts import LOCALES
 from db.models import Role
@@ -45,7 +46,7 @@ async def write_to_mentee(update: Update, context: FrizonContext) -> None:
         await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     async with context.services.sessionmaker() as session:
-        partners = await relay.partners_of(session, member.id)
+        partners = await partners_of(session, member.id)
     if len(partners) > 1:
         texts = context.services.texts
         buttons = [

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from bot.outbox import enqueue
 from bot.services.errors import Refused
+from bot.services.partners import active_pairs_of, other_side
 from db.models import Meeting, Pair, PairStatus, Programme
 
 RHYTHMS = (2, 4, 6, 8)  # weeks between meetings a pair can agree on
@@ -93,17 +93,7 @@ async def answer_meeting(
 
 async def meetings_of(session: AsyncSession, *, member_id: int) -> list[PairMeetings]:
     """The member's active pairs with their rhythm and meetings, newest first."""
-    pairs = (
-        await session.scalars(
-            select(Pair)
-            .where(
-                Pair.status == PairStatus.ACTIVE,
-                or_(Pair.student_id == member_id, Pair.mentor_id == member_id),
-            )
-            .options(selectinload(Pair.student), selectinload(Pair.mentor))
-            .order_by(Pair.id)
-        )
-    ).all()
+    pairs = await active_pairs_of(session, member_id)
     found = []
     for pair in pairs:
         days = await session.execute(
@@ -111,7 +101,7 @@ async def meetings_of(session: AsyncSession, *, member_id: int) -> list[PairMeet
             .where(Meeting.pair_id == pair.id, Meeting.stands)
             .order_by(Meeting.met_on.desc())
         )
-        partner = pair.mentor if member_id == pair.student_id else pair.student
+        partner = other_side(pair, member_id)
         found.append(
             PairMeetings(
                 pair.id,

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.services.errors import Refused
-from db.models import Member, MemberStatus, Pair, PairStatus, RelayConversation, RelayLink
+from bot.services.partners import active_pairs_of, other_side
+from db.models import MemberStatus, Pair, PairStatus, RelayConversation, RelayLink
 
 
 @dataclass(frozen=True)
@@ -35,26 +36,12 @@ class Route:
     sender_is_student: bool
 
 
-@dataclass(frozen=True)
-class Partner:
-    """One of a member's active partners, for a choice of whom to write to."""
-
-    pair_id: int
-    name: str
-
-
-async def partners_of(session: AsyncSession, member_id: int) -> list[Partner]:
-    """Everyone this member is actively paired with, as student or as mentor."""
-    pairs = await _active_pairs(session, member_id)
-    return [Partner(pair.id, _other(pair, member_id).display_name) for pair in pairs]
-
-
 async def open_conversation(
     session: AsyncSession, *, member_id: int, now: datetime, pair_id: int | None = None
 ) -> Route:
     """Start (or move) the member's conversation to a pair they are in. Without a pair id,
     their only partner; refused when they have none, or several and must choose."""
-    pairs = await _active_pairs(session, member_id)
+    pairs = await active_pairs_of(session, member_id)
     if pair_id is not None:
         pairs = [pair for pair in pairs if pair.id == pair_id]
         if not pairs:
@@ -81,7 +68,7 @@ async def close_conversation(session: AsyncSession, *, member_id: int) -> str | 
         return None
     pair = await _pair(session, conversation.pair_id)
     await session.delete(conversation)
-    return _other(pair, member_id).display_name if pair else None
+    return other_side(pair, member_id).display_name if pair else None
 
 
 async def route_message(
@@ -123,7 +110,7 @@ async def route_message(
     if now - conversation.last_at > idle:
         await session.delete(conversation)
         raise Refused(
-            "conversation_ended", partner=_other(pair, member_id).display_name, pair_id=pair.id
+            "conversation_ended", partner=other_side(pair, member_id).display_name, pair_id=pair.id
         )
     return _route(pair, member_id)
 
@@ -168,19 +155,6 @@ async def forget_conversations_of_pair(session: AsyncSession, *, pair_id: int) -
     await session.execute(delete(RelayConversation).where(RelayConversation.pair_id == pair_id))
 
 
-async def _active_pairs(session: AsyncSession, member_id: int) -> list[Pair]:
-    found = await session.scalars(
-        select(Pair)
-        .where(
-            Pair.status == PairStatus.ACTIVE,
-            or_(Pair.student_id == member_id, Pair.mentor_id == member_id),
-        )
-        .options(selectinload(Pair.student), selectinload(Pair.mentor))
-        .order_by(Pair.id)
-    )
-    return list(found.all())
-
-
 async def _pair(session: AsyncSession, pair_id: int) -> Pair | None:
     return await session.scalar(
         select(Pair)
@@ -189,13 +163,9 @@ async def _pair(session: AsyncSession, pair_id: int) -> Pair | None:
     )
 
 
-def _other(pair: Pair, member_id: int) -> Member:
-    return pair.mentor if member_id == pair.student_id else pair.student
-
-
 def _route(pair: Pair, member_id: int) -> Route:
     sender = pair.student if member_id == pair.student_id else pair.mentor
-    partner = _other(pair, member_id)
+    partner = other_side(pair, member_id)
     return Route(
         pair_id=pair.id,
         sender_id=member_id,

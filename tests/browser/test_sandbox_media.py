@@ -5,29 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 from telegram import Bot, InputFile
 
 from bot.sandbox import Panel, SandboxServer
 
-from .test_sandbox_page import CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, REQUIRE_BROWSER
-
 TOKEN = "123456:sandbox-media-token"
-
-
-@pytest.fixture
-async def chromium() -> AsyncIterator[Browser]:
-    if not HAVE_CHROMIUM:
-        message = "browser test skipped: no Chromium at /usr/bin/chromium (apt install chromium)"
-        if REQUIRE_BROWSER:
-            pytest.fail(message)
-        pytest.skip(message)
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
 
 
 @pytest.fixture
@@ -42,8 +25,8 @@ async def sandbox(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SandboxServe
 
 
 @pytest.fixture
-async def page(chromium: Browser, sandbox: SandboxServer) -> Page:
-    opened = await chromium.new_page()
+async def page(browser: Browser, sandbox: SandboxServer) -> Page:
+    opened = await browser.new_page()
     await opened.goto(sandbox.url)
     await expect(opened.locator('[data-panel="student"]')).to_be_visible()
     return opened
