@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -72,6 +74,11 @@ class CheckInStatus(enum.StrEnum):
 DEFAULT_CADENCE = "weekly mon 18:00"
 
 
+def new_pseudonym_secret() -> str:
+    """A programme's own random key for research pseudonyms (see bot/services/research.py)."""
+    return secrets.token_hex(32)
+
+
 class Programme(Base):
     __tablename__ = "programme"
 
@@ -88,6 +95,9 @@ class Programme(Base):
     rotation_starts: Mapped[str | None] = mapped_column(String(400))
     # How often a new pair is invited to meet (they may agree another rhythm).
     meeting_weeks: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
+    # Keys the HMAC behind research pseudonyms: stable within the programme, unlinkable
+    # across programmes, never shown to anyone.
+    pseudonym_secret: Mapped[str] = mapped_column(String(64), default=new_pseudonym_secret)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     quiet_periods: Mapped[list[QuietPeriod]] = relationship(
@@ -141,6 +151,11 @@ class Membership(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     capacity: Mapped[int | None] = mapped_column(Integer)
+    # Students only: whether their entries may go into research exports while it stands.
+    research_consent: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    consent_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     member: Mapped[Member] = relationship(back_populates="memberships")
@@ -208,6 +223,8 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("member_id", "purpose", "cycle", name="uq_delivery_once"),
         Index("ix_delivery_due", "status", "due_at"),
+        # A programme's prompts of some weeks, for statistics: cycle keys name the day.
+        Index("ix_delivery_purpose_cycle", "purpose", "cycle"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -251,6 +268,7 @@ class CheckIn(Base):
         CheckConstraint("mood BETWEEN 1 AND 5", name="mood_range"),
         UniqueConstraint("delivery_id", name="uq_checkin_delivery"),  # one answer per prompt
         Index("ix_checkin_member_created", "member_id", "created_at"),
+        Index("ix_checkin_programme_created", "programme_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -343,3 +361,25 @@ class Meeting(Base):
     # False once the other side says it was not that day; kept, but not counted.
     stands: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class EngagementWeek(Base):
+    """A settled week's prompt and mood counts for a programme, kept so that statistics
+    read one row per week; counts only, nobody's name (see bot/services/engagement.py)."""
+
+    __tablename__ = "engagement_week"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[date] = mapped_column(Date, primary_key=True)  # the Monday
+    prompted: Mapped[int] = mapped_column(Integer)
+    prompted_students: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    entries: Mapped[int] = mapped_column(Integer)
+    authors: Mapped[int] = mapped_column(Integer)
+    mood_1: Mapped[int] = mapped_column(Integer)
+    mood_2: Mapped[int] = mapped_column(Integer)
+    mood_3: Mapped[int] = mapped_column(Integer)
+    mood_4: Mapped[int] = mapped_column(Integer)
+    mood_5: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,156 @@
+"""Meetings per pair per month, for coordinators: a distribution and its median.
+
+Each calendar month, every pair active during it counts once, with the number of
+meetings it logged that month (0, 1, 2, …); a meeting the other side disputed does not
+count. Counted in SQL: the database returns one row per month and number of meetings.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.dates import as_date, first_of_month
+from db.models import Meeting, Pair
+
+SHOWN_UP_TO = 3  # the distribution shows 0, 1, 2 and "3 or more" meetings
+
+
+@dataclass(frozen=True)
+class MonthMeetings:
+    month: date  # the first day
+    pairs: int  # pairs active during the month
+    meetings: Mapping[int, int]  # number of meetings -> how many pairs had that many
+
+    @property
+    def median(self) -> float | None:
+        return median_of(self.meetings)
+
+    def buckets(self) -> tuple[int, ...]:
+        return buckets_of(self.meetings)
+
+
+def median_of(frequencies: Mapping[int, int]) -> float | None:
+    """The median of values given as value -> how often."""
+    total = sum(frequencies.values())
+    if total == 0:
+        return None
+    ordered = sorted(frequencies.items())
+
+    def value_at(position: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if position < seen:
+                return value
+        raise AssertionError("position beyond the total")
+
+    middle = total // 2
+    if total % 2:
+        return float(value_at(middle))
+    return (value_at(middle - 1) + value_at(middle)) / 2
+
+
+def buckets_of(frequencies: Mapping[int, int]) -> tuple[int, ...]:
+    """How many pairs had 0, 1, 2 and SHOWN_UP_TO or more meetings."""
+    shown = [frequencies.get(n, 0) for n in range(SHOWN_UP_TO)]
+    shown.append(sum(count for n, count in frequencies.items() if n >= SHOWN_UP_TO))
+    return tuple(shown)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    month, months = first.replace(day=1), []
+    while month <= last:
+        months.append(month)
+        month = _next_month(month)
+    return months
+
+
+async def meetings_by_month(
+    session: AsyncSession, *, programme_id: int, first: date, today: date
+) -> tuple[list[MonthMeetings], int]:
+    """Every month from `first`'s to this one, and how many pairs were active in any of
+    them (the group the overall figures are about)."""
+    months = months_between(first, today)
+    if not months:
+        return [], 0
+    active = await _active_pairs(session, programme_id, months)
+    met = await _meeting_counts(session, programme_id, months[0], today)
+    result = []
+    for month, pairs in zip(months, active[:-1], strict=True):
+        counts = Counter(met.get(month, {}))
+        counts[0] = max(0, pairs - sum(counts.values()))
+        result.append(MonthMeetings(month, pairs, dict(counts)))
+    return result, active[-1]
+
+
+def overall(months: list[MonthMeetings]) -> dict[int, int]:
+    """Meetings per pair-month over all the months together."""
+    total: Counter[int] = Counter()
+    for month in months:
+        total.update(month.meetings)
+    return dict(total)
+
+
+async def _active_pairs(session: AsyncSession, programme_id: int, months: list[date]) -> list[int]:
+    """Pairs active in each month, then in any of them: one pass over the pairs."""
+
+    def active_between(start: date, end: date) -> ColumnElement[bool]:
+        return and_(
+            Pair.started_at < _midnight(end),
+            or_(Pair.ended_at.is_(None), Pair.ended_at >= _midnight(start)),
+        )
+
+    spans = [(month, _next_month(month)) for month in months]
+    spans.append((months[0], _next_month(months[-1])))
+    row = (
+        await session.execute(
+            select(
+                *(
+                    func.coalesce(func.sum(case((active_between(start, end), 1), else_=0)), 0)
+                    for start, end in spans
+                )
+            ).where(Pair.programme_id == programme_id)
+        )
+    ).one()
+    return [int(value) for value in row]
+
+
+async def _meeting_counts(
+    session: AsyncSession, programme_id: int, first: date, today: date
+) -> dict[date, dict[int, int]]:
+    month = first_of_month(session, Meeting.met_on).label("month")
+    per_pair = (
+        select(Meeting.pair_id, month, func.count().label("meetings"))
+        .join(Pair, Pair.id == Meeting.pair_id)
+        .where(
+            Pair.programme_id == programme_id,
+            Meeting.stands,
+            Meeting.met_on >= first,
+            Meeting.met_on <= today,
+        )
+        .group_by(Meeting.pair_id, month)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(per_pair.c.month, per_pair.c.meetings, func.count()).group_by(
+            per_pair.c.month, per_pair.c.meetings
+        )
+    )
+    counts: dict[date, dict[int, int]] = {}
+    for first_day, meetings, pairs in rows:
+        counts.setdefault(as_date(first_day), {})[int(meetings)] = int(pairs)
+    return counts
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
