@@ -282,4 +282,5 @@ def test_stats_show_counts_and_suppress_small_groups(cli: Cli) -> None:
     table = cli("stats", "P").stdout
     assert "Students invited" in table and "suppressed (< 5)" in table
     rows = list(csv.reader(io.StringIO(cli("stats", "P", "--format", "csv").stdout)))
-    assert ["invited_students", "6"] in rows and ["invited_mentors", "suppressed"] in rows
+    assert ["figure", "", "invited_students", "6"] in rows
+    assert ["figure", "", "invited_mentors", "suppressed"] in rows

@@ -1,22 +1,23 @@
-"""`frizon stats`: a programme's figures as a table, CSV or JSON. Counts only; a figure
-about fewer than `privacy.min_group_size` people shows as suppressed."""
+"""`frizon stats`: a programme's figures as a table, CSV or JSON, and its chart as a PNG.
+Counts only; a figure about fewer than `privacy.min_group_size` people shows as
+suppressed."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
+from datetime import date
 from enum import StrEnum
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import config_from, perform, transaction
+from bot.cli.support import config_from, fail, perform, transaction
 from bot.clock import SystemClock
 from bot.services.programmes import find_programme
 from bot.services.stats import ProgrammeStats, programme_stats
+from bot.stats_formats import as_csv, as_json, describe_attention
 
 LABELS = {
     "invited_students": "Students invited",
@@ -25,8 +26,23 @@ LABELS = {
     "enrolled_mentors": "Mentors enrolled",
     "active_pairs": "Active pairs",
     "pairs_met_within_rhythm": "Pairs that met within their rhythm",
+    "pairs_not_met_within_rhythm": "Pairs not met within their rhythm",
+    "meetings_per_pair_month_median": "Meetings per pair per month (median)",
+    "pair_months_0": "Pair-months with no meeting",
+    "pair_months_1": "Pair-months with 1 meeting",
+    "pair_months_2": "Pair-months with 2 meetings",
+    "pair_months_3plus": "Pair-months with 3 or more",
+    "prompts_sent": "Prompts sent to students",
+    "response_rate_percent": "Prompts answered (%)",
+    "entries": "Entries written",
+    "mood_1": "Entries with mood 1 (low)",
+    "mood_2": "Entries with mood 2",
+    "mood_3": "Entries with mood 3",
+    "mood_4": "Entries with mood 4",
+    "mood_5": "Entries with mood 5 (high)",
     "help_uses": '"I need help" opened',
 }
+RECENT_WEEKS = 12  # the table shows the latest weeks; CSV and JSON have them all
 
 
 class Format(StrEnum):
@@ -39,38 +55,92 @@ def stats_command(
     context: typer.Context,
     programme: str = typer.Argument(help="Programme name or id."),
     format: Format = typer.Option(Format.table, "--format", help="table, csv or json."),
+    since: str | None = typer.Option(
+        None, "--since", help="Count weeks, months and events from this day (YYYY-MM-DD)."
+    ),
+    chart: Path | None = typer.Option(None, "--chart", help="Also write the chart to this PNG."),
 ) -> None:
     """Show a programme's statistics (never anything anyone wrote)."""
     config = config_from(context)
+    first = _day(since) if since else None
 
     async def go() -> ProgrammeStats:
         async with transaction(config) as session:
             found = await find_programme(session, programme)
             today = SystemClock().now().astimezone(ZoneInfo(found.timezone)).date()
+            if first is not None and first > today:
+                fail(f"--since {first} is in the future; nothing to count yet. Nothing changed.")
             return await programme_stats(
                 session,
                 programme=found,
                 today=today,
                 min_group_size=config.privacy.min_group_size,
+                since=first,
             )
 
     stats = perform(go())
     if format is Format.json:
-        figures = {f.key: f.value for f in stats.figures}
-        typer.echo(json.dumps({"programme": stats.programme, "figures": figures}, indent=2))
+        typer.echo(as_json(stats), nl=False)
     elif format is Format.csv:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["figure", "value"])
-        writer.writerows(
-            [f.key, "suppressed" if f.value is None else f.value] for f in stats.figures
-        )
-        typer.echo(buffer.getvalue(), nl=False)
+        typer.echo(as_csv(stats), nl=False)
     else:
-        table = Table(title=stats.programme)
-        table.add_column("Figure")
-        table.add_column("Value", justify="right")
-        for f in stats.figures:
-            shown = f"suppressed (< {stats.min_group_size})" if f.value is None else str(f.value)
-            table.add_row(LABELS.get(f.key, f.key), shown)
-        Console().print(table)
+        _print_tables(stats)
+    if chart is not None:
+        from bot.stats_chart import render_chart  # matplotlib loads only when asked for
+
+        chart.write_bytes(render_chart(stats))
+        typer.echo(f"Chart written to {chart}.", err=format is not Format.table)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--since {text!r} is not a day such as 2026-09-01. Nothing changed.")
+
+
+def _print_tables(stats: ProgrammeStats) -> None:
+    console = Console()
+    hidden = f"suppressed (< {stats.min_group_size})"
+    window = f" since {stats.since}" if stats.since else ""
+    figures = Table(title=f"{stats.programme} — {stats.today}{window}")
+    figures.add_column("Figure")
+    figures.add_column("Value", justify="right")
+    for f in stats.figures:
+        figures.add_row(LABELS.get(f.key, f.key), hidden if f.value is None else str(f.value))
+    console.print(figures)
+
+    weeks = Table(title=f"Latest {RECENT_WEEKS} weeks")
+    weeks.add_column("Week of")
+    weeks.add_column("Answered %", justify="right")
+    weeks.add_column("Moods 1·2·3·4·5", justify="right")
+    for week in stats.weeks[-RECENT_WEEKS:]:
+        weeks.add_row(
+            week.week.isoformat(),
+            hidden if week.response_rate is None else str(week.response_rate),
+            hidden if week.moods is None else " · ".join(map(str, week.moods)),
+        )
+    console.print(weeks)
+
+    months = Table(title="Meetings per pair per month")
+    months.add_column("Month")
+    months.add_column("Pairs", justify="right")
+    months.add_column("Median", justify="right")
+    months.add_column("Pairs with 0·1·2·3+", justify="right")
+    for month in stats.months:
+        months.add_row(
+            month.month.strftime("%Y-%m"),
+            hidden if month.pairs is None else str(month.pairs),
+            hidden if month.median is None else f"{month.median:g}",
+            hidden if month.buckets is None else " · ".join(map(str, month.buckets)),
+        )
+    console.print(months)
+
+    attention = Table(title="Needs attention")
+    attention.add_column("Concern")
+    attention.add_column("Who")
+    for item in stats.attention:
+        attention.add_row(item.concern.value.replace("_", " "), describe_attention(item))
+    if not stats.attention:
+        attention.add_row("—", "Nothing: every pair met within its rhythm.")
+    console.print(attention)
