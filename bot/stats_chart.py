@@ -13,6 +13,7 @@ from datetime import date
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.services.stats import ProgrammeStats
 
@@ -44,6 +45,7 @@ def _response_rate(axes: Axes, stats: ProgrammeStats) -> None:
     rates = [float("nan") if w.response_rate is None else w.response_rate for w in stats.weeks]
     axes.plot(weeks, rates, marker="o", color="#2166ac")
     axes.set_ylim(0, 100)
+    axes.set_xlim(-0.5, len(weeks) - 0.5)
     axes.set_ylabel("% of prompts answered")
     axes.set_title("Prompt response rate per week", fontsize=10)
     axes.grid(alpha=0.3)
@@ -61,6 +63,7 @@ def _moods(axes: Axes, stats: ProgrammeStats) -> None:
         axes.bar(weeks, shares, bottom=bottoms, width=0.8, color=colour, label=f"mood {mood + 1}")
         bottoms = [b + s for b, s in zip(bottoms, shares, strict=True)]
     axes.set_ylim(0, 100)
+    axes.set_xlim(-0.5, len(weeks) - 0.5)
     axes.set_ylabel("% of entries")
     axes.set_title("Moods per week (1 low, 5 high)", fontsize=10)
     _week_axis(axes, [week.week for week in stats.weeks])
@@ -77,6 +80,7 @@ def _meetings(axes: Axes, stats: ProgrammeStats) -> None:
         bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
     axes.set_xticks(positions, labels, rotation=45, ha="right", fontsize=8)
     axes.set_ylabel("pairs")
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Meetings per pair per month", fontsize=10)
     axes.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
 

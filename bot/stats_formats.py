@@ -30,6 +30,7 @@ def as_json(stats: ProgrammeStats) -> str:
         "weeks": [
             {
                 "week": week.week.isoformat(),
+                "prompted": week.prompted,
                 "response_rate_percent": week.response_rate,
                 "moods": dict(zip(map(str, MOODS), week.moods, strict=True))
                 if week.moods
@@ -71,10 +72,11 @@ def as_csv(stats: ProgrammeStats) -> str:
         writer.writerow(["figure", "", figure.key, _cell(figure.value)])
     for week in stats.weeks:
         period = week.week.isoformat()
-        writer.writerow(["week", period, "response_rate_percent", _cell(week.response_rate)])
+        rate = _cell(week.response_rate) if week.prompted else ""
+        writer.writerow(["week", period, "response_rate_percent", rate])
         for mood in MOODS:
             value = week.moods[mood - 1] if week.moods else None
-            writer.writerow(["week", period, f"mood_{mood}", _cell(value)])
+            writer.writerow(["week", period, f"mood_{mood}", _cell(value) if week.wrote else ""])
     for month in stats.months:
         period = month.month.isoformat()[:7]
         writer.writerow(["month", period, "active_pairs", _cell(month.pairs)])

@@ -48,7 +48,13 @@ def test_weekly_and_monthly_figures_with_suppression(cli: Cli) -> None:
     weeks = {week["week"]: week for week in document["weeks"]}
     assert weeks["2026-08-03"]["response_rate_percent"] == 100
     assert weeks["2026-08-03"]["moods"] == {"1": 2, "2": 1, "3": 2, "4": 1, "5": 1}
-    assert weeks["2026-08-10"] == {"week": "2026-08-10", "response_rate_percent": 50, "moods": None}
+    assert weeks["2026-08-10"] == {
+        "week": "2026-08-10",
+        "prompted": True,
+        "response_rate_percent": 50,
+        "moods": None,
+    }
+    assert weeks["2026-08-24"]["prompted"] is False  # no prompts: nothing hidden
     assert weeks["2026-08-17"]["response_rate_percent"] is None  # four students prompted
     months = {month["month"]: month for month in document["months"]}
     assert months["2026-08"]["pairs_by_meetings"] == {"0": 1, "1": 2, "2": 0, "3+": 0}

@@ -107,7 +107,7 @@ def _print_tables(stats: ProgrammeStats) -> None:
     figures.add_column("Figure")
     figures.add_column("Value", justify="right")
     for f in stats.figures:
-        figures.add_row(LABELS.get(f.key, f.key), hidden if f.value is None else str(f.value))
+        figures.add_row(LABELS.get(f.key, f.key), hidden if f.value is None else f"{f.value:g}")
     console.print(figures)
 
     weeks = Table(title=f"Latest {RECENT_WEEKS} weeks")
@@ -117,8 +117,8 @@ def _print_tables(stats: ProgrammeStats) -> None:
     for week in stats.weeks[-RECENT_WEEKS:]:
         weeks.add_row(
             week.week.isoformat(),
-            hidden if week.response_rate is None else str(week.response_rate),
-            hidden if week.moods is None else " · ".join(map(str, week.moods)),
+            _shown(week.response_rate, week.prompted, hidden),
+            _shown(week.moods and " · ".join(map(str, week.moods)), week.wrote, hidden),
         )
     console.print(weeks)
 
@@ -144,3 +144,10 @@ def _print_tables(stats: ProgrammeStats) -> None:
     if not stats.attention:
         attention.add_row("—", "Nothing: every pair met within its rhythm.")
     console.print(attention)
+
+
+def _shown(value: object, happened: bool, hidden: str) -> str:
+    """A week's value; "—" when nothing happened, which is not the same as hidden."""
+    if not happened:
+        return "—"
+    return hidden if value is None else str(value)

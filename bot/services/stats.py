@@ -45,6 +45,8 @@ class WeekFigures:
     week: date  # the Monday
     response_rate: int | None  # percent of prompts answered; None when suppressed
     moods: tuple[int, ...] | None  # entries per mood 1..5; None when suppressed
+    prompted: bool  # any prompt went out: None above then means "suppressed", not "none"
+    wrote: bool  # anyone wrote an entry
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,8 @@ def _week(counts: WeekCounts, shown: _Suppression) -> WeekFigures:
         if shown.allows(counts.prompted_students)
         else None,
         moods=counts.moods if shown.allows(counts.authors) else None,
+        prompted=counts.prompted > 0,
+        wrote=counts.entries > 0,
     )
 
 
