@@ -96,8 +96,10 @@ class Programme(Base):
     # How often a new pair is invited to meet (they may agree another rhythm).
     meeting_weeks: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     # Keys the HMAC behind research pseudonyms: stable within the programme, unlinkable
-    # across programmes, never shown to anyone.
-    pseudonym_secret: Mapped[str] = mapped_column(String(64), default=new_pseudonym_secret)
+    # across programmes, never shown to anyone. Empty only until first needed.
+    pseudonym_secret: Mapped[str] = mapped_column(
+        String(64), default=new_pseudonym_secret, server_default=""
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     quiet_periods: Mapped[list[QuietPeriod]] = relationship(
@@ -152,9 +154,7 @@ class Membership(Base):
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
     capacity: Mapped[int | None] = mapped_column(Integer)
     # Students only: whether their entries may go into research exports while it stands.
-    research_consent: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    research_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     consent_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -19,6 +19,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Only ADD COLUMN here: rebuilding a table on SQLite (as batch mode does for other
+    # changes) would drop it, and with foreign keys on that deletes its children.
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("research_consent", sa.Boolean(), server_default=sa.false(), nullable=False)
@@ -27,7 +29,9 @@ def upgrade() -> None:
             sa.Column("consent_changed_at", sa.DateTime(timezone=True), nullable=True)
         )
     with op.batch_alter_table("programme", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("pseudonym_secret", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("pseudonym_secret", sa.String(length=64), server_default="", nullable=False)
+        )
     # Every existing programme gets its own random secret, as a new one does.
     connection = op.get_bind()
     programme = sa.table("programme", sa.column("id"), sa.column("pseudonym_secret"))
@@ -37,15 +41,10 @@ def upgrade() -> None:
             .where(programme.c.id == programme_id)
             .values(pseudonym_secret=secrets.token_hex(32))
         )
-    with op.batch_alter_table("programme", schema=None) as batch_op:
-        batch_op.alter_column(
-            "pseudonym_secret", existing_type=sa.String(length=64), nullable=False
-        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("programme", schema=None) as batch_op:
-        batch_op.drop_column("pseudonym_secret")
-    with op.batch_alter_table("membership", schema=None) as batch_op:
-        batch_op.drop_column("consent_changed_at")
-        batch_op.drop_column("research_consent")
+    # Plain DROP COLUMN (SQLite 3.35+), for the same reason: no table is rebuilt.
+    op.drop_column("programme", "pseudonym_secret")
+    op.drop_column("membership", "consent_changed_at")
+    op.drop_column("membership", "research_consent")
