@@ -8,7 +8,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import AIORateLimiter, ApplicationBuilder
@@ -23,10 +25,11 @@ from bot.polling import DurablePoller
 from bot.scheduling.cadence import WEEKDAYS
 from bot.sending import OutboxSender
 from bot.services.digest import queue_digests
+from bot.services.engagement import settle_weeks
 from bot.services.meetings import ask_overdue_pairs
 from bot.services.nudges import queue_nudges
 from bot.texts import Texts
-from db.models import Role
+from db.models import Programme, Role
 from handlers.context import CONTEXT_TYPES, FrizonApplication, FrizonContext, Services
 from handlers.menus import set_default_menu
 from handlers.registry import register_handlers
@@ -35,6 +38,13 @@ log = logging.getLogger(__name__)
 DISPATCH_EVERY = 10.0  # seconds
 PAIR_CHECK_EVERY = 900.0  # seconds: meetings, nudges and digests are matters of days
 LOOKBACK_AT_START = 26  # cycles: half a year of weekly prompts
+
+
+def file_base_url(base_url: str) -> str:
+    """Where getFile's paths download from: the Bot API's ``…/bot`` becomes ``…/file/bot``."""
+    if base_url.endswith("/bot"):
+        return base_url.removesuffix("bot") + "file/bot"
+    return base_url  # an unusual server: assume it serves files where it answers
 
 
 def build_application(
@@ -58,6 +68,7 @@ def build_application(
         .updater(None)  # updates come through DurablePoller, confirmed only once handled
         .token(token)
         .base_url(base_url)
+        .base_file_url(file_base_url(base_url))
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connections=1))
         .context_types(CONTEXT_TYPES)
@@ -189,7 +200,20 @@ async def check_pairs_now(services: Services) -> int:
             session, now=now, weekday=WEEKDAYS.index(digest.weekday), at=digest.at
         )
     services.wake_sender()
+    await settle_statistics_now(services)
     return queued
+
+
+async def settle_statistics_now(services: Services) -> int:
+    """Keep the counts of weeks that have settled, in the background, so that a
+    coordinator's first /stats after a quiet month is as quick as the next one."""
+    now = services.clock.now()
+    kept = 0
+    async with services.sessionmaker() as session, session.begin():
+        for programme in (await session.scalars(select(Programme))).all():
+            today = now.astimezone(ZoneInfo(programme.timezone)).date()
+            kept += await settle_weeks(session, programme=programme, today=today)
+    return kept
 
 
 async def _pair_check_job(context: FrizonContext) -> None:

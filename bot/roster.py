@@ -59,8 +59,13 @@ def read_roster(data: bytes) -> Roster:
     if not lines or not lines[0].strip():
         return Roster((), (Problem(1, "the file is empty; the first row names the columns"),))
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [column.strip().lower() for column in next(reader)]
+    # newline="": the csv module reads line ends itself (a lone \r, or one inside quotes).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        records = list(reader)
+    except csv.Error as error:  # e.g. a cell over the csv module's size limit
+        return Roster((), (Problem(reader.line_num, f"this row cannot be read as CSV: {error}"),))
+    header = [column.strip().lower() for column in (records[0] if records else [])]
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         return Roster(
@@ -72,7 +77,7 @@ def read_roster(data: bytes) -> Roster:
 
     parsed: list[RosterRow] = []
     problems: list[Problem] = []
-    for number, values in enumerate(reader, start=2):
+    for number, values in enumerate(records[1:], start=2):
         if not any(value.strip() for value in values):
             continue  # blank lines, as spreadsheets leave at the end
         if number - 1 > MAX_ROWS:
@@ -110,10 +115,10 @@ def _check(number: int, cells: dict[str, str]) -> tuple[RosterRow | None, list[P
             Problem(number, f"language {language!r} is not one of {', '.join(sorted(LOCALES))}")
         )
     mentor = cells.get("mentor") or None
-    if mentor is not None and role is not Role.STUDENT:
+    if mentor is not None and role is not None and role is not Role.STUDENT:
         problems.append(Problem(number, "only a student can have a mentor"))
     capacity = None
-    if cells.get("capacity"):
+    if cells.get("capacity") and role is not None:  # an unknown role is problem enough
         if role is not Role.MENTOR:
             problems.append(Problem(number, "only a mentor has a capacity"))
         elif not cells["capacity"].isdigit() or not 1 <= int(cells["capacity"]) <= MAX_CAPACITY:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -15,9 +13,8 @@ from bot.clock import SystemClock
 from bot.durations import parse_duration
 from bot.roster import read_roster
 from bot.services.audit import CLI_ACTOR
-from bot.services.invites import invite_link
 from bot.services.programmes import find_programme
-from bot.services.roster import import_roster
+from bot.services.roster import RosterInvite, import_roster, invite_csv
 
 app = typer.Typer(no_args_is_help=True, help="Bring a programme's people in from a roster.")
 
@@ -54,7 +51,7 @@ def import_command(
         fail("no rows to import")
     username = bot_username(config)
 
-    async def go() -> list[list[str]]:
+    async def go() -> list[RosterInvite]:
         async with transaction(config) as session:
             found = await find_programme(session, programme)
             issued = await import_roster(
@@ -65,15 +62,12 @@ def import_command(
                 actor=CLI_ACTOR,
                 expires_in=lifetime,
             )
-        return [[i.name, i.role.value, invite_link(username, i.token)] for i in issued]
+        return issued
 
-    lines = perform(go())
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["name", "role", "link"])
-    writer.writerows(lines)
+    issued = perform(go())
+    invites = invite_csv(issued, bot_username=username)
     if output is None:
-        sys.stdout.write(buffer.getvalue())
+        sys.stdout.write(invites)
     else:
-        output.write_text(buffer.getvalue(), encoding="utf-8")
-    typer.echo(f"{len(lines)} invite(s) for {programme}.", err=True)
+        output.write_text(invites, encoding="utf-8")
+    typer.echo(f"{len(issued)} invite(s) for {programme}.", err=True)

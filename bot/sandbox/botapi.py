@@ -48,6 +48,7 @@ class BotApi:
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self.handle)
+        app.router.add_get("/file/bot{token}/{file_path:.+}", self.download)
 
     async def handle(self, request: web.Request) -> web.Response:
         """One Bot API call: authenticate, dispatch, answer in Telegram's envelope."""
@@ -68,6 +69,19 @@ class BotApi:
             log.debug("%s -> %s", request.match_info["method"], error.description)
             return web.json_response(error.to_telegram(), status=error.error_code)
         return web.json_response({"ok": True, "result": result})
+
+    async def download(self, request: web.Request) -> web.Response:
+        """``/file/bot<token>/<file_path>``: a file's bytes, for a path getFile gave out.
+
+        A wrong token or an unknown path is a 404, as on Telegram's file server.
+        """
+        found = None
+        if request.match_info["token"] == self._token:
+            found = self.state.files.download(request.match_info["file_path"])
+        if found is None:
+            error = ApiError(404, "Not Found")
+            return web.json_response(error.to_telegram(), status=error.error_code)
+        return web.Response(body=found, content_type="application/octet-stream")
 
     def throttle(self, chat_id: int) -> None:
         """Count one send or edit against the rate limits; 429 when over them."""
@@ -237,12 +251,12 @@ async def _send_media(api: BotApi, params: Params, kind: MediaKind) -> Any:
         raise bad_request(f"there is no {kind} in the request")
     if upload is not None and not upload.data:
         raise bad_request("file must be non-empty")
-    media = api.state.require_file(file_id, kind) if file_id else None
+    media = api.state.files.require(file_id, kind) if file_id else None
     api.state.require_reachable(chat_id)
     api.throttle(chat_id)
     if upload is not None:
         content_type = upload.content_type
-        media = api.state.new_file(
+        media = api.state.files.add(
             kind,
             file_name=upload.filename or ("file" if kind == "document" else None),
             # aiohttp fills in octet-stream when a part names no type; guess from the name.
@@ -273,6 +287,12 @@ async def send_voice(api: BotApi, params: Params) -> Any:
 @_method("sendDocument")
 async def send_document(api: BotApi, params: Params) -> Any:
     return await _send_media(api, params, "document")
+
+
+@_method("getFile")
+async def get_file(api: BotApi, params: Params) -> Any:
+    """A ``File`` whose ``file_path`` downloads from ``/file/bot<token>/``; 20 MB at most."""
+    return api.state.files.get_file(params.get_str("file_id") or "")
 
 
 @_method("copyMessage")

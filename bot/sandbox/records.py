@@ -82,7 +82,7 @@ class ChatMessage:
     global and increases on every send *and* edit, so pollers asking for
     ``after_seq`` see edits too.
 
-    A photo, voice note or document has ``media`` (see ``SandboxState.new_file``:
+    A photo, voice note or document has ``media`` (see ``FileStore.add``:
     kind, file_id, file_unique_id, file_name, mime_type, file_size); then ``text``
     and ``entities`` are its caption ("" when it has none), as Telegram keeps them.
     """

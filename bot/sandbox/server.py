@@ -16,6 +16,8 @@ from bot.sandbox.web import Control, Panel, SandboxPage
 log = logging.getLogger(__name__)
 
 _DEFAULT_BOT_ID = 7000000001
+# Telegram takes uploads from bots up to 50 MB; aiohttp's own default would stop at 1 MB.
+MAX_REQUEST_SIZE = 50 * 1024 * 1024
 
 
 class SandboxServer:
@@ -40,7 +42,7 @@ class SandboxServer:
         self._state = state if state is not None else SandboxState()
         self._state.bot = replace(self._state.bot, id=_bot_id(token), username=bot_username)
         self._page = SandboxPage(self._state)
-        self._app = web.Application()
+        self._app = web.Application(client_max_size=MAX_REQUEST_SIZE)
         BotApi(state=self._state, token=token, limits=limits).add_routes(self._app)
         self._page.add_routes(self._app)
         self._runner: web.AppRunner | None = None
@@ -58,6 +60,11 @@ class SandboxServer:
     def bot_api_base_url(self) -> str:
         """For PTB's ``base_url``: it appends the token itself."""
         return f"{self.url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        """For PTB's ``base_file_url``: where getFile's paths download from (token appended)."""
+        return f"{self.url}/file/bot"
 
     def set_panels(self, panels: Sequence[Panel]) -> None:
         """The chats the page shows, side by side."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import mimetypes
 import re
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +13,7 @@ from bot.sandbox.chatlog import ChatLog
 from bot.sandbox.commands import CommandRegistry
 from bot.sandbox.errors import bad_request, forbidden
 from bot.sandbox.faults import Faults
+from bot.sandbox.files import FileStore
 from bot.sandbox.html import MAX_MESSAGE_LENGTH, FormattedText, utf16_len
 from bot.sandbox.records import (
     MEDIA_KINDS,
@@ -24,7 +23,6 @@ from bot.sandbox.records import (
     SandboxUser,
     Sender,
     membership_change,
-    photo_thumbnail_id,
 )
 from bot.sandbox.updates import UpdateQueue
 from bot.sandbox.wakeup import Deadline, Wakeup
@@ -36,12 +34,6 @@ _NOT_MODIFIED = (
 )
 MAX_CAPTION_LENGTH = 1024  # UTF-16 units, like texts
 MAX_FILE_NAME_LENGTH = 255
-# Telegram's file ids start with a few bytes naming the file type; the rest is opaque.
-_FILE_ID_PREFIXES: dict[MediaKind, str] = {
-    "photo": "AgACAgIAAxkBAAI",
-    "voice": "AwACAgIAAxkBAAI",
-    "document": "BQACAgIAAxkBAAI",
-}
 
 
 class SandboxState:
@@ -60,9 +52,7 @@ class SandboxState:
         self.callbacks = CallbackQueries(self._wakeup)
         self.faults = Faults()  # injected by tests: 5xx, 429, slow answers
         self.too_many_requests = 0  # 429s answered because of the rate limits
-        self._files: dict[str, dict[str, Any]] = {}  # file_id -> media, so copies can resend
-        self._file_contents: dict[str, bytes] = {}  # what the bot uploaded, by file_id
-        self._file_numbers = itertools.count(1)
+        self.files = FileStore()  # every photo, voice note and document, with its bytes
 
     # Users and the user side of each chat -------------------------------------------
 
@@ -136,17 +126,31 @@ class SandboxState:
         caption: str | None = None,
         reply_to_message_id: int | None = None,
         file_size: int | None = None,
+        content: bytes | None = None,
+        mime_type: str | None = None,
     ) -> dict[str, Any]:
-        """The user sends a (placeholder) file called ``file_name``; returns the ``Update``."""
+        """The user sends a file called ``file_name``; returns the queued ``Update``.
+
+        With ``content`` the bot downloads exactly those bytes; without, a sample file
+        of ``file_size`` bytes (made up when not given). ``mime_type`` is what the
+        user's app reports; by default it is guessed from the name, as Telegram does.
+        """
         file_name = file_name.strip()
         if not 1 <= len(file_name) <= MAX_FILE_NAME_LENGTH or "/" in file_name:
             raise ValueError(f"file_name must be 1-{MAX_FILE_NAME_LENGTH} characters, no '/'")
         if file_size is not None and file_size < 1:
             raise ValueError("file_size must be positive")
+        if content is not None and not content:
+            raise ValueError("a file must not be empty")  # Telegram's apps refuse empty files
         return self._user_sends_media(
             user_id,
             "document",
-            (file_name, file_size),
+            {
+                "file_name": file_name,
+                "file_size": file_size,
+                "content": content,
+                "mime_type": mime_type or None,
+            },
             caption,
             reply_to_message_id,
         )
@@ -266,9 +270,8 @@ class SandboxState:
         return self.callbacks.answer_for(query_id)
 
     def file_content(self, file_id: str) -> bytes | None:
-        """The bytes of a file the bot uploaded (e.g. a CSV export); ``None`` for placeholders."""
-        media = self._files.get(file_id)
-        return self._file_contents.get(media["file_id"]) if media else None
+        """The bytes uploaded for a file (e.g. a bot's CSV export); ``None`` for samples."""
+        return self.files.content(file_id)
 
     def close(self) -> None:
         """Release every long poll (the server is stopping)."""
@@ -358,55 +361,6 @@ class SandboxState:
             raise bad_request("message to copy not found")
         return source
 
-    def new_file(
-        self,
-        kind: MediaKind,
-        *,
-        file_name: str | None = None,
-        mime_type: str | None = None,
-        content: bytes | None = None,
-        file_size: int | None = None,
-    ) -> dict[str, Any]:
-        """A new file with fresh ids, remembered so the bot can send it again by file_id.
-
-        Its ``media`` dict has kind, file_id, file_unique_id, file_name, mime_type and
-        file_size (the upload's length, else a made-up one).
-        """
-        number = next(self._file_numbers)
-        # A fixed-length random part then the counter: opaque, yet never the same twice.
-        file_id = f"{_FILE_ID_PREFIXES[kind]}{secrets.token_urlsafe(24)}{number}"
-        unique_id = f"AQAD{secrets.token_urlsafe(6)}{number}"
-        if kind == "voice":
-            mime_type = "audio/ogg"
-        elif kind == "document" and mime_type is None:
-            mime_type = mimetypes.guess_type(file_name or "")[0] or "application/octet-stream"
-        if content is not None:
-            file_size = len(content)
-            self._file_contents[file_id] = content
-        if file_size is None:
-            file_size = 4096 + secrets.randbelow(200_000)
-        media = {
-            "kind": kind,
-            "file_id": file_id,
-            "file_unique_id": unique_id,
-            "file_name": file_name if kind == "document" else None,
-            "mime_type": mime_type if kind != "photo" else None,
-            "file_size": file_size,
-        }
-        self._files[file_id] = media
-        if kind == "photo":
-            self._files[photo_thumbnail_id(file_id)] = media
-        return dict(media)
-
-    def require_file(self, file_id: str, kind: MediaKind) -> dict[str, Any]:
-        """The media behind a file_id the bot sends again, or Telegram's 400."""
-        media = self._files.get(file_id)
-        if media is None:
-            raise bad_request("wrong file identifier/HTTP URL specified")
-        if media["kind"] != kind:
-            raise bad_request("type of file mismatch")
-        return dict(media)
-
     def bot_edits(
         self,
         chat_id: int,
@@ -456,19 +410,21 @@ class SandboxState:
         self,
         user_id: int,
         kind: MediaKind,
-        document: tuple[str, int | None] | None,
+        file: dict[str, Any] | None,
         caption: str | None,
         reply_to_message_id: int | None,
     ) -> dict[str, Any]:
-        """Checks as ``user_sends_text`` does, then a new file with an optional caption."""
+        """Checks as ``user_sends_text`` does, then a new file with an optional caption.
+
+        ``file`` holds a document's ``FileStore.add`` arguments (name, size, content, type).
+        """
         self._active_user(user_id)
         caption = (caption or "").strip()
         if utf16_len(caption) > MAX_CAPTION_LENGTH:
             raise ValueError(f"caption must be at most {MAX_CAPTION_LENGTH} characters")
         if reply_to_message_id is not None and reply_to_message_id not in self._chats[user_id]:
             raise ValueError(f"no message {reply_to_message_id} in chat {user_id}")
-        file_name, file_size = document or (None, None)
-        media = self.new_file(kind, file_name=file_name, file_size=file_size)
+        media = self.files.add(kind, **(file or {}))
         message = self._record(
             user_id,
             "user",

@@ -74,6 +74,7 @@ class SandboxPage:
         app.router.add_get("/sandbox/api/chats/{user_id}/messages", self.poll_messages)
         app.router.add_post("/sandbox/api/chats/{user_id}/messages", self.send_message)
         app.router.add_post("/sandbox/api/chats/{user_id}/media", self.send_media)
+        app.router.add_post("/sandbox/api/chats/{user_id}/document", self.send_document)
         app.router.add_post("/sandbox/api/chats/{user_id}/callback", self.press_button)
         app.router.add_get("/sandbox/api/callbacks/{query_id}", self.get_callback_answer)
         app.router.add_post("/sandbox/api/chats/{user_id}/block", self.set_blocked)
@@ -153,7 +154,7 @@ class SandboxPage:
         return await _guarded(self._send_media(request))
 
     async def _send_media(self, request: web.Request) -> web.Response:
-        """A placeholder photo, voice note or document (no file travels), the text as caption."""
+        """A sample photo, voice note or document (no file travels), the text as caption."""
         user = self._user(request)
         body = await _json_body(request)
         kind = _field(body, "kind", str)
@@ -177,6 +178,34 @@ class SandboxPage:
             )
         else:
             raise BadInput("'kind' must be photo, voice or document")
+        return web.json_response({"update_id": update.get("update_id")}, status=201)
+
+    async def send_document(self, request: web.Request) -> web.Response:
+        return await _guarded(self._send_document(request))
+
+    async def _send_document(self, request: web.Request) -> web.Response:
+        """A real file picked on the page (multipart: file, caption, reply_to_message_id)."""
+        user = self._user(request)
+        if not request.content_type.startswith("multipart/"):
+            raise BadInput("send the file as multipart/form-data")
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            raise BadInput("'file' must be a file")
+        reply_to = form.get("reply_to_message_id")
+        if reply_to is not None and not (isinstance(reply_to, str) and reply_to.isdigit()):
+            raise BadInput("'reply_to_message_id' must be a number")
+        caption = form.get("caption")
+        # Browsers report an unknown type as "" or octet-stream; then the name decides.
+        mime_type = upload.content_type
+        update = self.state.user_sends_document(
+            user.id,
+            upload.filename or DEFAULT_FILE_NAME,
+            caption=caption if isinstance(caption, str) else None,
+            reply_to_message_id=int(reply_to) if reply_to else None,
+            content=upload.file.read(),
+            mime_type=None if mime_type == "application/octet-stream" else mime_type,
+        )
         return web.json_response({"update_id": update.get("update_id")}, status=201)
 
     async def press_button(self, request: web.Request) -> web.Response:

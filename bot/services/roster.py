@@ -3,16 +3,23 @@ roster said about them (name, language, capacity, intended mentor, tags)."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.roster import RosterRow
 from bot.services.audit import record_event
+from bot.services.invites import invite_link
 from bot.tokens import hash_token, new_token
-from db.models import Invite, Programme, Role
+from db.models import AuditEvent, Invite, Programme, Role
+
+IMPORTED = "roster_imported"
 
 
 @dataclass(frozen=True)
@@ -30,8 +37,13 @@ async def import_roster(
     rows: tuple[RosterRow, ...],
     actor: str,
     expires_in: timedelta,
+    source: str | None = None,
 ) -> list[RosterInvite]:
-    """Invites for every row, in the roster's order; the tokens are returned only here."""
+    """Invites for every row, in the roster's order; the tokens are returned only here.
+
+    `source` names where the file came from (a Telegram message), so that the same
+    message delivered again is recognised by `earlier_import` and not imported twice.
+    """
     now = clock.now()
     issued = []
     for row in rows:
@@ -51,12 +63,40 @@ async def import_roster(
             )
         )
         issued.append(RosterInvite(row.name, row.role, token))
+    details: dict[str, int | str] = {"invites": len(issued)}
+    if source is not None:
+        details["source"] = source
     record_event(
         session,
         clock=clock,
-        kind="roster_imported",
+        kind=IMPORTED,
         actor=actor,
         programme_id=programme.id,
-        details={"invites": len(issued)},
+        details=details,
     )
     return issued
+
+
+async def earlier_import(session: AsyncSession, *, programme_id: int, source: str) -> int | None:
+    """How many invites an earlier import from `source` issued, or None if there was none."""
+    # A programme has a handful of imports, so their details are compared here, not in
+    # SQL, where JSON differs between SQLite and PostgreSQL.
+    events = await session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.kind == IMPORTED, AuditEvent.programme_id == programme_id
+        )
+    )
+    for event in events:
+        if event.details.get("source") == source:
+            return int(event.details.get("invites", 0))
+    return None
+
+
+def invite_csv(invites: Iterable[RosterInvite], *, bot_username: str) -> str:
+    """The invite CSV for a mail merge: name, role, link; one row per person, in order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["name", "role", "link"])
+    for invite in invites:
+        writer.writerow([invite.name, invite.role.value, invite_link(bot_username, invite.token)])
+    return buffer.getvalue()

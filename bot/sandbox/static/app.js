@@ -21,7 +21,9 @@ function el(tag, attrs = {}, ...children) {
 
 async function api(path, options = {}) {
   const init = { method: options.method || "GET", headers: {} };
-  if (options.body !== undefined) {
+  if (options.form !== undefined) {
+    init.body = options.form; // multipart: the browser sets the Content-Type and boundary
+  } else if (options.body !== undefined) {
     init.body = JSON.stringify(options.body);
     init.headers["Content-Type"] = "application/json";
   }
@@ -55,11 +57,12 @@ function sizeLabel(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-// The page sends placeholders: no file travels, only its kind (and a document's name).
+// Photos and voice notes are samples (no file travels); a document is a real file from
+// disk, uploaded so the bot can download its bytes, as from Telegram.
 const MEDIA_BUTTONS = [
-  { kind: "photo", icon: "🖼", title: "Send a photo (the text becomes its caption)" },
-  { kind: "voice", icon: "🎤", title: "Send a voice note (the text becomes its caption)" },
-  { kind: "document", icon: "📎", title: "Send a document: pick a file; only its name and size are sent" },
+  { kind: "photo", icon: "🖼", title: "Send a sample photo (the text becomes its caption)" },
+  { kind: "voice", icon: "🎤", title: "Send a sample voice note (the text becomes its caption)" },
+  { kind: "document", icon: "📎", title: "Send a file from your computer (the text becomes its caption)" },
 ];
 
 function mediaLabel(message) {
@@ -276,7 +279,23 @@ class ChatPanel {
   async sendChosenFile() {
     const file = this.fileInput.files[0];
     this.fileInput.value = ""; // so choosing the same file again still fires
-    if (file) await this.sendMedia("document", { file_name: file.name, file_size: file.size || null });
+    if (!file) return;
+    if (!file.size) {
+      toast("That file is empty; Telegram sends only files with something in them.", "error");
+      return;
+    }
+    const form = new FormData();
+    form.append("file", file, file.name);
+    const caption = this.input.value.trim();
+    if (caption) form.append("caption", caption);
+    try {
+      await api(`/chats/${this.userId}/document`, { method: "POST", form });
+      this.input.value = "";
+    } catch (error) {
+      toast(error.message, "error");
+    }
+    this.commandList.hidden = true;
+    this.input.focus();
   }
 
   async sendSuggestion(text) {
