@@ -59,8 +59,21 @@ FORGED = (
     "pair:m:{programme}:{student}:{mentor}",
     "unpair:s:{programme}:{student}",
     "unpair:y:{programme}:{student}",
+    "mx:p:{programme}:0",
+    "mx:a:{programme}:{student}:{mentor}",
+    "mx:all:{programme}",
 )
-COMMANDS = ("/mentor", "/mentee", "/met", "/meetings", "/endpair", "/history", "/unpair", "/pair")
+COMMANDS = (
+    "/mentor",
+    "/mentee",
+    "/met",
+    "/meetings",
+    "/endpair",
+    "/history",
+    "/unpair",
+    "/pair",
+    "/match",
+)
 
 
 async def snapshot(bot: RunningBot) -> dict[str, list[str]]:
