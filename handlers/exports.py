@@ -1,0 +1,121 @@
+"""/export: a coordinator picks a programme (if several), then pairs, meetings or weekly
+engagement, and gets that CSV as a document. The choice stays open for the next one."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InputFile, Update
+
+from bot.services.audit import member_actor
+from bot.services.exports import What, csv_file_bytes, export
+from bot.services.members import MemberView
+from bot.services.programmes import get_programme
+from handlers.buttons import acknowledge, edit_to, parse_callback, with_cancel
+from handlers.context import FrizonContext
+from handlers.coordination import Step, ask_programme_then, coordinator_or_explain
+from handlers.people import current_member
+from handlers.replies import locale_of_update, reply
+
+log = logging.getLogger(__name__)
+
+PATTERN = r"^exp:"
+CANCEL = "exp:x"
+CHOOSE = "p"  # exp:p:programme shows the kinds; exp:<kind>:programme sends that export
+ARITIES = {CHOOSE: 1, **{what.value: 1 for what in What}}
+
+
+async def start_export(update: Update, context: FrizonContext) -> None:
+    """Ask which programme (if several), then which export."""
+    member = await coordinator_or_explain(update, context)
+    if member is not None:
+        await ask_programme_then(update, context, member, f"exp:{CHOOSE}:{{}}", _kind_choice)
+
+
+async def on_button(update: Update, context: FrizonContext) -> None:
+    """exp:p:programme (the kinds), exp:pairs|meetings|engagement:programme (send it).
+
+    Callback data comes from the client: the presser must coordinate the programme it
+    names, or nothing is exported and nothing recorded."""
+    query = update.callback_query
+    if query is None:
+        return
+    await acknowledge(query)
+    member = await current_member(update, context)
+    locale = locale_of_update(update, member)
+    if query.data == CANCEL:
+        await edit_to(query, context, "exports/closed", locale)
+        return
+    parsed = parse_callback(query.data, ARITIES)
+    if parsed is None:
+        await reply(update, context, "errors/stale_button", locale=locale)
+        return
+    verb, (programme_id,) = parsed
+    if member is None or not member.coordinates(programme_id):
+        await reply(update, context, "errors/not_allowed", locale=locale)
+        return
+    if verb == CHOOSE:
+        step = await _kind_choice(context, member, programme_id)
+        await step.show(update, context, locale)
+        return
+    await _send_export(update, context, member, programme_id, What(verb))
+
+
+async def _kind_choice(context: FrizonContext, member: MemberView, programme_id: int) -> Step:
+    services = context.services
+    async with services.sessionmaker() as session:
+        programme = await get_programme(session, programme_id)
+    rows = [
+        [
+            InlineKeyboardButton(
+                services.texts.render_plain("exports/button", member.locale, what=what.value),
+                callback_data=f"exp:{what.value}:{programme_id}",
+            )
+        ]
+        for what in What
+    ]
+    return Step(
+        "exports/choose",
+        with_cancel(rows, context, member.locale, CANCEL),
+        programme=programme.name,
+        min_group_size=services.config.privacy.min_group_size,
+    )
+
+
+async def _send_export(
+    update: Update, context: FrizonContext, member: MemberView, programme_id: int, what: What
+) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    services = context.services
+    async with services.sessionmaker() as session, session.begin():
+        made = await export(
+            session,
+            clock=services.clock,
+            programme=await get_programme(session, programme_id),
+            what=what,
+            min_group_size=services.config.privacy.min_group_size,
+            actor=member_actor(member.id),
+        )
+    log.info(
+        "export of %s (%d rows) for programme %s by member %s",
+        what.value,
+        len(made.table.rows),
+        programme_id,
+        member.id,
+    )
+    caption = services.texts.render(
+        "exports/caption",
+        member.locale,
+        what=what.value,
+        programme=made.programme,
+        day=made.today.isoformat(),
+        rows=len(made.table.rows),
+    )
+    await context.bot.send_document(
+        chat.id,
+        InputFile(csv_file_bytes(made.table), filename=made.file_name),
+        caption=caption,
+        parse_mode="HTML",
+    )
