@@ -13,9 +13,21 @@ from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")
 MEMBERS = ("timezone", "quiet", "pause", "resume")
-STUDENTS = ("checkin", "history", "mentor", "done", "met", "meetings", "support", "endpair")
-MENTORS = ("mentee", "done", "met", "meetings", "endpair")
-COORDINATORS = ("pair", "unpair")
+STUDENTS = (
+    "checkin",
+    "history",
+    "mentor",
+    "done",
+    "met",
+    "meetings",
+    "support",
+    "endpair",
+    "consent",
+    "mydata",
+    "forget",
+)
+MENTORS = ("mentee", "done", "met", "meetings", "endpair", "mydata", "forget")
+COORDINATORS = ("pair", "unpair", "match", "stats", "export")
 
 
 def commands_for(member: MemberView | None) -> tuple[str, ...]:

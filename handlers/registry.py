@@ -14,16 +14,21 @@ from telegram.ext import (
 
 from handlers import (
     checkins,
+    data_rights,
     endings,
+    exports,
     fallback,
     history,
     info,
+    matching,
     meetings,
     pairing,
     preferences,
     presence,
     relay,
+    roster_upload,
     start,
+    stats,
     support,
     unpairing,
 )
@@ -59,16 +64,32 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CommandHandler("support", support.show_support, filters=PRIVATE))
     application.add_handler(CommandHandler("pair", pairing.start_pairing, filters=PRIVATE))
     application.add_handler(CommandHandler("unpair", unpairing.start_unpairing, filters=PRIVATE))
+    application.add_handler(CommandHandler("stats", stats.show_stats, filters=PRIVATE))
+    application.add_handler(CommandHandler("match", matching.start_matching, filters=PRIVATE))
+    application.add_handler(CommandHandler("export", exports.start_export, filters=PRIVATE))
+    application.add_handler(CommandHandler("mydata", data_rights.send_my_data, filters=PRIVATE))
+    application.add_handler(CommandHandler("forget", data_rights.ask_to_forget, filters=PRIVATE))
+    application.add_handler(CommandHandler("consent", data_rights.show_consent, filters=PRIVATE))
     application.add_handler(CallbackQueryHandler(pairing.on_button, pattern=pairing.PATTERN))
     application.add_handler(CallbackQueryHandler(unpairing.on_button, pattern=unpairing.PATTERN))
+    application.add_handler(CallbackQueryHandler(stats.on_button, pattern=stats.PATTERN))
+    application.add_handler(CallbackQueryHandler(matching.on_button, pattern=matching.PATTERN))
+    application.add_handler(CallbackQueryHandler(exports.on_button, pattern=exports.PATTERN))
     application.add_handler(CallbackQueryHandler(checkins.on_button, pattern=checkins.PATTERN))
     application.add_handler(CallbackQueryHandler(history.on_button, pattern=history.PATTERN))
     application.add_handler(CallbackQueryHandler(relay.on_button, pattern=relay.PATTERN))
     application.add_handler(CallbackQueryHandler(meetings.on_button, pattern=meetings.PATTERN))
     application.add_handler(CallbackQueryHandler(endings.on_button, pattern=endings.PATTERN))
+    application.add_handler(
+        CallbackQueryHandler(data_rights.on_button, pattern=data_rights.PATTERN)
+    )
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(EDITS, fallback.edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
+    # A roster CSV from a coordinator with no open conversation; else on to the relay.
+    application.add_handler(
+        MessageHandler(PRIVATE & roster_upload.ROSTER_FILES, roster_upload.on_document)
+    )
     # Not a command: the partner's when a conversation is open, else the check-in's.
     application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, relay.on_message))
     application.add_error_handler(on_error)

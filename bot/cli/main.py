@@ -10,6 +10,9 @@ import typer
 
 from bot.catalogue import Catalogue, CatalogueError
 from bot.cli import enrolment, pairing, programmes, prompts, roster, stats
+from bot.cli.data_rights import forget_command, research_export_command
+from bot.cli.exports import export_command
+from bot.cli.matching import match_command
 from bot.cli.support import config_from, fail, transaction
 from bot.config import Config
 from bot.crypto import new_key
@@ -27,6 +30,10 @@ app.command("members")(enrolment.members)
 app.command("stats")(stats.stats_command)
 app.command("pair")(pairing.pair_command)
 app.command("unpair")(pairing.unpair_command)
+app.command("forget")(forget_command)
+app.command("research-export")(research_export_command)
+app.command("match")(match_command)
+app.command("export")(export_command)
 
 
 @app.callback()

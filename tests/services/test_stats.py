@@ -13,6 +13,7 @@ from bot.dispatch import cycle_key
 from bot.outbox import enqueue
 from bot.services.attention import Concern
 from bot.services.checkins import start_checkin
+from bot.services.engagement import settle_weeks
 from bot.services.meetings import answer_meeting, log_meeting
 from bot.services.pairing import pair
 from bot.services.stats import programme_stats
@@ -276,3 +277,16 @@ async def test_a_small_programme_shows_almost_nothing(
     )
     assert relaxed.value("help_uses") == 4 and relaxed.value("enrolled_mentors") == 3
     assert relaxed.weeks[0].moods == (2, 1, 2, 0, 0)
+
+
+async def test_the_background_keeps_settled_weeks_once(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await seeded(session, clock, students=6)
+    await with_weeks(session, clock, programme)
+
+    first = await settle_weeks(session, programme=programme, today=TODAY)
+    again = await settle_weeks(session, programme=programme, today=TODAY)
+    later = await settle_weeks(session, programme=programme, today=TODAY + timedelta(weeks=1))
+
+    assert (first, again, later) == (3, 0, 1)  # 3 Aug to 17 Aug; then the week of 24 Aug

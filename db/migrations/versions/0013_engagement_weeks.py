@@ -16,8 +16,13 @@ down_revision: str | Sequence[str] | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-COUNTS = ("prompted", "prompted_students", "answered", "entries", "authors") + tuple(
-    f"mood_{mood}" for mood in range(1, 6)
+COUNTS = (
+    "prompted",
+    "prompted_students",
+    "answered",
+    "entries",
+    "authors",
+    *(f"mood_{mood}" for mood in range(1, 6)),
 )
 
 

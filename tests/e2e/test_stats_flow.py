@@ -1,0 +1,55 @@
+"""/stats through the real bot: the figures a coordinator reads, the chart, suppression,
+the programme choice, and nobody else's access."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from db.models import Member, Role
+from tests.e2e.harness import RunningBot
+
+
+async def test_a_coordinator_reads_the_figures_and_gets_the_chart(bot: RunningBot) -> None:
+    programme = await bot.programme("Clinical mentoring")
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    lars = await bot.enrolled(programme, Role.MENTOR, "Lars")
+    students = [
+        await bot.enrolled(programme, Role.STUDENT, name)
+        for name in ("Ana", "Ben", "Cai", "Dana", "Eva", "Filip")
+    ]
+    await bot.pair(programme, students[0], lars)
+
+    bot.says(maja, "/stats")
+
+    summary = (await bot.hears(maja, "statistics on"))["text"]
+    assert "Students: 6 joined, 6 invited" in summary
+    assert "Mentors: hidden joined, hidden invited" in summary  # one mentor: too few
+    assert "Ana and Lars: not met since" not in summary  # paired today: not overdue
+    chart = await bot.hears(maja, "Weekly response rate")
+    assert chart["media"] == "photo"
+    png = bot.sandbox.state.file_content(chart["file_id"])
+    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_a_coordinator_of_several_programmes_picks_one(bot: RunningBot) -> None:
+    spring, autumn = await bot.programme("Spring"), await bot.programme("Autumn")
+    maja = await bot.enrolled(spring, Role.COORDINATOR, "Maja")
+    bot.says(maja, f"/start {await bot.invite(autumn, Role.COORDINATOR)}")
+    await bot.hears(maja, "Autumn")
+    await bot.invite(autumn, Role.STUDENT, name="Ana Berg")  # never used
+
+    bot.says(maja, "/stats")
+    await bot.presses(maja, await bot.hears(maja, "Which programme"), "Autumn")
+
+    summary = (await bot.hears(maja, "Autumn — statistics"))["text"]
+    assert "Ana Berg (student): invite from" in summary  # named: invites are not secret
+
+
+async def test_students_and_mentors_cannot_read_statistics(bot: RunningBot) -> None:
+    _, ana, lars = await bot.ana_and_lars()
+
+    for user in (ana, lars):
+        bot.says(user, "/stats")
+        assert "only a programme coordinator can do" in (await bot.hears(user))["text"]
+    async with bot.sessionmaker() as session:
+        assert len((await session.scalars(select(Member))).all()) == 2
