@@ -29,6 +29,7 @@ REFUSALS = {
     "same_person": "A student cannot mentor themselves.",
     "not_a_student": "Member {member_id} is not a student in this programme.",
     "not_a_mentor": "Member {member_id} is not a mentor in this programme.",
+    "member_left": "Member {member_id} has left (or was erased); there is nobody to pair.",
     "student_has_mentor": "{student} already has a mentor ({mentor}); unpair them first.",
     "mentor_full": "{mentor} already has {capacity} mentee(s), their capacity.",
     "no_active_pair": "Member {member_id} has no active mentor in this programme.",

@@ -15,7 +15,7 @@ from bot.outbox import enqueue
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
 from bot.services.relay import forget_conversations_of_pair
-from db.models import Member, Membership, Pair, PairStatus, Programme, Role
+from db.models import Member, Membership, MemberStatus, Pair, PairStatus, Programme, Role
 
 
 @dataclass(frozen=True)
@@ -213,6 +213,7 @@ async def unpaired_students(
             Membership.programme_id == programme_id,
             Membership.role == Role.STUDENT,
             Member.id.not_in(paired),
+            Member.status != MemberStatus.LEFT,
         )
         .order_by(Member.display_name, Member.id)
     )
@@ -302,7 +303,10 @@ async def _member_in_role(
 ) -> Member:
     if await _membership(session, programme, member_id, role) is None:
         raise Refused(reason, member_id=member_id)
-    return await session.get_one(Member, member_id)
+    member = await session.get_one(Member, member_id)
+    if member.status == MemberStatus.LEFT:  # erased or gone: nobody to introduce
+        raise Refused("member_left", member_id=member_id)
+    return member
 
 
 async def _active_pair_of(session: AsyncSession, programme_id: int, student_id: int) -> Pair | None:

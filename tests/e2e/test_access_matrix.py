@@ -31,6 +31,8 @@ WATCHED = (
     "member",
     "help_use",
     "delivery",
+    "audit_event",
+    "engagement_week",
 )
 
 # Callback data with the victims' ids filled in: {pair}, {meeting}, {checkin}, {mentor},
@@ -62,6 +64,14 @@ FORGED = (
     "mx:p:{programme}:0",
     "mx:a:{programme}:{student}:{mentor}",
     "mx:all:{programme}",
+    "st:p:{programme}",
+    "exp:p:{programme}",
+    "exp:pairs:{programme}",
+    "exp:meetings:{programme}",
+    "exp:engagement:{programme}",
+    "dr:f:{student}",
+    "dr:f:{mentor}",
+    "dr:k:{student}",
 )
 COMMANDS = (
     "/mentor",
@@ -73,6 +83,8 @@ COMMANDS = (
     "/unpair",
     "/pair",
     "/match",
+    "/stats",
+    "/export",
 )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
+from bot.services.erasure import erase_member
 from bot.services.errors import Refused
 from bot.services.pairing import mentors_with_room, pair, unpair, unpaired_students
 from db.models import AuditEvent, Delivery, Pair, PairStatus, Programme, Role
@@ -264,3 +265,21 @@ async def test_two_pairings_racing_for_one_student_name_the_winning_mentor(
         return "paired"
 
     assert await asyncio.gather(first(), second()) == ["paired", "student_has_mentor: Lars"]
+
+
+async def test_an_erased_student_is_neither_listed_nor_paired(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+    ben = await a_member(session, clock, programme, Role.STUDENT, name="Ben")
+    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    await erase_member(session, clock=clock, member_id=ana.member_id, actor="test")
+
+    waiting = await unpaired_students(session, programme_id=programme.id)
+    with pytest.raises(Refused) as refused:
+        await pair_them(session, clock, programme, ana.member_id, lars.member_id)
+
+    assert [c.member_id for c in waiting] == [ben.member_id]
+    assert refused.value.reason == "member_left"
+    assert await session.scalar(select(Pair)) is None
