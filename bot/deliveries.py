@@ -13,6 +13,7 @@ from bot.crypto import ReflectionCipher
 from bot.keyboards import Button, Keyboard, mood_keyboard
 from bot.services.checkins import read_reflection
 from bot.services.digest import summarise
+from bot.services.erasure import is_erased
 from bot.services.meetings import RHYTHMS, last_meeting_day, rhythm_of
 from bot.services.nudges import nudge_kind
 from bot.texts import Texts
@@ -91,9 +92,16 @@ async def _about_pair(
         f"pairing/{kind}_{side}",
         member.language,
         programme=programme.name,
-        student=student.display_name,
-        mentor=mentor.display_name,
+        student=_name_for(student, member.language, texts),
+        mentor=_name_for(mentor, member.language, texts),
     )
+
+
+def _name_for(person: Member, locale: str, texts: Texts) -> str:
+    """A person's name; an erased one is described in the reader's language instead."""
+    if is_erased(person):
+        return texts.render_plain("pairing/erased_name", locale)
+    return person.display_name
 
 
 async def _meeting_logged(

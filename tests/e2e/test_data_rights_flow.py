@@ -98,6 +98,7 @@ async def test_forget_confirmed_erases_and_the_mentor_and_coordinator_are_told(
     ]
     told = await bot.hears(lars, "no longer paired")
     assert "Ana" not in told["text"]  # the name is gone, even from this notice
+    assert "a former member who asked for their data to be erased" in told["text"]
     await bot.hears(maja, "has ended")
     values = await all_values(bot)
     assert not [v for v in values if isinstance(v, str) and "sluice" in v]
