@@ -7,6 +7,7 @@ a worker thread, so everyone else's messages keep flowing while it renders.
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from handlers.coordination import (
     coordinator_or_explain,
     on_coordinator_button,
 )
+from handlers.replies import reply
 
 PATTERN = r"^st:"
 CANCEL = "st:x"
@@ -32,19 +34,34 @@ NAME_LIMIT = 60  # long names are cut, so that the summary stays within one mess
 
 
 async def show_stats(update: Update, context: FrizonContext) -> None:
-    """Ask which programme (if several), then show its statistics and chart."""
+    """Ask which programme (if several), then show its statistics and chart.
+    `/stats 2026-09-01` counts from that day, as `frizon stats --since` does."""
     member = await coordinator_or_explain(update, context)
-    if member is not None:
-        await ask_programme_then(update, context, member, "st:p:{}", _statistics)
+    if member is None:
+        return
+    since = 0
+    if context.args:
+        try:
+            since = _day_number(date.fromisoformat(context.args[0]))
+        except ValueError:
+            await reply(update, context, "stats/bad_since", locale=member.locale)
+            return
+    await ask_programme_then(
+        update,
+        context,
+        member,
+        f"st:p:{{}}:{since}",
+        lambda c, m, programme_id: _statistics(c, m, programme_id, since),
+    )
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
-    """st:p:programme — the programme picked."""
+    """st:p:programme:since — the programme picked; since is YYYYMMDD, or 0 for all."""
     await on_coordinator_button(
         update,
         context,
         cancel=CANCEL,
-        steps={"p": (1, lambda c, m, ids: _statistics(c, m, ids[0]))},
+        steps={"p": (2, lambda c, m, ids: _statistics(c, m, ids[0], ids[1]))},
     )
 
 
@@ -69,17 +86,37 @@ class StatsStep(Step):
         await context.bot.send_photo(chat.id, png, caption=caption, parse_mode="HTML")
 
 
-async def _statistics(context: FrizonContext, member: MemberView, programme_id: int) -> Step:
+async def _statistics(
+    context: FrizonContext, member: MemberView, programme_id: int, since: int
+) -> Step:
     async with context.services.sessionmaker() as session, session.begin():
         programme = await get_programme(session, programme_id)
         today = context.services.clock.now().astimezone(ZoneInfo(programme.timezone)).date()
+        first = _from_day_number(since)
+        if first is not None and first > today:
+            return Step("stats/bad_since", new_message=True)
         stats = await programme_stats(
             session,
             programme=programme,
             today=today,
             min_group_size=context.services.config.privacy.min_group_size,
+            since=first,
         )
     return StatsStep(stats, **summary_variables(stats))
+
+
+def _day_number(day: date) -> int:
+    """A day as YYYYMMDD, short enough for callback data."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
+def _from_day_number(number: int) -> date | None:
+    if number == 0:
+        return None
+    try:
+        return date(number // 10000, number // 100 % 100, number % 100)
+    except ValueError:
+        return None  # forged data: count everything rather than fail
 
 
 def summary_variables(stats: ProgrammeStats) -> dict[str, Any]:
@@ -88,6 +125,7 @@ def summary_variables(stats: ProgrammeStats) -> dict[str, Any]:
     return {
         "programme": stats.programme,
         "today": stats.today.isoformat(),
+        "since": stats.since.isoformat() if stats.since else "",
         "min_group_size": stats.min_group_size,
         "figures": {figure.key: figure.value for figure in stats.figures},
         "weeks": [

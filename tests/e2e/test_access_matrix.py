@@ -64,7 +64,7 @@ FORGED = (
     "mx:p:{programme}:0",
     "mx:a:{programme}:{student}:{mentor}",
     "mx:all:{programme}",
-    "st:p:{programme}",
+    "st:p:{programme}:0",
     "exp:p:{programme}",
     "exp:pairs:{programme}",
     "exp:meetings:{programme}",

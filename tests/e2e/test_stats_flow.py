@@ -53,3 +53,18 @@ async def test_students_and_mentors_cannot_read_statistics(bot: RunningBot) -> N
         assert "only a programme coordinator can do" in (await bot.hears(user))["text"]
     async with bot.sessionmaker() as session:
         assert len((await session.scalars(select(Member))).all()) == 2
+
+
+async def test_stats_from_a_day_and_a_day_that_is_not_one(bot: RunningBot) -> None:
+    programme = await bot.programme("Clinical mentoring")
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+
+    bot.says(maja, "/stats last week")
+    refused = (await bot.hears(maja, "Nothing changed"))["text"]
+    bot.says(maja, "/stats 2999-01-01")
+    future = (await bot.hears(maja, "Nothing changed"))["text"]
+    bot.says(maja, f"/stats {bot.clock.now().date().isoformat()}")
+    counted = (await bot.hears(maja, "statistics on"))["text"]
+
+    assert "/stats 2026-09-01" in refused and "/stats 2026-09-01" in future
+    assert f"counting from {bot.clock.now().date().isoformat()}" in counted
