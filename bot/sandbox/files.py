@@ -101,6 +101,11 @@ class FileStore:
         media = self._media.get(file_id)
         return self._contents.get(media["file_id"]) if media else None
 
+    def media(self, file_id: str) -> dict[str, Any] | None:
+        """What a file is (kind, name, type, size), or ``None`` for an unknown id."""
+        media = self._media.get(file_id)
+        return dict(media) if media else None
+
     def get_file(self, file_id: str) -> dict[str, Any]:
         """getFile's ``File``: ids, size and the path to download it from; Telegram's 400s."""
         media = self._media.get(file_id)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -22,6 +23,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 MAX_WAIT_SECONDS = 25.0
 CALLBACK_ANSWER_WAIT_SECONDS = 3.0
 DEFAULT_FILE_NAME = "document.pdf"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class SandboxPage:
         app.router.add_post("/sandbox/api/chats/{user_id}/media", self.send_media)
         app.router.add_post("/sandbox/api/chats/{user_id}/document", self.send_document)
         app.router.add_post("/sandbox/api/chats/{user_id}/callback", self.press_button)
+        app.router.add_get("/sandbox/api/files/{file_id}", self.get_file)
         app.router.add_get("/sandbox/api/callbacks/{query_id}", self.get_callback_answer)
         app.router.add_post("/sandbox/api/chats/{user_id}/block", self.set_blocked)
 
@@ -241,12 +244,36 @@ class SandboxPage:
         self, user: SandboxUser, messages: list[dict[str, Any]], after: int
     ) -> dict[str, Any]:
         return {
-            "messages": messages,
+            "messages": [self._with_file_url(message) for message in messages],
             "last_seq": max((m["seq"] for m in messages), default=after),
             "reply_keyboard": self.state.reply_keyboard(user.id),
             "commands": self.state.commands_for(user.id),
             "blocked": self.state.is_blocked(user.id),
         }
+
+    def _with_file_url(self, message: dict[str, Any]) -> dict[str, Any]:
+        """A file with real bytes (a chart, an export) gets a URL the page can show."""
+        file_id = message.get("file_id")
+        if not file_id or self.state.file_content(file_id) is None:
+            return message
+        return {**message, "file_url": f"/sandbox/api/files/{file_id}"}
+
+    async def get_file(self, request: web.Request) -> web.Response:
+        """A file's bytes, for the page: charts shown inline, documents downloadable."""
+        file_id = request.match_info["file_id"]
+        content = self.state.file_content(file_id)
+        media = self.state.files.media(file_id)
+        if content is None or media is None:
+            return _error(404, "no such file, or a sample without content")
+        if media["kind"] == "photo":
+            kind = "image/png" if content.startswith(PNG_SIGNATURE) else "image/jpeg"
+            return web.Response(body=content, content_type=kind)
+        name = media["file_name"] or DEFAULT_FILE_NAME
+        return web.Response(
+            body=content,
+            content_type=media["mime_type"] or "application/octet-stream",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        )
 
     def _known(self, user_id: int) -> SandboxUser | None:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -9,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
+
+from bot.config import Config, DatabaseConfig, SandboxConfig
+from bot.runner import run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -38,3 +42,24 @@ async def browser() -> AsyncIterator[Browser]:
         )
         yield launched
         await launched.close()
+
+
+@pytest.fixture
+async def sandbox_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
+    """`frizon run` with no token: migrations, demo data, sandbox and bot, on a free port."""
+    monkeypatch.chdir(tmp_path)  # the sandbox keeps its reflection key in the working directory
+    config = Config(
+        database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'frizon.db'}"),
+        sandbox=SandboxConfig(port=0),
+    )
+    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(config, on_ready=ready.set_result, stop=stop))
+    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if ready not in done:
+        stop.set()
+        await task  # raises the start-up error, if any
+        raise AssertionError("frizon run did not become ready")
+    yield ready.result()
+    stop.set()
+    await asyncio.wait_for(task, timeout=30)

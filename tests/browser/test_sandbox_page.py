@@ -3,44 +3,9 @@ the sandbox page, three people enrol, the coordinator pairs them, both are intro
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from playwright.async_api import Browser, Locator, Page, expect
 
-from bot.config import Config, DatabaseConfig, SandboxConfig
-from bot.runner import run
-
-
-@pytest.fixture
-async def sandbox_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[str]:
-    """`frizon run` with no token: migrations, demo data, sandbox and bot, on a free port."""
-    monkeypatch.chdir(tmp_path)  # the sandbox keeps its reflection key in the working directory
-    config = Config(
-        database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'frizon.db'}"),
-        sandbox=SandboxConfig(port=0),
-    )
-    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-    task = asyncio.create_task(run(config, on_ready=ready.set_result, stop=stop))
-    done, _ = await asyncio.wait({task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-    if ready not in done:
-        stop.set()
-        await task  # raises the start-up error, if any
-        raise AssertionError("frizon run did not become ready")
-    yield ready.result()
-    stop.set()
-    await asyncio.wait_for(task, timeout=30)
-
-
-def panel(page: Page, title: str) -> Locator:
-    return page.locator(f'[data-panel="{title}"]')
-
-
-def bot_messages(page: Page, title: str) -> Locator:
-    return panel(page, title).locator('[data-role="message"][data-sender="bot"]')
+from tests.browser.pages import bot_messages, panel
 
 
 async def enrol_and_pair(page: Page) -> None:

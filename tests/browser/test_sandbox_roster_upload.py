@@ -7,8 +7,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, expect
 
-# The `frizon run` fixture and the page helpers of the first-minute test, shared here.
-from tests.browser.test_sandbox_page import bot_messages, panel, sandbox_url  # noqa: F401
+from tests.browser.pages import bot_messages, panel
 
 ROSTER_WITH_A_MISTAKE = """name,role,language,mentor,capacity,campus
 Dr Sara Lind,mentor,sv,,2,Solna
@@ -19,7 +18,7 @@ Fatima Said,student,en,Dr Sara Lind,,Huddinge
 
 async def test_the_coordinator_uploads_a_roster_and_gets_the_invite_csv(
     browser: Browser,
-    sandbox_url: str,  # noqa: F811 - the imported fixture
+    sandbox_url: str,
     tmp_path: Path,
 ) -> None:
     page = await browser.new_page()

@@ -157,3 +157,30 @@ async def test_a_control_runs_its_handler_and_shows_its_text(
         ]
     async with page.post("/sandbox/api/controls/advance") as reply:
         assert (await reply.json()) == {"text": "Sent 3 prompts"}
+
+
+async def test_files_the_bot_sent_can_be_seen_and_downloaded_from_the_page(
+    bot: Bot, alice: SandboxUser, page: aiohttp.ClientSession
+) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    await bot.send_photo(alice.id, png)
+    await bot.send_document(alice.id, b"pairs,csv\n", filename="pairs ö.csv")
+    async with page.get(f"/sandbox/api/chats/{alice.id}/messages") as reply:
+        photo, document = (await reply.json())["messages"]
+
+    async with page.get(photo["file_url"]) as image:
+        assert (image.status, image.content_type, await image.read()) == (200, "image/png", png)
+    async with page.get(document["file_url"]) as csv_file:
+        assert csv_file.status == 200 and await csv_file.read() == b"pairs,csv\n"
+        assert csv_file.headers["Content-Disposition"].endswith("pairs%20%C3%B6.csv")
+    async with page.get("/sandbox/api/files/no-such-file") as missing:
+        assert missing.status == 404
+
+
+async def test_a_sample_photo_has_no_file_url(
+    sandbox: SandboxServer, alice: SandboxUser, page: aiohttp.ClientSession
+) -> None:
+    sandbox.state.user_sends_photo(alice.id)
+    async with page.get(f"/sandbox/api/chats/{alice.id}/messages") as reply:
+        [sample] = (await reply.json())["messages"]
+    assert sample["media"] == "photo" and "file_url" not in sample

@@ -162,10 +162,18 @@ class ChatPanel {
     }
     if (message.media) {
       // For a photo, voice note or document, safe_html is the caption, shown under the file.
+      // A file with real bytes (the bot's chart or export) can be seen or downloaded.
+      const label = message.file_url && message.media === "document"
+        ? el("a", { className: "media-label", href: message.file_url, download: message.file_name || "",
+          "data-role": "download" }, mediaLabel(message))
+        : el("span", { className: "media-label" }, mediaLabel(message));
       bubble.prepend(el("div", {
         className: `media media-${message.media}`, "data-role": "media", "data-kind": message.media,
         "data-file-id": message.file_id,
-      }, el("span", { className: "media-label" }, mediaLabel(message)),
+      }, message.file_url && message.media === "photo"
+        ? el("a", { href: message.file_url, target: "_blank", rel: "noopener" },
+          el("img", { className: "media-image", src: message.file_url, alt: "Photo", "data-role": "image" }))
+        : label,
       message.media === "photo" ? null : el("span", { className: "media-size" }, sizeLabel(message.file_size))));
     }
     bubble.append(el("div", { className: "meta" },

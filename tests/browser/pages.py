@@ -1,0 +1,13 @@
+"""Finding things on the sandbox page: a person's panel and the bot's messages in it."""
+
+from __future__ import annotations
+
+from playwright.async_api import Locator, Page
+
+
+def panel(page: Page, title: str) -> Locator:
+    return page.locator(f'[data-panel="{title}"]')
+
+
+def bot_messages(page: Page, title: str) -> Locator:
+    return panel(page, title).locator('[data-role="message"][data-sender="bot"]')
