@@ -139,7 +139,7 @@ def test_yes_skips_the_question_and_a_second_run_has_nothing_left(cohort: Cli) -
     again = cohort("match", "P").stdout
 
     assert "Pair these" not in applied and "2 of 2 paired" in applied
-    assert "No suggestions for P." in again
+    assert "No suggestions for P: suggestions are for students who have joined" in again
     assert "no mentor has room for another mentee" in again
 
 

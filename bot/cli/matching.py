@@ -84,7 +84,10 @@ def _show(name: str, proposal: Proposal) -> None:
             )
         console.print(table)
     else:
-        typer.echo(f"No suggestions for {name}.")
+        typer.echo(
+            f"No suggestions for {name}: suggestions are for students who have joined "
+            "(with their invite link) and have no mentor yet."
+        )
     if proposal.unmatched:
         typer.echo(f"Without a suggestion ({len(proposal.unmatched)}):")
         for unmatched in proposal.unmatched:

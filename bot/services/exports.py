@@ -219,16 +219,27 @@ async def engagement_table(
     since: date | None = None,
 ) -> Table:
     """The statistics' weeks, one row each: response rate and entries per mood, or
-    "suppressed" where the week's group is smaller than `min_group_size`."""
+    "suppressed" where the week's group is smaller than `min_group_size`; empty cells
+    where nothing happened (no prompts, no entries), which is not the same."""
     stats = await programme_stats(
         session, programme=programme, today=today, min_group_size=min_group_size, since=since
     )
     rows = []
     for week in stats.weeks:
-        rate = SUPPRESSED if week.response_rate is None else str(week.response_rate)
-        moods = [SUPPRESSED] * 5 if week.moods is None else [str(count) for count in week.moods]
+        rate = _shown(week.response_rate, week.prompted)
+        moods = (
+            [str(count) for count in week.moods]
+            if week.moods is not None
+            else [SUPPRESSED if week.wrote else ""] * 5
+        )
         rows.append((week.week.isoformat(), rate, *moods))
     return Table(ENGAGEMENT_HEADER, tuple(rows))
+
+
+def _shown(value: int | None, happened: bool) -> str:
+    if not happened:
+        return ""
+    return SUPPRESSED if value is None else str(value)
 
 
 def guarded(cell: str) -> str:

@@ -171,9 +171,9 @@ async def test_engagement_is_one_row_per_week_with_small_groups_suppressed(
         ("2026-08-03", "100", "2", "1", "2", "1", "1"),
         ("2026-08-10", "50", *hidden),  # three wrote: moods hidden, the rate is not
         ("2026-08-17", "suppressed", *hidden),  # four prompted: nothing shown
-        ("2026-08-24", "suppressed", *hidden),
+        ("2026-08-24", "", "", "", "", "", ""),  # nothing happened: empty, not hidden
         ("2026-08-31", "83", "0", "1", "1", "1", "2"),
-        ("2026-09-07", "suppressed", *hidden),
+        ("2026-09-07", "", "", "", "", "", ""),
     )
     assert csv_text(made.table).splitlines()[:3] == [
         "week,response_rate_percent,mood_1,mood_2,mood_3,mood_4,mood_5",
