@@ -15,9 +15,10 @@ from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
 from handlers import fallback
-from handlers.buttons import acknowledge, parse_callback, remove_buttons
+from handlers.buttons import parse_callback, remove_buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member
+from handlers.presses import pressed
 from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,10 @@ async def start(update: Update, context: FrizonContext) -> None:
 
 async def on_button(update: Update, context: FrizonContext) -> None:
     """Mood (ci:m:prompt:mood), Skip (ci:s:entry), Share (ci:y:entry), Keep (ci:n:entry)."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await acknowledge(query)
-    member = await current_member(update, context)
-    locale = locale_of_update(update, member)
+    query, member, locale = press.query, press.member, press.locale
     parsed = parse_callback(query.data, {"m": 2, "s": 1, "y": 2, "n": 1})
     if member is None or parsed is None:
         await reply(update, context, "checkin/refused", locale=locale, reason="stale")

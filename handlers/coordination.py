@@ -9,9 +9,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services.members import MemberView
 from db.models import Role
-from handlers.buttons import acknowledge, edit_to, parse_callback, with_cancel
+from handlers.buttons import edit_to, parse_callback, with_cancel
 from handlers.context import FrizonContext
 from handlers.people import current_member
+from handlers.presses import pressed
 from handlers.replies import locale_of_update, reply
 
 
@@ -100,12 +101,10 @@ async def on_coordinator_button(
     """The common path of a coordinator's button: acknowledge, parse the callback data
     strictly, check the presser coordinates the programme it names (the first id), then
     show the step for its verb. `steps` maps a verb to (how many ids, the step)."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await acknowledge(query)
-    member = await current_member(update, context)
-    locale = locale_of_update(update, member)
+    query, member, locale = press.query, press.member, press.locale
     if query.data == cancel:
         await edit_to(query, context, "pairing/cancelled", locale)
         return

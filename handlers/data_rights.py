@@ -21,9 +21,10 @@ from bot.services.errors import Refused
 from bot.services.own_data import as_json, own_data
 from bot.services.partners import partners_of
 from db.models import Role
-from handlers.buttons import acknowledge, edit_to, parse_callback, remove_buttons
+from handlers.buttons import edit_to, parse_callback, remove_buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member
+from handlers.presses import pressed
 from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,10 @@ async def show_consent(update: Update, context: FrizonContext) -> None:
 async def on_button(update: Update, context: FrizonContext) -> None:
     """dr:f:<member> erases, dr:k:<member> keeps everything, dr:i:<programme> /
     dr:o:<programme> opt in or out of research use."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await acknowledge(query)
-    member = await current_member(update, context)
-    locale = locale_of_update(update, member)
+    query, member, locale = press.query, press.member, press.locale
     parsed = parse_callback(query.data, {"f": 1, "k": 1, "i": 1, "o": 1})
     if member is None or parsed is None:
         await reply(update, context, "data_rights/refused", locale=locale, reason="stale")

@@ -8,9 +8,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.services.errors import Refused
 from bot.services.pairing import end_own_pair
 from bot.services.partners import Partner, partners_of
-from handlers.buttons import acknowledge, parse_callback
+from handlers.buttons import parse_callback
 from handlers.context import FrizonContext
 from handlers.people import current_member
+from handlers.presses import pressed
 from handlers.replies import locale_of_update, reply
 
 PATTERN = r"^ep:"
@@ -43,13 +44,11 @@ async def start_ending(update: Update, context: FrizonContext) -> None:
 
 async def on_button(update: Update, context: FrizonContext) -> None:
     """ep:c:<pair> asks to confirm, ep:y:<pair> ends it, ep:n:0 keeps it."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await acknowledge(query)
-    member = await current_member(update, context)
+    query, member, locale = press.query, press.member, press.locale
     parsed = parse_callback(query.data, {"c": 1, "y": 1, "n": 1})
-    locale = locale_of_update(update, member)
     if member is None or parsed is None:
         await reply(update, context, "endings/refused", locale=locale, reason="stale")
         return

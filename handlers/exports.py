@@ -11,11 +11,11 @@ from bot.services.audit import member_actor
 from bot.services.exports import What, csv_file_bytes, export
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
-from handlers.buttons import acknowledge, edit_to, parse_callback, with_cancel
+from handlers.buttons import edit_to, parse_callback, with_cancel
 from handlers.context import FrizonContext
 from handlers.coordination import Step, ask_programme_then, coordinator_or_explain
-from handlers.people import current_member
-from handlers.replies import locale_of_update, reply
+from handlers.presses import pressed
+from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,10 @@ async def on_button(update: Update, context: FrizonContext) -> None:
 
     Callback data comes from the client: the presser must coordinate the programme it
     names, or nothing is exported and nothing recorded."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await acknowledge(query)
-    member = await current_member(update, context)
-    locale = locale_of_update(update, member)
+    query, member, locale = press.query, press.member, press.locale
     if query.data == CANCEL:
         await edit_to(query, context, "exports/closed", locale)
         return

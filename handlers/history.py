@@ -11,9 +11,10 @@ from bot.services import history
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
-from handlers.buttons import acknowledge, edit_to, parse_callback
+from handlers.buttons import edit_to, parse_callback
 from handlers.context import FrizonContext
 from handlers.people import current_member
+from handlers.presses import pressed
 from handlers.replies import locale_of_update, reply
 
 PATTERN = r"^hi:"
@@ -34,12 +35,10 @@ async def show_history(update: Update, context: FrizonContext) -> None:
 async def on_button(update: Update, context: FrizonContext) -> None:
     """hi:v:pos (view), hi:s:id:pos:mentor / hi:p:id:pos (share / make private), hi:d:id:pos
     (ask before deleting), hi:y:id:pos (delete)."""
-    query = update.callback_query
-    if query is None:
+    press = await pressed(update, context)
+    if press is None:
         return
-    await acknowledge(query)
-    member = await current_member(update, context)
-    locale = locale_of_update(update, member)
+    query, member, locale = press.query, press.member, press.locale
     parsed = parse_callback(query.data, {"v": 1, "s": 3, "p": 2, "d": 2, "y": 2})
     if member is None or parsed is None:
         await reply(update, context, "errors/stale_button", locale=locale)
