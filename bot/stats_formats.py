@@ -49,6 +49,9 @@ def as_json(stats: ProgrammeStats) -> str:
             }
             for month in stats.months
         ],
+        "attention_counts": {
+            concern.value: count for concern, count in stats.attention_counts.items()
+        },
         "attention": [
             {
                 "concern": item.concern.value,
@@ -84,6 +87,8 @@ def as_csv(stats: ProgrammeStats) -> str:
         for bucket, label in enumerate(BUCKETS):
             value = month.buckets[bucket] if month.buckets else None
             writer.writerow(["month", period, f"pairs_with_{label}_meetings", _cell(value)])
+    for concern, count in stats.attention_counts.items():
+        writer.writerow(["attention_count", "", concern.value, count])
     for item in stats.attention:
         writer.writerow(["attention", "", item.concern.value, describe_attention(item)])
     return buffer.getvalue()

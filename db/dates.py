@@ -23,6 +23,13 @@ def monday_of_timestamp(session: AsyncSession, column: Any) -> ColumnElement[Any
     return func.date(column, literal("weekday 0"), literal("-6 days"))
 
 
+def day_of_timestamp(session: AsyncSession, column: Any) -> ColumnElement[Any]:
+    """A UTC timestamp's day (comparable with a date column in either database)."""
+    if _postgres(session):
+        return cast(func.timezone("UTC", column), Date)
+    return func.date(column)
+
+
 def first_of_month(session: AsyncSession, column: Any) -> ColumnElement[Any]:
     """The first day of a date's month."""
     if _postgres(session):

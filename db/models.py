@@ -176,6 +176,7 @@ class Pair(Base):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        Index("ix_pair_programme_status", "programme_id", "status"),
         CheckConstraint("student_id <> mentor_id", name="not_self"),
     )
 
@@ -198,6 +199,7 @@ class Invite(Base):
     """A single-use enrolment link; only a hash of its token is kept."""
 
     __tablename__ = "invite"
+    __table_args__ = (Index("ix_invite_programme_role", "programme_id", "role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programme.id", ondelete="CASCADE"))
@@ -350,9 +352,13 @@ class Meeting(Base):
     Only the fact and the day: nothing about what was said."""
 
     __tablename__ = "meeting"
+    __table_args__ = (
+        # A pair's meetings, and its last one that stands, straight from the index.
+        Index("ix_meeting_pair_stands_met", "pair_id", "stands", "met_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"), index=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
     met_on: Mapped[date] = mapped_column(Date)
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
     confirmed_by_id: Mapped[int | None] = mapped_column(
@@ -383,3 +389,18 @@ class EngagementWeek(Base):
     mood_3: Mapped[int] = mapped_column(Integer)
     mood_4: Mapped[int] = mapped_column(Integer)
     mood_5: Mapped[int] = mapped_column(Integer)
+
+
+class MeetingMonth(Base):
+    """A settled month's meetings per pair for a programme: how many pairs were active
+    and how many of them met 0, 1, 2 … times. Counts only (see bot/services/meeting_stats.py)."""
+
+    __tablename__ = "meeting_month"
+
+    programme_id: Mapped[int] = mapped_column(
+        ForeignKey("programme.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the first day
+    pairs: Mapped[int] = mapped_column(Integer)
+    # {"0": pairs that did not meet, "1": pairs that met once, …}
+    meetings: Mapped[dict[str, int]] = mapped_column(JSON)

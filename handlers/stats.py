@@ -158,7 +158,8 @@ def summary_variables(stats: ProgrammeStats) -> dict[str, Any]:
             }
             for item in stats.attention[:SHOWN_ATTENTION]
         ],
-        "more_attention": max(0, len(stats.attention) - SHOWN_ATTENTION),
+        "more_attention": sum(stats.attention_counts.values())
+        - len(stats.attention[:SHOWN_ATTENTION]),
     }
 
 

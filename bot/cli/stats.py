@@ -144,6 +144,17 @@ def _print_tables(stats: ProgrammeStats) -> None:
     if not stats.attention:
         attention.add_row("—", "Nothing: every pair met within its rhythm.")
     console.print(attention)
+    unnamed = sum(stats.attention_counts.values()) - len(stats.attention)
+    if unnamed:
+        counts = ", ".join(
+            f"{count} {concern.value.replace('_', ' ')}"
+            for concern, count in stats.attention_counts.items()
+            if count
+        )
+        console.print(
+            f"In all: {counts}. The {len(stats.attention)} most urgent are named above; "
+            "`frizon export --what pairs` lists every pair."
+        )
 
 
 def _shown(value: object, happened: bool, hidden: str) -> str:

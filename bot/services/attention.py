@@ -3,6 +3,9 @@
 The existence of a pair is not secret, and neither are process facts about it: that it
 has not met within its agreed rhythm, that one side blocked the bot or left, that an
 invite was never used. Nothing anyone wrote, and no mood, is part of it.
+
+Each concern is counted in full and named for its first `limit` cases, most urgent
+first (the longest without a meeting); `frizon export --what pairs` lists every pair.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from db.dates import as_date, day_of_timestamp
 from db.models import Invite, Meeting, Member, MemberStatus, Pair, PairStatus, Programme
+
+NAMED = 100  # cases named per concern; the counts are always complete
 
 
 class Concern(StrEnum):
@@ -36,130 +43,184 @@ class Attention:
     expired: bool = False  # for invites
 
 
+@dataclass(frozen=True)
+class AttentionList:
+    named: tuple[Attention, ...]  # at most `limit` per concern, most urgent first
+    counts: dict[Concern, int]  # every case, per concern
+
+    @property
+    def unnamed(self) -> int:
+        return sum(self.counts.values()) - len(self.named)
+
+
+GONE = (MemberStatus.BLOCKED, MemberStatus.LEFT)
+
+
 async def needing_attention(
-    session: AsyncSession, *, programme: Programme, today: date
-) -> list[Attention]:
-    found = await _quiet_pairs(session, programme, today)
-    found += await _gone_members(session, programme)
-    found += await _unused_invites(session, programme, today)
-    return found
+    session: AsyncSession, *, programme: Programme, today: date, limit: int = NAMED
+) -> AttentionList:
+    quiet = _Quiet(session, programme, today)
+    named = [
+        *await quiet.named(limit),
+        *await _gone_members(session, programme, limit),
+        *await _unused_invites(session, programme, today, limit),
+    ]
+    counts = {
+        Concern.NO_MEETING: await quiet.count(),
+        **await _gone_counts(session, programme),
+        Concern.INVITE_UNUSED: await _count(
+            session,
+            select(func.count()).where(
+                Invite.programme_id == programme.id, Invite.used_at.is_(None)
+            ),
+        ),
+    }
+    return AttentionList(tuple(named), counts)
 
 
 async def met_within_rhythm(session: AsyncSession, *, programme: Programme, today: date) -> int:
     """Active pairs whose last meeting lies within their rhythm (new pairs that have not
     met yet are not counted, though they are not overdue either)."""
-    last_met = _last_meetings()
-    rhythm = _rhythm(programme)
-    rhythms = await _rhythms_in_use(session, programme)
+    quiet = _Quiet(session, programme, today)
+    rhythms = await quiet.rhythms()
     if not rhythms:
         return 0
+    last_met = quiet.last_met
     recent = or_(
         *(
-            and_(rhythm == weeks, last_met.c.day >= today - timedelta(weeks=weeks))
+            and_(quiet.rhythm == weeks, last_met.c.day >= today - timedelta(weeks=weeks))
             for weeks in rhythms
         )
     )
-    count = await session.scalar(
+    return await _count(
+        session,
         select(func.count())
         .select_from(Pair)
         .join(last_met, last_met.c.pair_id == Pair.id)
-        .where(Pair.programme_id == programme.id, Pair.status == PairStatus.ACTIVE, recent)
-    )
-    return int(count or 0)
-
-
-def _last_meetings() -> Subquery:
-    return (
-        select(Meeting.pair_id, func.max(Meeting.met_on).label("day"))
-        .where(Meeting.stands)
-        .group_by(Meeting.pair_id)
-        .subquery()
+        .where(*_active(programme), recent),
     )
 
 
-def _rhythm(programme: Programme) -> ColumnElement[int]:
-    return func.coalesce(Pair.meeting_weeks, programme.meeting_weeks)
+class _Quiet:
+    """Active pairs that have not met for longer than their rhythm."""
 
-
-async def _rhythms_in_use(session: AsyncSession, programme: Programme) -> Sequence[int]:
-    return (
-        await session.scalars(
-            select(_rhythm(programme))
-            .where(Pair.programme_id == programme.id, Pair.status == PairStatus.ACTIVE)
-            .distinct()
+    def __init__(self, session: AsyncSession, programme: Programme, today: date) -> None:
+        self.session, self.programme, self.today = session, programme, today
+        self.rhythm: ColumnElement[int] = func.coalesce(Pair.meeting_weeks, programme.meeting_weeks)
+        # The last meeting that stands, of this programme's active pairs only: the
+        # (pair, stands, met_on) index answers it without reading other programmes.
+        self.last_met: Subquery = (
+            select(Meeting.pair_id, func.max(Meeting.met_on).label("day"))
+            .join(Pair, Pair.id == Meeting.pair_id)
+            .where(*_active(programme), Meeting.stands)
+            .group_by(Meeting.pair_id)
+            .subquery()
         )
-    ).all()
 
-
-async def _quiet_pairs(session: AsyncSession, programme: Programme, today: date) -> list[Attention]:
-    student, mentor = aliased(Member), aliased(Member)
-    last_met = _last_meetings()
-    rhythm = _rhythm(programme)
-    rhythms = await _rhythms_in_use(session, programme)
-    if not rhythms:
-        return []
-    # One condition per rhythm in use: "not met since the rhythm's weeks before today".
-    overdue = or_(
-        *(
-            and_(
-                rhythm == weeks,
-                or_(
-                    last_met.c.day < today - timedelta(weeks=weeks),
-                    and_(
-                        last_met.c.day.is_(None),
-                        Pair.started_at < _midnight(today - timedelta(weeks=weeks)),
-                    ),
-                ),
+    async def rhythms(self) -> Sequence[int]:
+        return (
+            await self.session.scalars(
+                select(self.rhythm).where(*_active(self.programme)).distinct()
             )
-            for weeks in rhythms
+        ).all()
+
+    async def _query(self, *columns: Any) -> Select[Any] | None:
+        rhythms = await self.rhythms()
+        if not rhythms:
+            return None
+        last = self.last_met.c.day
+        # One condition per rhythm in use: "not met since the rhythm's weeks before today".
+        overdue = or_(
+            *(
+                and_(
+                    self.rhythm == weeks,
+                    or_(
+                        last < self.today - timedelta(weeks=weeks),
+                        and_(
+                            last.is_(None),
+                            Pair.started_at < _midnight(self.today - timedelta(weeks=weeks)),
+                        ),
+                    ),
+                )
+                for weeks in rhythms
+            )
         )
-    )
-    rows = await session.execute(
-        select(student.display_name, mentor.display_name, last_met.c.day, Pair.started_at)
-        .select_from(Pair)
-        .join(student, student.id == Pair.student_id)
-        .join(mentor, mentor.id == Pair.mentor_id)
-        .outerjoin(last_met, last_met.c.pair_id == Pair.id)
-        .where(Pair.programme_id == programme.id, Pair.status == PairStatus.ACTIVE, overdue)
-        .order_by(student.display_name, Pair.id)
-    )
-    return [
-        Attention(Concern.NO_MEETING, name, mentor_name, since=day or started.date())
-        for name, mentor_name, day, started in rows
-    ]
+        return (
+            select(*columns)
+            .select_from(Pair)
+            .outerjoin(self.last_met, self.last_met.c.pair_id == Pair.id)
+            .where(*_active(self.programme), overdue)
+        )
+
+    async def count(self) -> int:
+        query = await self._query(func.count())
+        return 0 if query is None else await _count(self.session, query)
+
+    async def named(self, limit: int) -> list[Attention]:
+        student, mentor = aliased(Member), aliased(Member)
+        since = func.coalesce(self.last_met.c.day, day_of_timestamp(self.session, Pair.started_at))
+        query = await self._query(student.display_name, mentor.display_name, since)
+        if query is None:
+            return []
+        rows = await self.session.execute(
+            query.join(student, student.id == Pair.student_id)
+            .join(mentor, mentor.id == Pair.mentor_id)
+            .order_by(since, student.display_name, Pair.id)
+            .limit(limit)
+        )
+        return [
+            Attention(Concern.NO_MEETING, str(name), str(mentor_name), since=as_date(day))
+            for name, mentor_name, day in rows
+        ]
 
 
-async def _gone_members(session: AsyncSession, programme: Programme) -> list[Attention]:
+async def _gone_members(session: AsyncSession, programme: Programme, limit: int) -> list[Attention]:
     student, mentor = aliased(Member), aliased(Member)
-    gone = (MemberStatus.BLOCKED, MemberStatus.LEFT)
     rows = await session.execute(
         select(student.display_name, student.status, mentor.display_name, mentor.status)
         .select_from(Pair)
         .join(student, student.id == Pair.student_id)
         .join(mentor, mentor.id == Pair.mentor_id)
-        .where(
-            Pair.programme_id == programme.id,
-            Pair.status == PairStatus.ACTIVE,
-            or_(student.status.in_(gone), mentor.status.in_(gone)),
-        )
+        .where(*_active(programme), or_(student.status.in_(GONE), mentor.status.in_(GONE)))
         .order_by(student.display_name, Pair.id)
+        .limit(limit)
     )
     found = []
     for student_name, student_status, mentor_name, mentor_status in rows:
         for who, status in (("student", student_status), ("mentor", mentor_status)):
-            if status in gone:
+            if status in GONE:
                 concern = Concern.BLOCKED if status == MemberStatus.BLOCKED else Concern.LEFT
                 found.append(Attention(concern, student_name, mentor_name, who=who))
     return found
 
 
+async def _gone_counts(session: AsyncSession, programme: Programme) -> dict[Concern, int]:
+    """Pairs with a member who blocked the bot, and who left (one side each)."""
+    counts = {}
+    for concern, status in (
+        (Concern.BLOCKED, MemberStatus.BLOCKED),
+        (Concern.LEFT, MemberStatus.LEFT),
+    ):
+        student, mentor = aliased(Member), aliased(Member)
+        counts[concern] = await _count(
+            session,
+            select(func.count())
+            .select_from(Pair)
+            .join(student, student.id == Pair.student_id)
+            .join(mentor, mentor.id == Pair.mentor_id)
+            .where(*_active(programme), or_(student.status == status, mentor.status == status)),
+        )
+    return counts
+
+
 async def _unused_invites(
-    session: AsyncSession, programme: Programme, today: date
+    session: AsyncSession, programme: Programme, today: date, limit: int
 ) -> list[Attention]:
     rows = await session.execute(
         select(Invite.name, Invite.role, Invite.created_at, Invite.expires_at)
         .where(Invite.programme_id == programme.id, Invite.used_at.is_(None))
         .order_by(Invite.name, Invite.id)
+        .limit(limit)
     )
     return [
         Attention(
@@ -171,6 +232,14 @@ async def _unused_invites(
         )
         for name, role, created, expires in rows
     ]
+
+
+def _active(programme: Programme) -> tuple[ColumnElement[bool], ...]:
+    return (Pair.programme_id == programme.id, Pair.status == PairStatus.ACTIVE)
+
+
+async def _count(session: AsyncSession, query: Select[Any]) -> int:
+    return int(await session.scalar(query) or 0)
 
 
 def _midnight(day: date) -> datetime:

@@ -66,7 +66,8 @@ class ProgrammeStats:
     figures: tuple[Figure, ...]
     weeks: tuple[WeekFigures, ...]
     months: tuple[MonthFigures, ...]
-    attention: tuple[Attention, ...]
+    attention: tuple[Attention, ...]  # named, most urgent first, limited per concern
+    attention_counts: dict[Concern, int]  # every case
 
     def value(self, key: str) -> int | float | None:
         return next(figure.value for figure in self.figures if figure.key == key)
@@ -91,7 +92,7 @@ async def programme_stats(
         ),
     )
     attention = await needing_attention(session, programme=programme, today=today)
-    quiet = sum(1 for item in attention if item.concern is Concern.NO_MEETING)
+    quiet = attention.counts[Concern.NO_MEETING]
     met = await met_within_rhythm(session, programme=programme, today=today)
     in_pairs = 2 * active_pairs
     figures += [
@@ -133,7 +134,8 @@ async def programme_stats(
         figures=tuple(figures),
         weeks=tuple(_week(week, shown) for week in weeks),
         months=tuple(_month(month, shown) for month in months),
-        attention=tuple(attention),
+        attention=attention.named,
+        attention_counts=attention.counts,
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import ManualClock
 from bot.dispatch import cycle_key
 from bot.outbox import enqueue
-from bot.services.attention import Concern
+from bot.services.attention import Concern, needing_attention
 from bot.services.checkins import start_checkin
 from bot.services.engagement import settle_weeks
 from bot.services.meetings import answer_meeting, log_meeting
@@ -290,3 +290,29 @@ async def test_the_background_keeps_settled_weeks_once(
     later = await settle_weeks(session, programme=programme, today=TODAY + timedelta(weeks=1))
 
     assert (first, again, later) == (3, 0, 1)  # 3 Aug to 17 Aug; then the week of 24 Aug
+
+
+async def test_every_case_is_counted_and_the_most_urgent_are_named(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await seeded(session, clock, students=6)
+    mentor = (await members_in_role(session, programme.id, Role.MENTOR))[1]
+    mentor.status = MemberStatus.BLOCKED
+    await session.flush()
+    # On 20 October every pair is overdue; the one that met longest ago comes first.
+    later = TODAY + timedelta(weeks=6)
+
+    found = await needing_attention(session, programme=programme, today=later, limit=1)
+
+    assert found.counts == {
+        Concern.NO_MEETING: 3,
+        Concern.BLOCKED: 1,
+        Concern.LEFT: 0,
+        Concern.INVITE_UNUSED: 2,
+    }
+    assert [(a.concern, a.name, a.since) for a in found.named] == [
+        (Concern.NO_MEETING, "Student 2", date(2026, 8, 3)),
+        (Concern.BLOCKED, "Student 1", None),
+        (Concern.INVITE_UNUSED, "", SEEDED_AT.date()),
+    ]
+    assert found.unnamed == 3
