@@ -26,6 +26,7 @@ from bot.scheduling.cadence import WEEKDAYS
 from bot.sending import OutboxSender
 from bot.services.digest import queue_digests
 from bot.services.engagement import settle_weeks
+from bot.services.meeting_stats import settle_months
 from bot.services.meetings import ask_overdue_pairs
 from bot.services.nudges import queue_nudges
 from bot.texts import Texts
@@ -213,6 +214,7 @@ async def settle_statistics_now(services: Services) -> int:
         for programme in (await session.scalars(select(Programme))).all():
             today = now.astimezone(ZoneInfo(programme.timezone)).date()
             kept += await settle_weeks(session, programme=programme, today=today)
+            await settle_months(session, programme=programme, today=today)
     return kept
 
 

@@ -3,6 +3,8 @@
 Each calendar month, every pair active during it counts once, with the number of
 meetings it logged that month (0, 1, 2, …); a meeting the other side disputed does not
 count. Counted in SQL: the database returns one row per month and number of meetings.
+A month is settled two weeks after it ends; its counts are then kept in `meeting_month`
+and read from there, as settled weeks are (bot/services/engagement.py).
 """
 
 from __future__ import annotations
@@ -10,15 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dates import as_date, first_of_month
-from db.models import Meeting, Pair
+from db.models import Meeting, MeetingMonth, Pair, Programme
 
 SHOWN_UP_TO = 3  # the distribution shows 0, 1, 2 and "3 or more" meetings
+SETTLE_AFTER = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -75,18 +78,79 @@ async def meetings_by_month(
     session: AsyncSession, *, programme_id: int, first: date, today: date
 ) -> tuple[list[MonthMeetings], int]:
     """Every month from `first`'s to this one, and how many pairs were active in any of
-    them (the group the overall figures are about)."""
+    them (the group the overall figures are about). Settled months come from the kept
+    counts (the missing ones are counted and kept); the others are counted afresh."""
     months = months_between(first, today)
     if not months:
         return [], 0
-    active = await _active_pairs(session, programme_id, months)
-    met = await _meeting_counts(session, programme_id, months[0], today)
-    result = []
-    for month, pairs in zip(months, active[:-1], strict=True):
+    kept = await _kept_months(session, programme_id, months[0], months[-1])
+    missing = [month for month in months if is_settled(month, today) and month not in kept]
+    if missing:
+        for counted in await _count_months(session, programme_id, missing, today):
+            session.add(
+                MeetingMonth(
+                    programme_id=programme_id,
+                    month=counted.month,
+                    pairs=counted.pairs,
+                    meetings={str(n): pairs for n, pairs in counted.meetings.items()},
+                )
+            )
+            kept[counted.month] = counted
+        await session.flush()
+    unsettled = [month for month in months if month not in kept]
+    live = {
+        counted.month: counted
+        for counted in await _count_months(session, programme_id, unsettled, today)
+    }
+    (in_window,) = await _active_pairs(session, programme_id, [(months[0], months[-1])])
+    return [kept.get(month) or live[month] for month in months], in_window
+
+
+def is_settled(month: date, today: date) -> bool:
+    """Late logs have come in: two weeks after the month's end."""
+    return _next_month(month) + SETTLE_AFTER <= today
+
+
+async def settle_months(session: AsyncSession, *, programme: Programme, today: date) -> None:
+    """Keep the counts of every settled month not kept yet (a background job does this,
+    so that a coordinator's first /stats is as quick as the next)."""
+    first = programme.anchor_day or programme.created_at.date()
+    await meetings_by_month(session, programme_id=programme.id, first=first, today=today)
+
+
+async def _count_months(
+    session: AsyncSession, programme_id: int, months: list[date], today: date
+) -> list[MonthMeetings]:
+    """Count some months from the raw rows: one pass over the pairs, one over meetings."""
+    if not months:
+        return []
+    active = await _active_pairs(session, programme_id, [(month, month) for month in months])
+    last_day = min(today, _next_month(months[-1]) - timedelta(days=1))
+    met = await _meeting_counts(session, programme_id, months[0], last_day)
+    counted = []
+    for month, pairs in zip(months, active, strict=True):
         counts = Counter(met.get(month, {}))
         counts[0] = max(0, pairs - sum(counts.values()))
-        result.append(MonthMeetings(month, pairs, dict(counts)))
-    return result, active[-1]
+        counted.append(MonthMeetings(month, pairs, dict(counts)))
+    return counted
+
+
+async def _kept_months(
+    session: AsyncSession, programme_id: int, first: date, last: date
+) -> dict[date, MonthMeetings]:
+    rows = await session.scalars(
+        select(MeetingMonth).where(
+            MeetingMonth.programme_id == programme_id,
+            MeetingMonth.month >= first,
+            MeetingMonth.month <= last,
+        )
+    )
+    return {
+        row.month: MonthMeetings(
+            row.month, row.pairs, {int(n): pairs for n, pairs in row.meetings.items()}
+        )
+        for row in rows
+    }
 
 
 def overall(months: list[MonthMeetings]) -> dict[int, int]:
@@ -97,8 +161,11 @@ def overall(months: list[MonthMeetings]) -> dict[int, int]:
     return dict(total)
 
 
-async def _active_pairs(session: AsyncSession, programme_id: int, months: list[date]) -> list[int]:
-    """Pairs active in each month, then in any of them: one pass over the pairs."""
+async def _active_pairs(
+    session: AsyncSession, programme_id: int, spans: list[tuple[date, date]]
+) -> list[int]:
+    """Pairs active at some time from the first month to the last month of each span
+    (inclusive): one pass over the programme's pairs for all of them."""
 
     def active_between(start: date, end: date) -> ColumnElement[bool]:
         return and_(
@@ -106,14 +173,15 @@ async def _active_pairs(session: AsyncSession, programme_id: int, months: list[d
             or_(Pair.ended_at.is_(None), Pair.ended_at >= _midnight(start)),
         )
 
-    spans = [(month, _next_month(month)) for month in months]
-    spans.append((months[0], _next_month(months[-1])))
     row = (
         await session.execute(
             select(
                 *(
-                    func.coalesce(func.sum(case((active_between(start, end), 1), else_=0)), 0)
-                    for start, end in spans
+                    func.coalesce(
+                        func.sum(case((active_between(first, _next_month(last)), 1), else_=0)),
+                        0,
+                    )
+                    for first, last in spans
                 )
             ).where(Pair.programme_id == programme_id)
         )

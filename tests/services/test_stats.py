@@ -22,6 +22,8 @@ from db.models import (
     CheckIn,
     DeliveryStatus,
     EngagementWeek,
+    Meeting,
+    MeetingMonth,
     Member,
     Membership,
     MemberStatus,
@@ -316,3 +318,25 @@ async def test_every_case_is_counted_and_the_most_urgent_are_named(
         (Concern.INVITE_UNUSED, "", SEEDED_AT.date()),
     ]
     assert found.unnamed == 3
+
+
+async def test_settled_months_are_kept_and_read_back_the_same(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await seeded(session, clock, students=6)
+    later = date(2026, 10, 5)  # August has settled (two weeks after its end), September not
+
+    first = await programme_stats(
+        session, programme=programme, today=later, min_group_size=5, since=SINCE
+    )
+    kept = (await session.scalars(select(MeetingMonth))).all()
+    await session.execute(delete(Meeting).where(Meeting.met_on < date(2026, 9, 1)))
+    again = await programme_stats(
+        session, programme=programme, today=later, min_group_size=5, since=SINCE
+    )
+
+    assert [(m.month, m.pairs, m.meetings) for m in kept] == [
+        (date(2026, 8, 1), 3, {"0": 1, "1": 2})
+    ]
+    assert again.months[0] == first.months[0]  # August: from the kept counts
+    assert [m.buckets for m in first.months] == [(1, 2, 0, 0), (2, 1, 0, 0), (3, 0, 0, 0)]
