@@ -49,13 +49,17 @@ from benchmarks.common import database
 from benchmarks.stats_data import EMPTY, GENERATOR_VERSION, LARGE, Sizes, generate_programme
 from bot.config import PrivacyConfig
 from bot.services.stats import programme_stats
+from bot.stats_chart import render_chart
+from bot.texts import Texts
 from db.base import Base
 from db.models import CheckIn, Programme
+from handlers.stats import summary_variables
 
 GOALS_MS = {"sqlite": 250.0, "postgresql": 150.0}
 SMALL_STUDENTS = 100
 MIN_GROUP_SIZE = PrivacyConfig().min_group_size
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "frizon-benchmarks"
+TEXTS = Texts()
 
 Run = Callable[[AsyncSession, Programme, date], Awaitable[object]]
 
@@ -75,8 +79,18 @@ async def stats_in_process(session: AsyncSession, programme: Programme, today: d
     )
 
 
+async def stats_reply(session: AsyncSession, programme: Programme, today: date) -> object:
+    """What /stats does for a coordinator: the figures, the summary text, the PNG chart."""
+    stats = await programme_stats(
+        session, programme=programme, today=today, min_group_size=MIN_GROUP_SIZE
+    )
+    text = TEXTS.render("stats/summary", "en", **summary_variables(stats))
+    return text, render_chart(stats)
+
+
 OPERATIONS = [
     Operation("programme_stats", stats_in_process),
+    Operation("/stats reply (figures, text, chart)", stats_reply),
 ]
 
 

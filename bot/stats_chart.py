@@ -24,9 +24,12 @@ BUCKET_LABELS = ("no meeting", "1 meeting", "2 meetings", "3 or more")
 
 def render_chart(stats: ProgrammeStats) -> bytes:
     """A PNG of three panels; the title names the programme and the group-size rule."""
-    figure = Figure(figsize=(9, 10), dpi=100, layout="constrained")
+    figure = Figure(figsize=(9, 10), dpi=100)
     FigureCanvasAgg(figure)
     rate_axes, mood_axes, meeting_axes = figure.subplots(3, 1)
+    # Fixed margins, room on the right for the legends: a layout engine would measure
+    # every label twice and cost more than the drawing.
+    figure.subplots_adjust(left=0.08, right=0.83, top=0.91, bottom=0.08, hspace=0.55)
     figure.suptitle(
         f"{stats.programme} — statistics on {stats.today.isoformat()}\n"
         f"blank: fewer than {stats.min_group_size} people, not shown",
@@ -54,14 +57,21 @@ def _response_rate(axes: Axes, stats: ProgrammeStats) -> None:
 
 def _moods(axes: Axes, stats: ProgrammeStats) -> None:
     weeks = list(range(len(stats.weeks)))
-    bottoms = [0.0] * len(weeks)
-    for mood, colour in enumerate(MOOD_COLOURS):
-        shares = []
-        for week in stats.weeks:
-            total = sum(week.moods) if week.moods else 0
-            shares.append(100 * week.moods[mood] / total if week.moods and total else 0.0)
-        axes.bar(weeks, shares, bottom=bottoms, width=0.8, color=colour, label=f"mood {mood + 1}")
-        bottoms = [b + s for b, s in zip(bottoms, shares, strict=True)]
+    shares = []
+    for mood in range(len(MOOD_COLOURS)):
+        shares.append(
+            [
+                100 * week.moods[mood] / sum(week.moods) if week.moods and sum(week.moods) else 0.0
+                for week in stats.weeks
+            ]
+        )
+    # One filled band per mood, stepped per week: hundreds of bars would draw slowly.
+    axes.stackplot(
+        *_blocks(len(weeks), shares),
+        colors=MOOD_COLOURS,
+        labels=[f"mood {mood + 1}" for mood in range(len(MOOD_COLOURS))],
+        step="post",
+    )
     axes.set_ylim(0, 100)
     axes.set_xlim(-0.5, len(weeks) - 0.5)
     axes.set_ylabel("% of entries")
@@ -73,16 +83,25 @@ def _moods(axes: Axes, stats: ProgrammeStats) -> None:
 def _meetings(axes: Axes, stats: ProgrammeStats) -> None:
     labels = [month.month.strftime("%b %Y") for month in stats.months]
     positions = list(range(len(labels)))
-    bottoms = [0.0] * len(labels)
-    for bucket, (colour, label) in enumerate(zip(BUCKET_COLOURS, BUCKET_LABELS, strict=True)):
-        counts = [m.buckets[bucket] if m.buckets else 0 for m in stats.months]
-        axes.bar(positions, counts, bottom=bottoms, color=colour, label=label)
-        bottoms = [b + c for b, c in zip(bottoms, counts, strict=True)]
+    counts: list[list[float]] = [
+        [month.buckets[bucket] if month.buckets else 0 for month in stats.months]
+        for bucket in range(len(BUCKET_COLOURS))
+    ]
+    axes.stackplot(
+        *_blocks(len(positions), counts), colors=BUCKET_COLOURS, labels=BUCKET_LABELS, step="post"
+    )
+    axes.set_xlim(-0.5, len(positions) - 0.5)
     axes.set_xticks(positions, labels, rotation=45, ha="right", fontsize=8)
     axes.set_ylabel("pairs")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Meetings per pair per month", fontsize=10)
     axes.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+
+
+def _blocks(count: int, series: list[list[float]]) -> list[list[float]]:
+    """x and y of stacked bands that fill each position from -0.5 to +0.5, like bars."""
+    edges = [position - 0.5 for position in range(count + 1)]
+    return [edges, *([*values, values[-1]] if values else [] for values in series)]
 
 
 def _week_axis(axes: Axes, weeks: list[date]) -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -47,6 +47,9 @@ class Attention:
 class AttentionList:
     named: tuple[Attention, ...]  # at most `limit` per concern, most urgent first
     counts: dict[Concern, int]  # every case, per concern
+    # Active pairs whose last meeting lies within their rhythm (new pairs that have not
+    # met yet are neither this nor overdue); counted in the same pass as the overdue.
+    met_within_rhythm: int
 
     @property
     def unnamed(self) -> int:
@@ -60,13 +63,14 @@ async def needing_attention(
     session: AsyncSession, *, programme: Programme, today: date, limit: int = NAMED
 ) -> AttentionList:
     quiet = _Quiet(session, programme, today)
+    overdue, recent = await quiet.counts()
     named = [
         *await quiet.named(limit),
         *await _gone_members(session, programme, limit),
         *await _unused_invites(session, programme, today, limit),
     ]
     counts = {
-        Concern.NO_MEETING: await quiet.count(),
+        Concern.NO_MEETING: overdue,
         **await _gone_counts(session, programme),
         Concern.INVITE_UNUSED: await _count(
             session,
@@ -75,30 +79,7 @@ async def needing_attention(
             ),
         ),
     }
-    return AttentionList(tuple(named), counts)
-
-
-async def met_within_rhythm(session: AsyncSession, *, programme: Programme, today: date) -> int:
-    """Active pairs whose last meeting lies within their rhythm (new pairs that have not
-    met yet are not counted, though they are not overdue either)."""
-    quiet = _Quiet(session, programme, today)
-    rhythms = await quiet.rhythms()
-    if not rhythms:
-        return 0
-    last_met = quiet.last_met
-    recent = or_(
-        *(
-            and_(quiet.rhythm == weeks, last_met.c.day >= today - timedelta(weeks=weeks))
-            for weeks in rhythms
-        )
-    )
-    return await _count(
-        session,
-        select(func.count())
-        .select_from(Pair)
-        .join(last_met, last_met.c.pair_id == Pair.id)
-        .where(*_active(programme), recent),
-    )
+    return AttentionList(tuple(named), counts, recent)
 
 
 class _Quiet:
@@ -106,6 +87,7 @@ class _Quiet:
 
     def __init__(self, session: AsyncSession, programme: Programme, today: date) -> None:
         self.session, self.programme, self.today = session, programme, today
+        self._rhythms: Sequence[int] | None = None
         self.rhythm: ColumnElement[int] = func.coalesce(Pair.meeting_weeks, programme.meeting_weeks)
         # The last meeting that stands, of this programme's active pairs only: the
         # (pair, stands, met_on) index answers it without reading other programmes.
@@ -118,18 +100,19 @@ class _Quiet:
         )
 
     async def rhythms(self) -> Sequence[int]:
-        return (
-            await self.session.scalars(
-                select(self.rhythm).where(*_active(self.programme)).distinct()
-            )
-        ).all()
+        """The rhythms the active pairs have (read once)."""
+        if self._rhythms is None:
+            self._rhythms = (
+                await self.session.scalars(
+                    select(self.rhythm).where(*_active(self.programme)).distinct()
+                )
+            ).all()
+        return self._rhythms
 
-    async def _query(self, *columns: Any) -> Select[Any] | None:
-        rhythms = await self.rhythms()
-        if not rhythms:
-            return None
+    def _conditions(self, rhythms: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+        """(overdue, recent): not met for longer than the pair's rhythm, or met within it;
+        one term per rhythm in use, so each compares with a fixed day."""
         last = self.last_met.c.day
-        # One condition per rhythm in use: "not met since the rhythm's weeks before today".
         overdue = or_(
             *(
                 and_(
@@ -145,25 +128,49 @@ class _Quiet:
                 for weeks in rhythms
             )
         )
+        recent = or_(
+            *(
+                and_(self.rhythm == weeks, last >= self.today - timedelta(weeks=weeks))
+                for weeks in rhythms
+            )
+        )
+        return overdue, recent
+
+    def _pairs(self, *columns: Any) -> Select[Any]:
         return (
             select(*columns)
             .select_from(Pair)
             .outerjoin(self.last_met, self.last_met.c.pair_id == Pair.id)
-            .where(*_active(self.programme), overdue)
+            .where(*_active(self.programme))
         )
 
-    async def count(self) -> int:
-        query = await self._query(func.count())
-        return 0 if query is None else await _count(self.session, query)
+    async def counts(self) -> tuple[int, int]:
+        """How many active pairs are overdue, and how many met within their rhythm."""
+        rhythms = await self.rhythms()
+        if not rhythms:
+            return 0, 0
+        overdue, recent = self._conditions(rhythms)
+        row = (
+            await self.session.execute(
+                self._pairs(
+                    func.coalesce(func.sum(case((overdue, 1), else_=0)), 0),
+                    func.coalesce(func.sum(case((recent, 1), else_=0)), 0),
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
     async def named(self, limit: int) -> list[Attention]:
         student, mentor = aliased(Member), aliased(Member)
         since = func.coalesce(self.last_met.c.day, day_of_timestamp(self.session, Pair.started_at))
-        query = await self._query(student.display_name, mentor.display_name, since)
-        if query is None:
+        rhythms = await self.rhythms()
+        if not rhythms:
             return []
+        overdue, _ = self._conditions(rhythms)
         rows = await self.session.execute(
-            query.join(student, student.id == Pair.student_id)
+            self._pairs(student.display_name, mentor.display_name, since)
+            .where(overdue)
+            .join(student, student.id == Pair.student_id)
             .join(mentor, mentor.id == Pair.mentor_id)
             .order_by(since, student.display_name, Pair.id)
             .limit(limit)

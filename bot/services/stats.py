@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.attention import Attention, Concern, met_within_rhythm, needing_attention
+from bot.services.attention import Attention, Concern, needing_attention
 from bot.services.engagement import WeekCounts, engagement_by_week, monday_of
 from bot.services.meeting_stats import (
     MonthMeetings,
@@ -93,7 +93,7 @@ async def programme_stats(
     )
     attention = await needing_attention(session, programme=programme, today=today)
     quiet = attention.counts[Concern.NO_MEETING]
-    met = await met_within_rhythm(session, programme=programme, today=today)
+    met = attention.met_within_rhythm
     in_pairs = 2 * active_pairs
     figures += [
         shown.figure("active_pairs", active_pairs, in_pairs),
