@@ -79,18 +79,26 @@ async def stats_in_process(session: AsyncSession, programme: Programme, today: d
     )
 
 
-async def stats_reply(session: AsyncSession, programme: Programme, today: date) -> object:
-    """What /stats does for a coordinator: the figures, the summary text, the PNG chart."""
+async def stats_message(session: AsyncSession, programme: Programme, today: date) -> object:
+    """The first message of /stats: the figures and the summary text."""
     stats = await programme_stats(
         session, programme=programme, today=today, min_group_size=MIN_GROUP_SIZE
     )
-    text = TEXTS.render("stats/summary", "en", **summary_variables(stats))
-    return text, render_chart(stats)
+    return TEXTS.render("stats/summary", "en", **summary_variables(stats))
+
+
+async def stats_with_chart(session: AsyncSession, programme: Programme, today: date) -> object:
+    """All of /stats: the figures, the summary text, then the PNG chart (its own message)."""
+    stats = await programme_stats(
+        session, programme=programme, today=today, min_group_size=MIN_GROUP_SIZE
+    )
+    return TEXTS.render("stats/summary", "en", **summary_variables(stats)), render_chart(stats)
 
 
 OPERATIONS = [
     Operation("programme_stats", stats_in_process),
-    Operation("/stats reply (figures, text, chart)", stats_reply),
+    Operation("/stats first message (figures, text)", stats_message),
+    Operation("/stats with its chart (figures, text, PNG)", stats_with_chart),
 ]
 
 

@@ -39,7 +39,7 @@ def render_chart(stats: ProgrammeStats) -> bytes:
     _moods(mood_axes, stats)
     _meetings(meeting_axes, stats)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
