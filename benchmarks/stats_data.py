@@ -320,6 +320,15 @@ async def generate_programme(
             busy = 1 + sizes.students // 250
             await writer.add("help_use", (programme_id, monday, rng.randint(0, busy + week % 7)))
         await writer.flush()
+        # What the meetings service keeps on each pair as meetings are logged.
+        await connection.execute(
+            text(
+                "UPDATE pair SET last_met_on = (SELECT max(meeting.met_on) FROM meeting "
+                "WHERE meeting.pair_id = pair.id AND meeting.stands) "
+                "WHERE pair.programme_id = :programme"
+            ),
+            {"programme": programme_id},
+        )
         if dialect == "postgresql":
             for table in first:
                 await connection.execute(

@@ -190,6 +190,9 @@ class Pair(Base):
     # The meeting rhythm the pair agreed, in weeks; None until they choose (the
     # programme's default then applies).
     meeting_weeks: Mapped[int | None] = mapped_column(Integer)
+    # The day of the last meeting that stands (kept by bot/services/meetings.py): the
+    # statistics compare it with the rhythm without reading every meeting.
+    last_met_on: Mapped[date | None] = mapped_column(Date)
 
     student: Mapped[Member] = relationship(foreign_keys=[student_id])
     mentor: Mapped[Member] = relationship(foreign_keys=[mentor_id])

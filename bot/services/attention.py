@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.dates import as_date, day_of_timestamp
-from db.models import Invite, Meeting, Member, MemberStatus, Pair, PairStatus, Programme
+from db.models import Invite, Member, MemberStatus, Pair, PairStatus, Programme
 
 NAMED = 100  # cases named per concern; the counts are always complete
 
@@ -89,15 +89,6 @@ class _Quiet:
         self.session, self.programme, self.today = session, programme, today
         self._rhythms: Sequence[int] | None = None
         self.rhythm: ColumnElement[int] = func.coalesce(Pair.meeting_weeks, programme.meeting_weeks)
-        # The last meeting that stands, of this programme's active pairs only: the
-        # (pair, stands, met_on) index answers it without reading other programmes.
-        self.last_met: Subquery = (
-            select(Meeting.pair_id, func.max(Meeting.met_on).label("day"))
-            .join(Pair, Pair.id == Meeting.pair_id)
-            .where(*_active(programme), Meeting.stands)
-            .group_by(Meeting.pair_id)
-            .subquery()
-        )
 
     async def rhythms(self) -> Sequence[int]:
         """The rhythms the active pairs have (read once)."""
@@ -112,7 +103,7 @@ class _Quiet:
     def _conditions(self, rhythms: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
         """(overdue, recent): not met for longer than the pair's rhythm, or met within it;
         one term per rhythm in use, so each compares with a fixed day."""
-        last = self.last_met.c.day
+        last = Pair.last_met_on
         overdue = or_(
             *(
                 and_(
@@ -137,12 +128,7 @@ class _Quiet:
         return overdue, recent
 
     def _pairs(self, *columns: Any) -> Select[Any]:
-        return (
-            select(*columns)
-            .select_from(Pair)
-            .outerjoin(self.last_met, self.last_met.c.pair_id == Pair.id)
-            .where(*_active(self.programme))
-        )
+        return select(*columns).select_from(Pair).where(*_active(self.programme))
 
     async def counts(self) -> tuple[int, int]:
         """How many active pairs are overdue, and how many met within their rhythm."""
@@ -162,7 +148,7 @@ class _Quiet:
 
     async def named(self, limit: int) -> list[Attention]:
         student, mentor = aliased(Member), aliased(Member)
-        since = func.coalesce(self.last_met.c.day, day_of_timestamp(self.session, Pair.started_at))
+        since = func.coalesce(Pair.last_met_on, day_of_timestamp(self.session, Pair.started_at))
         rhythms = await self.rhythms()
         if not rhythms:
             return []

@@ -59,6 +59,7 @@ async def log_meeting(
     )
     session.add(meeting)
     await session.flush()
+    await _remember_last_meeting(session, pair)
     other = pair.mentor_id if member_id == pair.student_id else pair.student_id
     await enqueue(
         session,
@@ -88,7 +89,15 @@ async def answer_meeting(
         meeting.confirmed_by_id = member_id
     else:
         meeting.stands = False
+        await session.flush()
+        await _remember_last_meeting(session, pair)
     return meeting
+
+
+async def _remember_last_meeting(session: AsyncSession, pair: Pair) -> None:
+    """Keep the pair's last standing meeting day on the pair itself, so that statistics
+    over thousands of pairs need not read every meeting."""
+    pair.last_met_on = await last_meeting_day(session, pair.id)
 
 
 async def meetings_of(session: AsyncSession, *, member_id: int) -> list[PairMeetings]:

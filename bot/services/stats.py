@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.attention import Attention, Concern, needing_attention
@@ -82,6 +82,10 @@ async def programme_stats(
     since: date | None = None,
 ) -> ProgrammeStats:
     shown = _Suppression(min_group_size)
+    if session.get_bind().dialect.name == "postgresql":
+        # The weekly counts cross PostgreSQL's JIT threshold, and compiling them costs
+        # more than running them: off for this transaction only.
+        await session.execute(text("SET LOCAL jit = off"))
     first = since or programme.anchor_day or programme.created_at.date()
     figures = await _enrolment(session, programme, shown)
 
