@@ -136,7 +136,7 @@ async def ask_overdue_pairs(session: AsyncSession, *, today: date, now: datetime
     pairs = (await session.scalars(select(Pair).where(Pair.status == PairStatus.ACTIVE))).all()
     asked = 0
     for pair in pairs:
-        last = await last_meeting_day(session, pair.id)
+        last = pair.last_met_on
         since = last or pair.started_at.date()
         if today - since <= timedelta(weeks=await rhythm_of(session, pair)):
             continue

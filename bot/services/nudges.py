@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.outbox import enqueue
-from bot.services.meetings import last_meeting_day, rhythm_of
+from bot.services.meetings import rhythm_of
 from db.models import CheckIn, Delivery, DeliveryStatus, MemberStatus, Pair, PairStatus
 
 PURPOSE = "nudge"
@@ -70,7 +70,7 @@ async def _due_kinds(session: AsyncSession, pair: Pair, today: date, now: dateti
     kinds = []
     if pair.student.status in (MemberStatus.BLOCKED, MemberStatus.LEFT):
         kinds.append("gone")
-    since = await last_meeting_day(session, pair.id) or pair.started_at.date()
+    since = pair.last_met_on or pair.started_at.date()
     if today - since > timedelta(weeks=await rhythm_of(session, pair)) + MEETING_GRACE:
         kinds.append("no_meeting")
     low = await session.scalar(
