@@ -23,9 +23,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
-
 LIST_SEPARATOR = ";"
 INTEREST_KEYS = frozenset({"interest", "interests"})
 
@@ -184,6 +181,11 @@ def _assign(
     people: list[Student], with_room: list[Mentor], fits: dict[tuple[int, int], Fit]
 ) -> dict[int, int]:
     """Rows to mentor columns, by linear_sum_assignment over one column per place."""
+    # Imported here: scipy takes half a second to load, and every `frizon` command
+    # would pay it.
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
     n = len(people)
     # A mentor never needs more places than there are students.
     places = [min(mentor.room, n) for mentor in with_room]
