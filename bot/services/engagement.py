@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.dispatch import PURPOSE as PROMPT_PURPOSE
 from bot.dispatch import cycle_key
 from db.dates import as_date, monday_of_timestamp
+from db.inserts import insert_unless_present
 from db.models import (
     CheckIn,
     Delivery,
@@ -82,10 +83,12 @@ async def engagement_by_week(
     if missing:
         fresh = await count_weeks(session, programme=programme, first=missing[0], last=missing[-1])
         for week in missing:
-            counts = fresh.get(week, WeekCounts(week))
-            session.add(_row(programme.id, counts))
-            kept[week] = counts
-        await session.flush()
+            kept[week] = fresh.get(week, WeekCounts(week))
+        # A coordinator's /stats and the background job may keep the same week at once;
+        # both counted the same settled rows, so whichever lands first is right.
+        await insert_unless_present(
+            session, EngagementWeek, [_row(programme.id, kept[week]) for week in missing]
+        )
     open_weeks = [week for week in weeks if not is_settled(week, today)]
     live = (
         await count_weeks(session, programme=programme, first=open_weeks[0], last=open_weeks[-1])
@@ -222,17 +225,17 @@ async def _first_activity(session: AsyncSession, programme_id: int) -> date | No
     return started.date() if started is not None else None
 
 
-def _row(programme_id: int, counts: WeekCounts) -> EngagementWeek:
-    return EngagementWeek(
-        programme_id=programme_id,
-        week=counts.week,
-        prompted=counts.prompted,
-        prompted_students=counts.prompted_students,
-        answered=counts.answered,
-        entries=counts.entries,
-        authors=counts.authors,
+def _row(programme_id: int, counts: WeekCounts) -> dict[str, Any]:
+    return {
+        "programme_id": programme_id,
+        "week": counts.week,
+        "prompted": counts.prompted,
+        "prompted_students": counts.prompted_students,
+        "answered": counts.answered,
+        "entries": counts.entries,
+        "authors": counts.authors,
         **{f"mood_{mood}": count for mood, count in zip(MOODS, counts.moods, strict=True)},
-    )
+    }
 
 
 def _counts(row: EngagementWeek) -> WeekCounts:

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.dates import as_date, first_of_month
+from db.inserts import insert_unless_present
 from db.models import Meeting, MeetingMonth, Pair, Programme
 
 SHOWN_UP_TO = 3  # the distribution shows 0, 1, 2 and "3 or more" meetings
@@ -86,17 +87,22 @@ async def meetings_by_month(
     kept = await _kept_months(session, programme_id, months[0], months[-1])
     missing = [month for month in months if is_settled(month, today) and month not in kept]
     if missing:
-        for counted in await _count_months(session, programme_id, missing, today):
-            session.add(
-                MeetingMonth(
-                    programme_id=programme_id,
-                    month=counted.month,
-                    pairs=counted.pairs,
-                    meetings={str(n): pairs for n, pairs in counted.meetings.items()},
-                )
-            )
-            kept[counted.month] = counted
-        await session.flush()
+        counted = await _count_months(session, programme_id, missing, today)
+        kept.update((month.month, month) for month in counted)
+        # /stats and the background job may keep the same month at once: the first stands.
+        await insert_unless_present(
+            session,
+            MeetingMonth,
+            [
+                {
+                    "programme_id": programme_id,
+                    "month": month.month,
+                    "pairs": month.pairs,
+                    "meetings": {str(n): pairs for n, pairs in month.meetings.items()},
+                }
+                for month in counted
+            ],
+        )
     unsettled = [month for month in months if month not in kept]
     live = {
         counted.month: counted

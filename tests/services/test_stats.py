@@ -18,6 +18,7 @@ from bot.services.meetings import answer_meeting, log_meeting
 from bot.services.pairing import pair
 from bot.services.stats import programme_stats
 from bot.services.support import count_help_use
+from db.inserts import insert_unless_present
 from db.models import (
     CheckIn,
     DeliveryStatus,
@@ -340,3 +341,22 @@ async def test_settled_months_are_kept_and_read_back_the_same(
     ]
     assert again.months[0] == first.months[0]  # August: from the kept counts
     assert [m.buckets for m in first.months] == [(1, 2, 0, 0), (2, 1, 0, 0), (3, 0, 0, 0)]
+
+
+async def test_a_week_kept_twice_keeps_the_first_counts(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    """/stats and the background job may keep the same settled week at the same moment."""
+    programme = await a_programme(session, clock)
+    row = {
+        "programme_id": programme.id,
+        "week": date(2026, 8, 3),
+        **{name: 1 for name in ("prompted", "prompted_students", "answered", "entries")},
+        **{name: 1 for name in ("authors", "mood_1", "mood_2", "mood_3", "mood_4", "mood_5")},
+    }
+
+    await insert_unless_present(session, EngagementWeek, [row])
+    await insert_unless_present(session, EngagementWeek, [{**row, "prompted": 2}])
+
+    kept = (await session.scalars(select(EngagementWeek))).all()
+    assert [(week.week, week.prompted) for week in kept] == [(date(2026, 8, 3), 1)]
