@@ -46,7 +46,8 @@ def render_chart(stats: ProgrammeStats) -> bytes:
 def _response_rate(axes: Axes, stats: ProgrammeStats) -> None:
     weeks = list(range(len(stats.weeks)))
     rates = [float("nan") if w.response_rate is None else w.response_rate for w in stats.weeks]
-    axes.plot(weeks, rates, marker="o", color="#2166ac")
+    # Markers keep a week between two hidden ones visible; smaller on a long programme.
+    axes.plot(weeks, rates, marker="o", markersize=6 if len(weeks) <= 30 else 2.5, color="#2166ac")
     axes.set_ylim(0, 100)
     axes.set_xlim(-0.5, len(weeks) - 0.5)
     axes.set_ylabel("% of prompts answered")
@@ -91,7 +92,8 @@ def _meetings(axes: Axes, stats: ProgrammeStats) -> None:
         *_blocks(len(positions), counts), colors=BUCKET_COLOURS, labels=BUCKET_LABELS, step="post"
     )
     axes.set_xlim(-0.5, len(positions) - 0.5)
-    axes.set_xticks(positions, labels, rotation=45, ha="right", fontsize=8)
+    shown = positions[:: max(1, len(positions) // 12)]  # about a dozen labels, as for weeks
+    axes.set_xticks(shown, [labels[i] for i in shown], rotation=45, ha="right", fontsize=8)
     axes.set_ylabel("pairs")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Meetings per pair per month", fontsize=10)
