@@ -12,7 +12,6 @@ Nothing here is per student: every number is a count over a week's group of stud
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -247,19 +246,4 @@ def _counts(row: EngagementWeek) -> WeekCounts:
         entries=row.entries,
         authors=row.authors,
         moods=(row.mood_1, row.mood_2, row.mood_3, row.mood_4, row.mood_5),
-    )
-
-
-def totals(weeks: Iterable[WeekCounts]) -> WeekCounts:
-    """All weeks added up (the student counts then mean 'student-weeks')."""
-    listed: Sequence[WeekCounts] = list(weeks)
-    moods = [sum(w.moods[i] for w in listed) for i in range(len(MOODS))]
-    return WeekCounts(
-        listed[0].week if listed else date.min,
-        prompted=sum(w.prompted for w in listed),
-        prompted_students=sum(w.prompted_students for w in listed),
-        answered=sum(w.answered for w in listed),
-        entries=sum(w.entries for w in listed),
-        authors=sum(w.authors for w in listed),
-        moods=(moods[0], moods[1], moods[2], moods[3], moods[4]),
     )
