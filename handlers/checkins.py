@@ -17,9 +17,9 @@ from db.models import Role
 from handlers import fallback
 from handlers.buttons import parse_callback, remove_buttons
 from handlers.context import FrizonContext
-from handlers.people import current_member
+from handlers.people import current_member, enrolled_member
 from handlers.presses import pressed
-from handlers.replies import locale_of_update, reply
+from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,8 @@ SKIP_MESSAGE = "checkin_skip_message"
 
 async def start(update: Update, context: FrizonContext) -> None:
     """/checkin: an entry without a prompt, starting with the mood."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     if not member.has_role(Role.STUDENT):
         await reply(update, context, "checkin/refused", locale=member.locale, reason="not_student")

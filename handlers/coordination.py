@@ -11,9 +11,9 @@ from bot.services.members import MemberView
 from db.models import Role
 from handlers.buttons import edit_to, parse_callback, with_cancel
 from handlers.context import FrizonContext
-from handlers.people import current_member
+from handlers.people import enrolled_member
 from handlers.presses import pressed
-from handlers.replies import locale_of_update, reply
+from handlers.replies import reply
 
 
 class Step:
@@ -51,9 +51,8 @@ class Step:
 
 async def coordinator_or_explain(update: Update, context: FrizonContext) -> MemberView | None:
     """The member if they coordinate a programme; otherwise say why not and return None."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return None
     if not member.programmes_as(Role.COORDINATOR):
         await reply(update, context, "errors/not_allowed", locale=member.locale)

@@ -23,7 +23,7 @@ from bot.services.partners import partners_of
 from db.models import Role
 from handlers.buttons import edit_to, parse_callback, remove_buttons
 from handlers.context import FrizonContext
-from handlers.people import current_member
+from handlers.people import current_member, enrolled_member
 from handlers.presses import pressed
 from handlers.replies import locale_of_update, reply
 
@@ -53,9 +53,8 @@ async def send_my_data(update: Update, context: FrizonContext) -> None:
 
 async def ask_to_forget(update: Update, context: FrizonContext) -> None:
     """Say what erasure removes and what stays, with Erase and Cancel buttons."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     async with context.services.sessionmaker() as session:
         partners = await partners_of(session, member.id)
@@ -87,9 +86,8 @@ async def ask_to_forget(update: Update, context: FrizonContext) -> None:
 
 async def show_consent(update: Update, context: FrizonContext) -> None:
     """A student's research consent, with Opt in and Opt out buttons."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     if not member.has_role(Role.STUDENT):
         await reply(

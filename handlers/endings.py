@@ -10,17 +10,16 @@ from bot.services.pairing import end_own_pair
 from bot.services.partners import Partner, partners_of
 from handlers.buttons import parse_callback
 from handlers.context import FrizonContext
-from handlers.people import current_member
+from handlers.people import enrolled_member
 from handlers.presses import pressed
-from handlers.replies import locale_of_update, reply
+from handlers.replies import reply
 
 PATTERN = r"^ep:"
 
 
 async def start_ending(update: Update, context: FrizonContext) -> None:
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     async with context.services.sessionmaker() as session:
         partners = await partners_of(session, member.id)

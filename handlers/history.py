@@ -13,18 +13,17 @@ from bot.services.members import MemberView
 from db.models import Role
 from handlers.buttons import edit_to, parse_callback
 from handlers.context import FrizonContext
-from handlers.people import current_member
+from handlers.people import enrolled_member
 from handlers.presses import pressed
-from handlers.replies import locale_of_update, reply
+from handlers.replies import reply
 
 PATTERN = r"^hi:"
 
 
 async def show_history(update: Update, context: FrizonContext) -> None:
     """The newest entry, with buttons to page back and to change it."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     if not member.has_role(Role.STUDENT):
         await reply(update, context, "checkin/refused", locale=member.locale, reason="not_student")

@@ -14,7 +14,7 @@ from bot.services.members import MemberView
 from bot.services.partners import partners_of
 from handlers.buttons import acknowledge, parse_callback
 from handlers.context import FrizonContext
-from handlers.people import current_member
+from handlers.people import current_member, enrolled_member
 from handlers.replies import locale_of_update, reply
 
 PATTERN = r"^mt:"
@@ -25,9 +25,8 @@ ARITIES = {"p": 1, "d": 2, "e": 2, "c": 1, "n": 1, "a": 2, "x": 1, "l": 1}
 
 async def log_meeting(update: Update, context: FrizonContext) -> None:
     """/met, or /met YYYY-MM-DD."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     day: date | None = None
     if context.args:
@@ -64,9 +63,8 @@ async def log_meeting(update: Update, context: FrizonContext) -> None:
 
 async def show_meetings(update: Update, context: FrizonContext) -> None:
     """/meetings: each pair's rhythm and logged meetings."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     async with context.services.sessionmaker() as session:
         found = await meetings.meetings_of(session, member_id=member.id)

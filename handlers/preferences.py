@@ -9,10 +9,9 @@ from telegram import Update
 
 from bot.services import preferences
 from bot.services.errors import Refused
-from bot.services.members import MemberView
 from handlers.context import FrizonContext
-from handlers.people import current_member
-from handlers.replies import locale_of_update, reply
+from handlers.people import enrolled_member
+from handlers.replies import reply
 
 SHOWN = "%Y-%m-%d %H:%M"
 
@@ -21,20 +20,13 @@ def _local(moment: datetime, zone: str, pattern: str = "%H:%M") -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime(pattern)
 
 
-async def _member_or_explain(update: Update, context: FrizonContext) -> MemberView | None:
-    member = await current_member(update, context)
-    if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
-    return member
-
-
 def _argument(context: FrizonContext) -> str:
     return " ".join(context.args or [])
 
 
 async def timezone(update: Update, context: FrizonContext) -> None:
     """Show the member's time zone, or set it from `/timezone Europe/Stockholm`."""
-    member = await _member_or_explain(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
         return
     services, given = context.services, _argument(context)
@@ -70,7 +62,7 @@ async def timezone(update: Update, context: FrizonContext) -> None:
 
 async def quiet(update: Update, context: FrizonContext) -> None:
     """Show or set quiet hours: `/quiet 22-07`, `/quiet off`."""
-    member = await _member_or_explain(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
         return
     services, given = context.services, _argument(context)
@@ -105,7 +97,7 @@ async def quiet(update: Update, context: FrizonContext) -> None:
 
 async def pause(update: Update, context: FrizonContext) -> None:
     """Pause prompts for a while: `/pause 2w`."""
-    member = await _member_or_explain(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
         return
     services, given = context.services, _argument(context)
@@ -143,7 +135,7 @@ async def pause(update: Update, context: FrizonContext) -> None:
 
 async def resume(update: Update, context: FrizonContext) -> None:
     """End a pause now."""
-    member = await _member_or_explain(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
         return
     services = context.services

@@ -24,7 +24,7 @@ from db.models import Role
 from handlers import checkins, support
 from handlers.buttons import acknowledge, parse_callback
 from handlers.context import FrizonContext
-from handlers.people import current_member
+from handlers.people import current_member, enrolled_member
 from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
@@ -41,9 +41,8 @@ async def write_to_mentor(update: Update, context: FrizonContext) -> None:
 
 async def write_to_mentee(update: Update, context: FrizonContext) -> None:
     """/mentee: a mentor with one mentee writes to them; with several, chooses first."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     async with context.services.sessionmaker() as session:
         partners = await partners_of(session, member.id)
@@ -71,9 +70,8 @@ async def write_to_mentee(update: Update, context: FrizonContext) -> None:
 
 async def done(update: Update, context: FrizonContext) -> None:
     """/done: close the conversation."""
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
     async with context.services.sessionmaker() as session, session.begin():
         partner = await relay.close_conversation(session, member_id=member.id)
@@ -266,9 +264,8 @@ async def _relay(
 async def _open(
     update: Update, context: FrizonContext, *, pair_id: int | None
 ) -> relay.Route | None:
-    member = await current_member(update, context)
+    member = await enrolled_member(update, context)
     if member is None:
-        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return None
     services = context.services
     try:
