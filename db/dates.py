@@ -3,7 +3,7 @@ rows by week and month in the database rather than loading them."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, cast, func, literal
@@ -40,3 +40,8 @@ def first_of_month(session: AsyncSession, column: Any) -> ColumnElement[Any]:
 def as_date(value: Any) -> date:
     """A grouped day as a date: PostgreSQL returns dates, SQLite returns text."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def utc_midnight(day: date) -> datetime:
+    """The start of a day in UTC, for comparing a date with UTC timestamp columns."""
+    return datetime.combine(day, time(), UTC)

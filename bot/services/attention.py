@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from db.dates import as_date, day_of_timestamp
+from db.dates import as_date, day_of_timestamp, utc_midnight
 from db.models import Invite, Member, MemberStatus, Pair, PairStatus, Programme
 
 NAMED = 100  # cases named per concern; the counts are always complete
@@ -112,7 +112,7 @@ class _Quiet:
                         last < self.today - timedelta(weeks=weeks),
                         and_(
                             last.is_(None),
-                            Pair.started_at < _midnight(self.today - timedelta(weeks=weeks)),
+                            Pair.started_at < utc_midnight(self.today - timedelta(weeks=weeks)),
                         ),
                     ),
                 )
@@ -221,7 +221,7 @@ async def _unused_invites(
             name or "",
             role.value,
             since=created.date(),
-            expired=expires < _midnight(today),
+            expired=expires < utc_midnight(today),
         )
         for name, role, created, expires in rows
     ]
@@ -233,7 +233,3 @@ def _active(programme: Programme) -> tuple[ColumnElement[bool], ...]:
 
 async def _count(session: AsyncSession, query: Select[Any]) -> int:
     return int(await session.scalar(query) or 0)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)

@@ -13,15 +13,15 @@ Nothing here is per student: every number is a count over a week's group of stud
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.dispatch import PURPOSE as PROMPT_PURPOSE
 from bot.dispatch import cycle_key
-from db.dates import as_date, monday_of_timestamp
+from db.dates import as_date, monday_of_timestamp, utc_midnight
 from db.inserts import insert_unless_present
 from db.models import (
     CheckIn,
@@ -146,14 +146,7 @@ async def _prompt_counts(
             func.count(distinct(Delivery.member_id)),
             func.count().filter(answered),
         )
-        .join(
-            Membership,
-            and_(
-                Membership.member_id == Delivery.member_id,
-                Membership.programme_id == programme_id,
-                Membership.role == Role.STUDENT,
-            ),
-        )
+        .join(Membership, _as_student(Delivery.member_id, programme_id))
         .where(
             Delivery.purpose == PROMPT_PURPOSE,
             Delivery.cycle >= cycle_key(programme_id, first),
@@ -179,18 +172,11 @@ async def _entry_counts(
             func.count(distinct(CheckIn.member_id)),
             *(func.count().filter(CheckIn.mood == mood) for mood in MOODS),
         )
-        .join(
-            Membership,
-            and_(
-                Membership.member_id == CheckIn.member_id,
-                Membership.programme_id == programme_id,
-                Membership.role == Role.STUDENT,
-            ),
-        )
+        .join(Membership, _as_student(CheckIn.member_id, programme_id))
         .where(
             CheckIn.programme_id == programme_id,
-            CheckIn.created_at >= _utc_midnight(first),
-            CheckIn.created_at < _utc_midnight(end),
+            CheckIn.created_at >= utc_midnight(first),
+            CheckIn.created_at < utc_midnight(end),
         )
         .group_by(week)
     )
@@ -200,8 +186,13 @@ async def _entry_counts(
     return counts
 
 
-def _utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
+def _as_student(member_id: Any, programme_id: int) -> ColumnElement[bool]:
+    """Only students' prompts and entries: mentors reflect too, but privately."""
+    return and_(
+        Membership.member_id == member_id,
+        Membership.programme_id == programme_id,
+        Membership.role == Role.STUDENT,
+    )
 
 
 async def _kept_weeks(

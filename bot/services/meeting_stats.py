@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.dates import as_date, first_of_month
+from db.dates import as_date, first_of_month, utc_midnight
 from db.inserts import insert_unless_present
 from db.models import Meeting, MeetingMonth, Pair, Programme
 
@@ -175,8 +175,8 @@ async def _active_pairs(
 
     def active_between(start: date, end: date) -> ColumnElement[bool]:
         return and_(
-            Pair.started_at < _midnight(end),
-            or_(Pair.ended_at.is_(None), Pair.ended_at >= _midnight(start)),
+            Pair.started_at < utc_midnight(end),
+            or_(Pair.ended_at.is_(None), Pair.ended_at >= utc_midnight(start)),
         )
 
     row = (
@@ -224,7 +224,3 @@ async def _meeting_counts(
 
 def _next_month(month: date) -> date:
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), UTC)
