@@ -87,9 +87,18 @@ class SandboxState:
         return user_id in self._blocked
 
     def user_sends_text(
-        self, user_id: int, text: str, *, reply_to_message_id: int | None = None
+        self,
+        user_id: int,
+        text: str,
+        *,
+        reply_to_message_id: int | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """The user writes to the bot; returns the queued ``Update`` as Telegram shapes it."""
+        """The user writes to the bot; returns the queued ``Update`` as Telegram shapes it.
+
+        ``entities`` is the formatting the user's app set (bold, a link), offsets in
+        UTF-16 units of the trimmed text; without it, a leading command is marked.
+        """
         self._active_user(user_id)
         text = text.strip()
         if not text or utf16_len(text) > MAX_MESSAGE_LENGTH:
@@ -99,7 +108,7 @@ class SandboxState:
         message = self._record(
             user_id,
             "user",
-            FormattedText(text, _command_entities(text)),
+            FormattedText(text, _client_entities(text, entities)),
             reply_to_message_id=reply_to_message_id,
         )
         self._chats[user_id].user_typed(text)
@@ -107,10 +116,20 @@ class SandboxState:
         return update or {}
 
     def user_sends_photo(
-        self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
+        self,
+        user_id: int,
+        *,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+        caption_entities: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """The user sends a (placeholder) photo; returns the queued ``Update``."""
-        return self._user_sends_media(user_id, "photo", None, caption, reply_to_message_id)
+        """The user sends a (placeholder) photo; returns the queued ``Update``.
+
+        ``caption_entities`` as ``entities`` for ``user_sends_text``.
+        """
+        return self._user_sends_media(
+            user_id, "photo", None, caption, reply_to_message_id, caption_entities
+        )
 
     def user_sends_voice(
         self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
@@ -413,6 +432,7 @@ class SandboxState:
         file: dict[str, Any] | None,
         caption: str | None,
         reply_to_message_id: int | None,
+        caption_entities: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Checks as ``user_sends_text`` does, then a new file with an optional caption.
 
@@ -428,7 +448,7 @@ class SandboxState:
         message = self._record(
             user_id,
             "user",
-            FormattedText(caption, _command_entities(caption)),
+            FormattedText(caption, _client_entities(caption, caption_entities)),
             reply_to_message_id=reply_to_message_id,
             media=media,
         )
@@ -501,6 +521,18 @@ class SandboxState:
         user = self._users[user_id]
         change = membership_change(user, self.bot, old=old, new=new, date=int(self._clock()))
         self.updates.put("my_chat_member", change)
+
+
+def _client_entities(text: str, entities: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The entities a user's app attaches: those given (checked against the text, as
+    Telegram does), else the command it marks at the start."""
+    if entities is None:
+        return _command_entities(text)
+    size = utf16_len(text)
+    for entity in entities:
+        if not 0 <= entity["offset"] < entity["offset"] + entity["length"] <= size:
+            raise ValueError(f"entity {entity} lies outside the text ({size} UTF-16 units)")
+    return sorted((dict(e) for e in entities), key=lambda e: (e["offset"], -e["length"]))
 
 
 def _command_entities(text: str) -> list[dict[str, Any]]:
