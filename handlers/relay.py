@@ -2,9 +2,9 @@
 while a conversation is open (or as a reply to a relayed copy).
 
 A copy goes out at once, paced to one message a second per chat, under a one-line
-header naming the sender; media keep their file and get the header as caption. The
-update is confirmed only after the copy is recorded, so a crash re-sends rather than
-loses; a copy already recorded is not sent twice.
+header naming the sender (handlers/relay_copy.py: in the same message when both fit,
+else just before). The update is confirmed only after the copy is recorded, so a crash
+re-sends rather than loses; a copy already recorded is not sent twice.
 """
 
 from __future__ import annotations
@@ -25,13 +25,12 @@ from handlers import checkins, support
 from handlers.buttons import acknowledge, parse_callback
 from handlers.context import FrizonContext
 from handlers.people import current_member, enrolled_member
+from handlers.relay_copy import send_relayed
 from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
 
 PATTERN = r"^rl:"
-# Media that take a caption carry the header in it; others get the header just before.
-CAPTIONED = ("photo", "video", "document", "audio", "voice", "animation")
 
 
 async def write_to_mentor(update: Update, context: FrizonContext) -> None:
@@ -196,37 +195,14 @@ async def _relay(
         )
         return
     try:
-        await services.chat_pace.wait(chat)
-        if message.text is not None:
-            sent_id = (
-                await context.bot.send_message(
-                    chat,
-                    f"{header}\n{message.text_html}",
-                    parse_mode="HTML",
-                    reply_markup=answer,
-                )
-            ).message_id
-        elif _kind(message) in CAPTIONED:
-            # text_html and caption_html come escaped by PTB, with the sender's formatting.
-            caption = f"{header}\n{message.caption_html}" if message.caption else header
-            sent_id = (
-                await context.bot.copy_message(
-                    chat,
-                    message.chat_id,
-                    message.message_id,
-                    caption=caption,
-                    parse_mode="HTML",
-                    reply_markup=answer,
-                )
-            ).message_id
-        else:  # a sticker, a video note, a location: no caption, so the header goes first
-            await context.bot.send_message(chat, header, parse_mode="HTML")
-            await services.chat_pace.wait(chat)
-            sent_id = (
-                await context.bot.copy_message(
-                    chat, message.chat_id, message.message_id, reply_markup=answer
-                )
-            ).message_id
+        sent = await send_relayed(
+            context.bot,
+            services.chat_pace,
+            chat_id=chat,
+            message=message,
+            header=header,
+            answer=answer,
+        )
     except Forbidden:
         async with services.sessionmaker() as session, session.begin():
             await mark_blocked(session, clock=services.clock, telegram_user_id=chat)
@@ -256,7 +232,8 @@ async def _relay(
             route=route,
             origin_chat_id=message.chat_id,
             origin_message_id=message.message_id,
-            target_message_id=sent_id,
+            target_message_id=sent.copy_id,
+            header_message_id=sent.header_id,
             now=services.clock.now(),
         )
 
@@ -331,10 +308,3 @@ async def _not_for_partner(update: Update, context: FrizonContext) -> None:
 def _menu_labels(context: FrizonContext) -> set[str]:
     texts = context.services.texts
     return {texts.render_plain("relay/menu_button", locale).strip() for locale in LOCALES}
-
-
-def _kind(message: Message) -> str | None:
-    for kind in CAPTIONED:
-        if getattr(message, kind, None):
-            return kind
-    return None

@@ -132,18 +132,31 @@ async def record_relay(
     origin_chat_id: int,
     origin_message_id: int,
     target_message_id: int,
+    header_message_id: int | None = None,
     now: datetime,
 ) -> None:
-    session.add(
+    """The copy went out: link it to its origin, so that a reply to it reaches the sender
+    and a redelivered origin is not copied twice.
+
+    A header sent as a message of its own (the words did not fit beside it) is linked
+    too, so that a reply to it is routed as well. It is its own origin: a bot's message,
+    which never arrives as an update, so the origin's one link, the mark that it was
+    relayed, stays one.
+    """
+    targets = [(origin_chat_id, origin_message_id, target_message_id)]
+    if header_message_id is not None:
+        targets.append((route.partner_chat_id, header_message_id, header_message_id))
+    session.add_all(
         RelayLink(
             pair_id=route.pair_id,
             sender_id=route.sender_id,
-            origin_chat_id=origin_chat_id,
-            origin_message_id=origin_message_id,
+            origin_chat_id=origin_chat,
+            origin_message_id=origin_message,
             target_chat_id=route.partner_chat_id,
-            target_message_id=target_message_id,
+            target_message_id=target_message,
             created_at=now,
         )
+        for origin_chat, origin_message, target_message in targets
     )
     conversation = await session.get(RelayConversation, route.sender_id)
     if conversation is not None and conversation.pair_id == route.pair_id:
