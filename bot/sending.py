@@ -1,24 +1,27 @@
-"""The sender: drains the outbox through the bot, recording each delivery's outcome.
+"""The sender: drains the outbox through the bot, each part of each message claimed
+before it is sent and settled just after (bot/ledger.py), so a crash re-sends only
+what was in flight at that instant.
 
 Outcomes: sent; failed with a reason (the member blocked the bot, Telegram rejected
-the message, the purpose is unknown, an unexpected error); or, after a network error,
-pending again with a growing delay until MAX_ATTEMPTS. A 429 waits retry_after and
-does not count as an attempt. A send that timed out may have reached Telegram; it is
-retried, so such a message can arrive twice but is never silently lost.
+the message, the purpose is unknown, an unexpected error, in doubt after two crashes
+mid-send); or, after a network error, pending again with a growing delay until
+MAX_ATTEMPTS. A 429 waits retry_after and does not count as an attempt. A send that
+timed out may have reached Telegram; it is retried, so such a message can arrive twice
+but is never silently lost.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -31,15 +34,21 @@ from bot.crypto import ReflectionCipher
 from bot.deliveries import Composer, Outgoing, UnknownPurpose, compose
 from bot.dispatch import DoNotSend, SendLater, quiet_until, recheck
 from bot.keyboards import Keyboard
+from bot.ledger import Ledger, Outcome
 from bot.pacing import ChatPace, Pace
 from bot.texts import Texts
-from db.models import Delivery, DeliveryStatus, Member, MemberStatus, Programme
+from db.models import Delivery, DeliveryStatus, Member, Programme
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
-BATCHES_IN_FLIGHT = 2  # one sending while the next is read and planned
+# Deliveries taken at once: planned and waiting for their pace, sending, or settling. A
+# delivery is its own task, so one chat's slow pace (one message a second) never holds
+# up the others.
+WINDOW = 2 * BATCH
 MAX_ATTEMPTS = 10
+# Seconds between tries to record an outcome while the database is away (about 10 min).
+_SETTLE_RETRIES = (0.5, 1, 2, 5, 10, 20, 30, 60, 60, 60, 60, 60, 60, 60, 60)
 FIRST_BACKOFF = timedelta(seconds=5)
 LONGEST_BACKOFF = timedelta(hours=1)
 
@@ -50,20 +59,11 @@ def backoff(attempts: int) -> timedelta:
 
 
 @dataclass
-class Outcome:
-    delivery_id: int
-    status: DeliveryStatus
-    reason: str | None
-    attempts: int
-    next_attempt_at: datetime | None = None
-    blocked_member: int | None = None
-
-
-@dataclass
 class Plan:
     delivery_id: int
     member_id: int
     attempts: int
+    parts_sent: int = 0
     outgoing: Outgoing | None = None
     outcome: Outcome | None = None  # decided without sending
 
@@ -108,12 +108,17 @@ class OutboxSender:
         self._per_chat = ChatPace(pacing.per_chat)
         self._in_flight = asyncio.Semaphore(pacing.concurrency)
         self._sessionmaker = sessionmaker
+        self._ledger = Ledger(sessionmaker, clock)
         self._bot = bot
         self._composer = Composer(texts, cipher, catalogue)
         self._grace = grace
         self._clock = clock
         self._interval = interval
         self._wake = asyncio.Event()
+        self._recovered = False
+        # Claim, send and settle of one part: shielded, so a stop never leaves a claim
+        # behind for a part that was sent (it would look interrupted at the next start).
+        self._attempts: set[asyncio.Task[Outcome | None]] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -134,37 +139,47 @@ class OutboxSender:
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
             self._wake.clear()
 
+    async def recover(self) -> None:
+        """Once per start, before sending: what a dead sender left claimed is re-sent
+        (or, interrupted twice, given up)."""
+        if not self._recovered:
+            await self._ledger.recover()
+            self._recovered = True
+
     async def drain(self) -> int:
         """Try every delivery that is due once; return how many were sent.
 
-        Batches are read and planned in one session each, sent with pacing (several at
-        once), and their outcomes written in one transaction: a crash in between re-sends
-        the batch (at least once, never lost). The next batch is read while the previous
-        one is still sending, so the pipeline never stalls on the database.
+        Due deliveries are read and planned a batch at a time while earlier ones are
+        still sending, up to WINDOW taken at once; each is then sent on its own, paced,
+        its every part claimed and settled in the ledger around the send.
         """
-        # Deliveries of batches not yet recorded: still pending in the table, but taken.
-        # A recorded retry is due again only later (backoffs and retry_after are >= 1 s).
-        in_flight: set[int] = set()
-        sending: deque[asyncio.Task[int]] = deque()
+        await self.recover()
+        taken: set[int] = set()  # planned here, not yet settled: still pending in the table
+        running: set[asyncio.Task[Outcome | None]] = set()
         sent = 0
         try:
-            while plans := await self._next_batch(exclude=in_flight):
-                ids = {plan.delivery_id for plan in plans}
-                in_flight.update(ids)
-                task = asyncio.create_task(self._send_batch(plans))
-                task.add_done_callback(partial(_forget, in_flight, ids))
-                sending.append(task)
-                if len(sending) >= BATCHES_IN_FLIGHT:
-                    sent += await sending.popleft()
-            while sending:
-                sent += await sending.popleft()
+            while True:
+                room = WINDOW - len(taken)
+                plans = await self._next_batch(exclude=taken, limit=min(BATCH, room))
+                for plan in plans:
+                    taken.add(plan.delivery_id)
+                    task = asyncio.create_task(self._carry_out(plan))
+                    task.add_done_callback(partial(_release, taken, plan.delivery_id))
+                    running.add(task)
+                if not running:
+                    return sent
+                if plans and len(taken) < WINDOW:
+                    continue  # read on while these wait for their pace
+                finished, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                sent += sum(_was_sent(task.result()) for task in finished)
         finally:
-            for task in sending:  # cancelled: let the batches already sending finish
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(task)
-        return sent
+            for task in running:  # cancelled: parts not yet claimed are simply left pending
+                task.cancel()
+            await asyncio.gather(*running, *self._attempts, return_exceptions=True)
 
-    async def _next_batch(self, exclude: set[int]) -> list[Plan]:
+    async def _next_batch(self, exclude: set[int], limit: int) -> list[Plan]:
+        if limit <= 0:
+            return []
         now = self._clock.now()
         async with self._sessionmaker() as session:
             deliveries = (
@@ -172,11 +187,12 @@ class OutboxSender:
                     select(Delivery)
                     .where(
                         Delivery.status == DeliveryStatus.PENDING,
+                        Delivery.claimed_at.is_(None),
                         func.coalesce(Delivery.next_attempt_at, Delivery.due_at) <= now,
                         Delivery.id.not_in(exclude),
                     )
                     .order_by(Delivery.due_at, Delivery.id)
-                    .limit(BATCH)
+                    .limit(limit)
                 )
             ).all()
             preloaded = await _preload(session, deliveries) if deliveries else []
@@ -184,150 +200,136 @@ class OutboxSender:
             del preloaded
         return plans
 
-    async def _send_batch(self, plans: list[Plan]) -> int:
-        outcomes = await asyncio.gather(*(self._carry_out(plan) for plan in plans))
-        await self._record(outcomes)
-        return sum(outcome.status == DeliveryStatus.SENT for outcome in outcomes)
-
     async def _plan(self, session: AsyncSession, delivery: Delivery, now: datetime) -> Plan:
-        plan = Plan(delivery.id, delivery.member_id, delivery.attempts)
+        plan = Plan(delivery.id, delivery.member_id, delivery.attempts, delivery.parts_sent)
         try:
             if delivery.purpose == "prompt":
                 decision = await recheck(session, delivery, now=now, grace=self._grace)
                 if isinstance(decision, SendLater):
-                    plan.outcome = Outcome(
-                        delivery.id, DeliveryStatus.PENDING, None, delivery.attempts, decision.at
-                    )
+                    plan.outcome = self._pending(plan, at=decision.at)
                     return plan
                 if isinstance(decision, DoNotSend):
                     plan.outcome = Outcome(
-                        delivery.id, decision.status, decision.reason, delivery.attempts
+                        delivery.id,
+                        decision.status,
+                        decision.reason,
+                        delivery.attempts,
+                        parts_sent=plan.parts_sent,
                     )
                     return plan
             elif (later := await quiet_until(session, delivery.member_id, now)) is not None:
-                plan.outcome = Outcome(
-                    delivery.id, DeliveryStatus.PENDING, None, delivery.attempts, later
-                )
+                plan.outcome = self._pending(plan, at=later)
                 return plan
             plan.outgoing = await compose(session, delivery, self._composer)
         except UnknownPurpose as problem:
-            plan.outcome = Outcome(
-                delivery.id,
-                DeliveryStatus.FAILED,
-                f"cannot compose: {problem}"[:200],
-                delivery.attempts + 1,
-            )
+            plan.outcome = self._failed(plan, f"cannot compose: {problem}")
         except Exception as error:  # one bad row must not hold up the queue behind it
             log.exception("delivery %s could not be prepared", delivery.id)
-            plan.outcome = Outcome(
-                delivery.id,
-                DeliveryStatus.FAILED,
-                f"error: {type(error).__name__}",
-                delivery.attempts + 1,
-            )
+            plan.outcome = self._failed(plan, f"error: {type(error).__name__}")
         return plan
 
-    async def _carry_out(self, plan: Plan) -> Outcome:
-        if plan.outcome is not None or plan.outgoing is None:
+    async def _carry_out(self, plan: Plan) -> Outcome | None:
+        """Send the plan's remaining parts in order; None if it was taken away meanwhile."""
+        if plan.outgoing is None:
             assert plan.outcome is not None
+            await self._ledger.settle_decision(plan.outcome)
             return plan.outcome
-        async with self._in_flight:
-            try:
-                await self._send(plan.outgoing)
-            except Forbidden:
-                return Outcome(
-                    plan.delivery_id,
-                    DeliveryStatus.FAILED,
-                    "blocked",
-                    plan.attempts + 1,
-                    blocked_member=plan.member_id,
-                )
-            except BadRequest as error:
-                return Outcome(
-                    plan.delivery_id,
-                    DeliveryStatus.FAILED,
-                    f"rejected: {error.message}"[:200],
-                    plan.attempts + 1,
-                )
-            except RetryAfter as error:
-                # Telegram's own pacing: wait as told; not the message's fault.
-                return Outcome(
-                    plan.delivery_id,
-                    DeliveryStatus.PENDING,
-                    None,
-                    plan.attempts,
-                    self._clock.now() + max(_seconds(error.retry_after), timedelta(seconds=1)),
-                )
-            except NetworkError as error:  # includes TimedOut
-                attempts = plan.attempts + 1
-                if attempts >= MAX_ATTEMPTS:
-                    return Outcome(
-                        plan.delivery_id, DeliveryStatus.FAILED, f"gave up: {error}"[:200], attempts
-                    )
-                log.info(
-                    "delivery %s: %s; retrying after %s", plan.delivery_id, error, backoff(attempts)
-                )
-                return Outcome(
-                    plan.delivery_id,
-                    DeliveryStatus.PENDING,
-                    None,
-                    attempts,
-                    self._clock.now() + backoff(attempts),
-                )
-            except Exception as error:  # one bad row must not hold up the queue behind it
-                log.exception("delivery %s failed unexpectedly", plan.delivery_id)
-                return Outcome(
-                    plan.delivery_id,
-                    DeliveryStatus.FAILED,
-                    f"error: {type(error).__name__}",
-                    plan.attempts + 1,
-                )
-        return Outcome(plan.delivery_id, DeliveryStatus.SENT, None, plan.attempts + 1)
-
-    async def _record(self, outcomes: list[Outcome]) -> None:
-        now = self._clock.now()
-        async with self._sessionmaker() as session, session.begin():
-            # One executemany for the whole batch (an ORM bulk update by primary key).
-            await session.execute(
-                update(Delivery),
-                [
-                    {
-                        "id": outcome.delivery_id,
-                        "status": outcome.status,
-                        "reason": outcome.reason,
-                        "attempts": outcome.attempts,
-                        "next_attempt_at": outcome.next_attempt_at,
-                        "finished_at": None if outcome.status == DeliveryStatus.PENDING else now,
-                    }
-                    for outcome in outcomes
-                ],
-            )
-            for outcome in outcomes:
-                if outcome.status != DeliveryStatus.PENDING:
-                    log.info(
-                        "delivery %s %s%s",
-                        outcome.delivery_id,
-                        outcome.status.value,
-                        f" ({outcome.reason})" if outcome.reason else "",
-                    )
-            blocked = {o.blocked_member for o in outcomes if o.blocked_member is not None}
-            if blocked:
-                await session.execute(
-                    update(Member).where(Member.id.in_(blocked)).values(status=MemberStatus.BLOCKED)
-                )
-
-    async def _send(self, outgoing: Outgoing) -> None:
-        last = len(outgoing.parts) - 1
-        for index, text in enumerate(outgoing.parts):
-            await self._per_chat.wait(outgoing.chat_id)
+        outcome: Outcome | None = None
+        for index in range(plan.parts_sent, len(plan.outgoing.parts)):
+            await self._per_chat.wait(plan.outgoing.chat_id)
             await self._overall.wait()
-            keyboard = outgoing.keyboard if index == last and outgoing.keyboard else None
+            attempt = asyncio.create_task(self._attempt(plan, index))
+            self._attempts.add(attempt)
+            attempt.add_done_callback(self._attempts.discard)
+            outcome = await asyncio.shield(attempt)
+            if outcome is None or outcome.parts_sent <= index:
+                return outcome  # taken away, or this part did not go out
+            plan.parts_sent = outcome.parts_sent
+        return outcome
+
+    async def _attempt(self, plan: Plan, index: int) -> Outcome | None:
+        """Claim part `index`, send it, settle what came of it: the in-flight window."""
+        assert plan.outgoing is not None
+        async with self._in_flight:
+            if not await self._ledger.claim(plan.delivery_id):
+                return None  # cancelled (erasure, made private) or claimed elsewhere
+            outcome = await self._send_part(plan, index)
+        for pause in _SETTLE_RETRIES:
+            try:
+                await self._ledger.settle_send(outcome, reached=outcome.parts_sent > index)
+                return outcome
+            except Exception:  # the database away: the outcome is known, keep it
+                log.warning("delivery %s: could not record its outcome; retrying", plan.delivery_id)
+                await asyncio.sleep(pause)
+        # Still claimed: the next start treats it as interrupted (sent again at most once).
+        raise RuntimeError(f"delivery {plan.delivery_id}: outcome not recorded")
+
+    async def _send_part(self, plan: Plan, index: int) -> Outcome:
+        assert plan.outgoing is not None
+        outgoing = plan.outgoing
+        last = index == len(outgoing.parts) - 1
+        keyboard = outgoing.keyboard if last else ()
+        try:
             await self._bot.send_message(
                 outgoing.chat_id,
-                text,
+                outgoing.parts[index],
                 parse_mode="HTML",
                 reply_markup=markup(keyboard) if keyboard else None,
             )
+        except Forbidden:
+            blocked = self._failed(plan, "blocked", parts_sent=index)
+            return dataclasses.replace(blocked, blocked_member=plan.member_id)
+        except BadRequest as error:
+            return self._failed(plan, f"rejected: {error.message}", parts_sent=index)
+        except RetryAfter as error:
+            # Telegram's own pacing: wait as told; not the message's fault.
+            wait = max(_seconds(error.retry_after), timedelta(seconds=1))
+            return self._pending(plan, at=self._clock.now() + wait, parts_sent=index)
+        except NetworkError as error:  # includes TimedOut
+            attempts = plan.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                return self._failed(plan, f"gave up: {error}", parts_sent=index)
+            log.info(
+                "delivery %s: %s; retrying after %s", plan.delivery_id, error, backoff(attempts)
+            )
+            return Outcome(
+                plan.delivery_id,
+                DeliveryStatus.PENDING,
+                None,
+                attempts,
+                self._clock.now() + backoff(attempts),
+                parts_sent=index,
+            )
+        except Exception as error:  # one bad row must not hold up the queue behind it
+            log.exception("delivery %s failed unexpectedly", plan.delivery_id)
+            return self._failed(plan, f"error: {type(error).__name__}", parts_sent=index)
+        if last:
+            return Outcome(
+                plan.delivery_id, DeliveryStatus.SENT, None, plan.attempts + 1, parts_sent=index + 1
+            )
+        # The next part goes out at once (after its pace); the row stays pending meanwhile.
+        return Outcome(
+            plan.delivery_id, DeliveryStatus.PENDING, None, plan.attempts, parts_sent=index + 1
+        )
+
+    def _pending(self, plan: Plan, *, at: datetime, parts_sent: int | None = None) -> Outcome:
+        return Outcome(
+            plan.delivery_id,
+            DeliveryStatus.PENDING,
+            None,
+            plan.attempts,
+            at,
+            parts_sent=plan.parts_sent if parts_sent is None else parts_sent,
+        )
+
+    def _failed(self, plan: Plan, reason: str, *, parts_sent: int | None = None) -> Outcome:
+        return Outcome(
+            plan.delivery_id,
+            DeliveryStatus.FAILED,
+            reason[:200],
+            plan.attempts + 1,
+            parts_sent=plan.parts_sent if parts_sent is None else parts_sent,
+        )
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup:
@@ -337,8 +339,12 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup:
     )
 
 
-def _forget(in_flight: set[int], ids: set[int], _: object) -> None:
-    in_flight.difference_update(ids)
+def _release(taken: set[int], delivery_id: int, _: object) -> None:
+    taken.discard(delivery_id)
+
+
+def _was_sent(outcome: Outcome | None) -> bool:
+    return outcome is not None and outcome.status == DeliveryStatus.SENT
 
 
 def _seconds(retry_after: timedelta | int) -> timedelta:

@@ -248,6 +248,14 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(200))
+    # Exactly-once sending (bot/ledger.py). A long message goes out in parts; this many
+    # have reached Telegram. claimed_at is set, and committed, just before the next part
+    # is sent and cleared with its outcome: a part still claimed when the sender starts
+    # was in flight at a crash. interruptions counts such crashes for the current part;
+    # at two it is not sent a third time.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    interruptions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditEvent(Base):

@@ -3,13 +3,7 @@ every check-in is recorded exactly once."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,47 +20,10 @@ from bot.services.invites import issue_invites
 from bot.services.members import Person
 from bot.services.programmes import create_programme
 from db.models import CheckIn, Role
+from tests.e2e.bot_process import BotProcess, bot_environment, wait_for
 
 TOKEN = "5555555555:crash-test-token"
 STUDENTS = 24
-ROOT = Path(__file__).parent.parent.parent
-
-
-class BotProcess:
-    """`frizon run` in its own process, pointed at the test's sandbox and database."""
-
-    def __init__(self, workdir: Path, environment: dict[str, str]) -> None:
-        self._workdir = workdir
-        self._environment = environment
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with (self._workdir / "bot.log").open("ab") as log:  # the child keeps its own copy
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
-                cwd=self._workdir,
-                env=self._environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def log_tail(self) -> str:
-        lines = (self._workdir / "bot.log").read_text(errors="replace").splitlines()
-        return "the bot's log ends:\n" + "\n".join(lines[-40:])
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()  # a slow stop is not what this test is about
-                self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -79,14 +36,9 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 
 @pytest.fixture
 def bot_process(tmp_path: Path, sandbox: SandboxServer, database_url: str) -> Iterator[BotProcess]:
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FRIZON_")},
-        "PYTHONPATH": str(ROOT),
-        "FRIZON_TELEGRAM_TOKEN": TOKEN,
-        "FRIZON_TELEGRAM_BASE_URL": sandbox.bot_api_base_url,
-        "FRIZON_DATABASE_URL": database_url,
-        "FRIZON_REFLECTION_KEY": KEY,
-    }
+    environment = bot_environment(
+        token=TOKEN, base_url=sandbox.bot_api_base_url, database_url=database_url, key=KEY
+    )
     bot = BotProcess(tmp_path, environment)
     yield bot
     bot.stop()
@@ -127,19 +79,6 @@ def replies(sandbox: SandboxServer, user: SandboxUser, text: str) -> int:
     return sum(
         1 for m in sandbox.state.messages(user.id) if m["sender"] == "bot" and text in m["text"]
     )
-
-
-async def wait_for(
-    condition: Callable[[], bool],
-    within: float,
-    what: str,
-    explain: Callable[[], str] = str,
-) -> None:
-    deadline = time.monotonic() + within
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}\n{explain()}")
-        await asyncio.sleep(0.01)
 
 
 async def test_a_killed_bot_loses_no_check_in_and_records_none_twice(
