@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from bot.catalogue import Catalogue, CatalogueError
 from bot.clock import Clock
+from bot.cycle_keys import cycle_key, parse_cycle_key
 from bot.prompt_choice import choose_prompt, histories
 from bot.scheduling.cadence import Cadence, normalise
 from bot.scheduling.release import next_release, release_time
@@ -61,17 +62,9 @@ class _Lazy:
         return self._histories
 
 
-def cycle_key(programme_id: int, day: date) -> str:
-    """A prompt's key names its calendar day, not the cycle's number: when a coordinator
-    changes the cadence or the first day, numbers start again and would collide with
-    cycles already sent (silencing the new ones); days do not."""
-    return f"{programme_id}:{day.isoformat()}"
-
-
 def cycle_of_key(key: str, schedule: ProgrammeSchedule, zone: ZoneInfo) -> int:
-    """The cycle, in the current schedule, that a key's day falls in ("programme:day" or
-    "programme:day:extra")."""
-    day = date.fromisoformat(key.split(":")[1])
+    """The cycle, in the current schedule, that a prompt key's day falls in."""
+    day = parse_cycle_key(key).day
     moment = normalise(datetime.combine(day, schedule.cadence.at).replace(tzinfo=zone))
     return schedule.cadence.cycle_at(schedule.anchor_day, moment, zone)
 

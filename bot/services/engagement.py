@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cycle_keys import cycle_day_in_sql, cycle_key
 from bot.dispatch import PURPOSE as PROMPT_PURPOSE
-from bot.dispatch import cycle_key
 from db.dates import as_date, monday_of_timestamp, utc_midnight
 from db.inserts import insert_unless_present
 from db.models import (
@@ -119,7 +119,7 @@ async def count_weeks(
     for week, prompted, students, answered in prompts:
         slot = weeks.setdefault(week, {})
         # Two cycle days in one week (after a change of cadence) add up; the students
-        # prompted are then counted at most once per cycle, so the larger is kept.
+        # prompted are then counted at most once per cycle day, so the larger is kept.
         slot["prompted"] = slot.get("prompted", 0) + prompted
         slot["answered"] = slot.get("answered", 0) + answered
         slot["prompted_students"] = max(slot.get("prompted_students", 0), students)
@@ -131,17 +131,20 @@ async def count_weeks(
 async def _prompt_counts(
     session: AsyncSession, programme_id: int, first: date, end: date
 ) -> list[tuple[date, int, int, int]]:
-    # Cycle keys name the cycle's day ("7:2026-09-07"), so a key range is a day range
-    # and the (purpose, cycle) index finds one programme's weeks without a scan.
+    # Cycle keys begin with the cycle's day ("7:2026-09-07", "7:2026-09-07:now-…"), so a
+    # key range is a day range and the (purpose, cycle) index finds one programme's
+    # weeks without a scan. Counted per day, not per key: a prompt sent now belongs to
+    # the cycle it names, and a student who got it and the scheduled one is one student.
     answered = (
         select(CheckIn.delivery_id)
         .where(CheckIn.delivery_id == Delivery.id)
         .correlate(Delivery)
         .exists()
     )
+    day = cycle_day_in_sql(Delivery.cycle, programme_id).label("day")
     rows = await session.execute(
         select(
-            Delivery.cycle,
+            day,
             func.count(),
             func.count(distinct(Delivery.member_id)),
             func.count().filter(answered),
@@ -149,15 +152,16 @@ async def _prompt_counts(
         .join(Membership, _as_student(Delivery.member_id, programme_id))
         .where(
             Delivery.purpose == PROMPT_PURPOSE,
+            Delivery.subject_id == programme_id,
             Delivery.cycle >= cycle_key(programme_id, first),
             Delivery.cycle < cycle_key(programme_id, end),
             Delivery.status == DeliveryStatus.SENT,
         )
-        .group_by(Delivery.cycle)
+        .group_by(day)
     )
     return [
-        (monday_of(date.fromisoformat(cycle.split(":", 1)[1])), prompted, students, done)
-        for cycle, prompted, students, done in rows
+        (monday_of(date.fromisoformat(cycle_day)), prompted, students, done)
+        for cycle_day, prompted, students, done in rows
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.clock import Clock
+from bot.cycle_keys import farewell_key
 from bot.outbox import enqueue
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
@@ -149,7 +150,7 @@ async def unpair(
         session,
         member_id=current.student_id,
         purpose="prompt",
-        cycle=f"{programme.id}:{today.isoformat()}:farewell-{current.id}",
+        cycle=farewell_key(programme.id, today, current.id),
         subject_id=programme.id,
         due_at=now,
         prompt_key=FAREWELL_PROMPT,

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Catalogue
 from bot.clock import Clock
-from bot.dispatch import PURPOSE, cycle_key
+from bot.cycle_keys import sent_now_key
+from bot.dispatch import PURPOSE
 from bot.prompt_choice import choose_prompt
 from bot.services.audit import record_event
 from bot.services.errors import Refused
@@ -49,7 +50,9 @@ async def queue_prompt_now(
     ).all()
     for member in students:
         zone = ZoneInfo(member.timezone or programme.timezone)
-        cycle = schedule.cadence.cycle_at(schedule.anchor_day, now, zone)
+        # The cycle current now; before the programme's first, the first (a prompt sent
+        # ahead of the first scheduled one is part of the programme's first week).
+        cycle = max(schedule.cadence.cycle_at(schedule.anchor_day, now, zone), 0)
         day = schedule.cadence.local_day(schedule.anchor_day, cycle)
         key = (
             prompt_key
@@ -59,7 +62,7 @@ async def queue_prompt_now(
             Delivery(
                 member_id=member.id,
                 purpose=PURPOSE,
-                cycle=f"{cycle_key(programme.id, day)}:now-{now:%Y%m%d%H%M%S}",
+                cycle=sent_now_key(programme.id, day, now),
                 subject_id=programme.id,
                 prompt_key=key,
                 status=DeliveryStatus.PENDING,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from db.models import Member, Role
+from bot.services.prompts import queue_prompt_now
+from db.models import Member, Programme, Role
 from tests.e2e.harness import RunningBot
 
 
@@ -68,3 +69,31 @@ async def test_stats_from_a_day_and_a_day_that_is_not_one(bot: RunningBot) -> No
 
     assert "/stats 2026-09-01" in refused and "/stats 2026-09-01" in future
     assert f"counting from {bot.clock.now().date().isoformat()}" in counted
+
+
+async def test_prompts_sent_now_count_in_the_figures(bot: RunningBot) -> None:
+    """`frizon prompt send` before the first scheduled prompt: the prompts count in the
+    programme's first week, with the answers to them."""
+    programme = await bot.programme("Clinical mentoring")
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    students = [
+        await bot.enrolled(programme, Role.STUDENT, name)
+        for name in ("Ana", "Ben", "Cai", "Dana", "Eva", "Filip")
+    ]
+    services = bot.application.bot_data.services
+    async with bot.sessionmaker() as session, session.begin():
+        found = await session.get_one(Programme, programme.id)
+        await queue_prompt_now(
+            session, clock=bot.clock, catalogue=services.catalogue, programme=found, actor="cli"
+        )
+    services.wake_sender()
+    for student in students[:5]:  # five answer with a mood, Filip does not
+        await bot.presses(student, await bot.hears(student, "how you are doing"), "Good")
+        await bot.hears(student, "write a few lines")
+    await bot.hears(students[5], "how you are doing")
+
+    bot.says(maja, "/stats")
+
+    summary = (await bot.hears(maja, "statistics on"))["text"]
+    assert "Answered: 83% of 6 prompts" in summary
+    assert "2026-09-07: answered 83%, moods 0 · 0 · 0 · 5 · 0" in summary

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import ManualClock
-from bot.dispatch import cycle_key
+from bot.cycle_keys import cycle_key
 from bot.outbox import enqueue
 from bot.services.attention import Concern, needing_attention
 from bot.services.checkins import start_checkin
