@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import AIORateLimiter, ApplicationBuilder
+from telegram.ext import ApplicationBuilder
 
 from bot.catalogue import Catalogue
 from bot.clock import Clock
@@ -22,6 +22,7 @@ from bot.crypto import ReflectionCipher
 from bot.dispatch import DispatchReport, dispatch_prompts
 from bot.http import AiohttpRequest
 from bot.polling import DurablePoller
+from bot.reply_limiter import RepliesRateLimiter
 from bot.scheduling.cadence import WEEKDAYS
 from bot.sending import OutboxSender
 from bot.services.digest import queue_digests
@@ -78,7 +79,7 @@ def build_application(
     if paced_replies:
         # Paces replies below Telegram's limits and retries a 429 after retry_after.
         # (Benchmarks turn it off to measure the bot itself.)
-        application = builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+        application = builder.rate_limiter(RepliesRateLimiter(max_retries=3)).build()
     else:
         application = builder.build()
     sender = OutboxSender(

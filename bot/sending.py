@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ExtBot
 
 from bot.catalogue import Catalogue
 from bot.clock import Clock
@@ -36,6 +38,7 @@ from bot.dispatch import DoNotSend, SendLater, quiet_until, recheck
 from bot.keyboards import Keyboard
 from bot.ledger import Ledger, Outcome
 from bot.pacing import ChatPace, Pace
+from bot.reply_limiter import PACED_BY_OUTBOX
 from bot.texts import Texts
 from db.models import Delivery, DeliveryStatus, Member, Programme
 
@@ -116,6 +119,12 @@ class OutboxSender:
         self._interval = interval
         self._wake = asyncio.Event()
         self._recovered = False
+        # Paced here already: past the application's reply limiter at once, no retries.
+        self._straight_out: dict[str, Any] = (
+            {"rate_limit_args": PACED_BY_OUTBOX}
+            if isinstance(bot, ExtBot) and bot.rate_limiter is not None
+            else {}
+        )
         # Claim, send and settle of one part: shielded, so a stop never leaves a claim
         # behind for a part that was sent (it would look interrupted at the next start).
         self._attempts: set[asyncio.Task[Outcome | None]] = set()
@@ -275,6 +284,7 @@ class OutboxSender:
                 outgoing.parts[index],
                 parse_mode="HTML",
                 reply_markup=markup(keyboard) if keyboard else None,
+                **self._straight_out,
             )
         except Forbidden:
             blocked = self._failed(plan, "blocked", parts_sent=index)

@@ -1,0 +1,404 @@
+"""A storm of check-ins and prompts while `frizon run` is killed (SIGKILL) again and again,
+counted from the outside: what people confirmed, what the database kept, what each
+mentor and each student received.
+
+People behave as people do: a student taps and writes, waits for the answer, and does
+the same step again only when none came for a while (PATIENCE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import SystemClock
+from bot.crypto import ReflectionCipher
+from bot.sandbox import SandboxServer, SandboxUser
+from bot.services.checkins import read_reflection
+from bot.services.members import Person
+from bot.services.pairing import pair
+from db.models import CheckIn, Delivery, DeliveryStatus, Role
+from tests.e2e.bot_process import ROOT, BotProcess
+from tests.factories import a_member, a_programme
+
+PROGRAMME = "Storm"
+PATIENCE = 12.0  # seconds without an answer before a person repeats the step
+THINKING = (3.0, 15.0)  # seconds between one entry and the next
+MARKER = re.compile(r"storm-entry-(\d+)-(\d+)")
+IN_FLIGHT = re.compile(r"(\d+) message\(s\) were in flight when the bot stopped")
+
+
+@dataclass(frozen=True)
+class StormConfig:
+    kills: int
+    writers: int  # paired students writing entries throughout
+    listeners: int  # students who only receive prompts
+    mentors: int
+    prompt_sends: int  # `frizon prompt send` runs during the storm
+    uptime: tuple[float, float]  # the bot runs this long (uniformly) before each kill
+    seed: int
+
+    @classmethod
+    def from_environment(cls) -> StormConfig:
+        """CI runs a short storm; `make crash` a long one (FRIZON_STORM_KILLS=50)."""
+        return cls(
+            kills=int(os.environ.get("FRIZON_STORM_KILLS", "10")),
+            writers=int(os.environ.get("FRIZON_STORM_WRITERS", "16")),
+            listeners=int(os.environ.get("FRIZON_STORM_LISTENERS", "34")),
+            mentors=int(os.environ.get("FRIZON_STORM_MENTORS", "6")),
+            prompt_sends=int(os.environ.get("FRIZON_STORM_PROMPT_SENDS", "3")),
+            uptime=_seconds_range(os.environ.get("FRIZON_STORM_UPTIME", "1.5-12")),
+            seed=int(os.environ.get("FRIZON_STORM_SEED", str(random.randrange(10**6)))),
+        )
+
+
+def _seconds_range(text: str) -> tuple[float, float]:
+    low, high = text.split("-")
+    return float(low), float(high)
+
+
+@dataclass
+class Cast:
+    writers: list[SandboxUser]
+    listeners: list[SandboxUser]
+    mentors: list[SandboxUser]
+    mentor_of: dict[int, SandboxUser]  # writer's user id -> mentor
+
+
+@dataclass
+class Tally:
+    confirmed: dict[str, float] = field(default_factory=dict)  # marker -> when "Shared" came
+    told_nothing_changed: int = 0  # a retried step answered as if it had not worked
+    repeats: int = 0  # steps a person did again after PATIENCE without an answer
+    arrived: dict[str, float] = field(default_factory=dict)  # marker -> first seen by mentor
+
+
+async def cast_of(
+    sessionmaker: async_sessionmaker[AsyncSession], sandbox: SandboxServer, config: StormConfig
+) -> Cast:
+    clock = SystemClock()
+    mentors = [sandbox.state.add_user(f"Mentor{n}") for n in range(config.mentors)]
+    writers = [sandbox.state.add_user(f"Writer{n}") for n in range(config.writers)]
+    listeners = [sandbox.state.add_user(f"Listener{n}") for n in range(config.listeners)]
+    per_mentor = -(-config.writers // config.mentors)
+    mentor_of: dict[int, SandboxUser] = {}
+    async with sessionmaker() as session, session.begin():
+        programme = await a_programme(session, clock, name=PROGRAMME)
+        mentor_ids = []
+        for user in mentors:
+            enrolled = await a_member(
+                session,
+                clock,
+                programme,
+                Role.MENTOR,
+                name=user.first_name,
+                capacity=per_mentor,
+                person=Person(user.id, user.first_name, "en"),
+            )
+            mentor_ids.append(enrolled.member_id)
+        for n, user in enumerate(writers + listeners):
+            student = await a_member(
+                session,
+                clock,
+                programme,
+                Role.STUDENT,
+                name=user.first_name,
+                person=Person(user.id, user.first_name, "en"),
+            )
+            if n < len(writers):
+                await pair(
+                    session,
+                    clock=clock,
+                    programme=programme,
+                    student_id=student.member_id,
+                    mentor_id=mentor_ids[n // per_mentor],
+                    actor="test",
+                )
+                mentor_of[user.id] = mentors[n // per_mentor]
+    return Cast(writers, listeners, mentors, mentor_of)
+
+
+class Student:
+    """One writer: /checkin, a mood, a few words, Share; again and again until told to stop."""
+
+    def __init__(self, sandbox: SandboxServer, user: SandboxUser, index: int, tally: Tally):
+        self._state = sandbox.state
+        self._user = user
+        self._index = index
+        self._tally = tally
+        self.stop = asyncio.Event()
+        self.entries = 0
+
+    async def run(self) -> None:
+        rng = random.Random(self._index)
+        while not self.stop.is_set():
+            await self._one_entry()
+            self.entries += 1
+            await asyncio.sleep(rng.uniform(*THINKING))  # a person, not a script
+
+    async def _one_entry(self) -> None:
+        marker = f"storm-entry-{self._index}-{self.entries}"
+        question = await self._step(
+            lambda: self._state.user_sends_text(self._user.id, "/checkin"),
+            lambda m: "How are you doing" in m["text"] and m["inline_keyboard"],
+        )
+        await self._step(
+            lambda: self._press(question, "ci:m:0:4"),
+            lambda m: "write a few lines" in m["text"],
+        )
+        share = await self._step(
+            lambda: self._state.user_sends_text(self._user.id, f"Words of {marker}"),
+            lambda m: "Would you like to share" in m["text"] and m["inline_keyboard"],
+        )
+        data = next(
+            button["callback_data"]
+            for row in share["inline_keyboard"]
+            for button in row
+            if button["text"].startswith("Share with")
+        )
+        answer = await self._step(
+            lambda: self._press(share, data),
+            lambda m: "Shared with" in m["text"] or "nothing changed" in m["text"],
+        )
+        if "nothing changed" in answer["text"]:
+            self._tally.told_nothing_changed += 1
+        self._tally.confirmed[marker] = time.monotonic()
+
+    def _press(self, message: dict[str, Any], data: str) -> None:
+        self._state.user_presses_button(self._user.id, message["message_id"], data)
+
+    async def _step(self, act: Any, answered: Any) -> dict[str, Any]:
+        """Act, then wait for the answer; act again after PATIENCE without one."""
+        while True:
+            seen = self._last_seq()
+            act()
+            deadline = time.monotonic() + PATIENCE
+            while time.monotonic() < deadline:
+                for message in self._state.messages(self._user.id, after_seq=seen):
+                    if message["sender"] == "bot" and answered(message):
+                        return message
+                await asyncio.sleep(0.1)
+            self._tally.repeats += 1
+
+    def _last_seq(self) -> int:
+        messages = self._state.messages(self._user.id)
+        return max((m["seq"] for m in messages), default=0)
+
+
+async def watch_mentors(sandbox: SandboxServer, cast: Cast, tally: Tally) -> None:
+    """Note when each shared entry first reaches its mentor."""
+    seen = dict.fromkeys((mentor.id for mentor in cast.mentors), 0)
+    while True:
+        for mentor in cast.mentors:
+            for message in sandbox.state.messages(mentor.id, after_seq=seen[mentor.id]):
+                seen[mentor.id] = max(seen[mentor.id], message["seq"])
+                if message["sender"] == "bot" and (found := MARKER.search(message["text"])):
+                    tally.arrived.setdefault(found.group(), time.monotonic())
+        await asyncio.sleep(0.1)
+
+
+def prompt_send(environment: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "prompt", "send", PROGRAMME],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+@dataclass
+class Report:
+    kills: int
+    seed: int
+    confirmed: int
+    recorded: int
+    lost: int  # confirmed, but no entry in the database
+    doubled: int  # one person's words in two entries
+    never_arrived: int  # confirmed as shared, never reached the mentor (nor given up)
+    entry_copies: Counter[int]  # copies a mentor received -> how many shared entries
+    not_arrived_in_doubt: int
+    prompt_copies: Counter[int]  # copies a student received -> how many prompts
+    in_flight_at_kills: int  # the bot's own count of parts re-sent after a kill
+    given_up: int  # parts interrupted twice, failed in doubt
+    latency_median: float
+    latency_max: float
+    told_nothing_changed: int
+    repeats: int
+    seconds: float
+
+    @property
+    def extra_copies(self) -> int:
+        """Copies beyond the first, of shared entries and prompts together."""
+        both = [*self.entry_copies.items(), *self.prompt_copies.items()]
+        return sum((copies - 1) * count for copies, count in both)
+
+    def lines(self, backend: str) -> list[str]:
+        return [
+            f"storm on {backend}: {self.kills} SIGKILLs in {self.seconds:.0f} s "
+            f"(FRIZON_STORM_SEED={self.seed})",
+            f"  check-ins confirmed {self.confirmed}, recorded {self.recorded}, "
+            f"lost {self.lost}, doubled {self.doubled}; shared but never arrived "
+            f"{self.never_arrived}",
+            f"  shared entries by copies the mentor received: {_table(self.entry_copies)}"
+            f" (in doubt, not arrived: {self.not_arrived_in_doubt})",
+            f"  prompts by copies the student received: {_table(self.prompt_copies)}",
+            f"  extra copies {self.extra_copies}; parts in flight at the kills "
+            f"(the bot's count) {self.in_flight_at_kills}; given up in doubt {self.given_up}",
+            f"  shared entry reached its mentor after: median {self.latency_median:.1f} s, "
+            f"max {self.latency_max:.1f} s",
+            f"  steps repeated for want of an answer {self.repeats}; "
+            f"retried steps told 'nothing changed' {self.told_nothing_changed}",
+        ]
+
+
+def _table(counts: Counter[int]) -> str:
+    return ", ".join(f"{count} x{copies}" for copies, count in sorted(counts.items())) or "none"
+
+
+async def quiet_outbox(sessionmaker: async_sessionmaker[AsyncSession], within: float) -> None:
+    """Until nothing is pending in the outbox."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        async with sessionmaker() as session:
+            pending = await session.scalar(
+                select(Delivery.id).where(Delivery.status == DeliveryStatus.PENDING).limit(1)
+            )
+        if pending is None:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError("the outbox did not empty")
+
+
+async def storm(
+    *,
+    sandbox: SandboxServer,
+    bot: BotProcess,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    environment: dict[str, str],
+    cipher: ReflectionCipher,
+    config: StormConfig,
+) -> Report:
+    rng = random.Random(config.seed)
+    cast = await cast_of(sessionmaker, sandbox, config)
+    tally = Tally()
+    students = [Student(sandbox, user, n, tally) for n, user in enumerate(cast.writers)]
+    began = time.monotonic()
+    bot.start()
+    watching = asyncio.create_task(watch_mentors(sandbox, cast, tally))
+    writing = [asyncio.create_task(student.run()) for student in students]
+    send_at = sorted(rng.sample(range(config.kills), min(config.prompt_sends, config.kills)))
+    try:
+        for kill in range(config.kills):
+            if kill in send_at:
+                await asyncio.to_thread(prompt_send, environment)
+            # Sometimes still starting, mostly mid-send: a restart takes about 1.5 s.
+            await asyncio.sleep(rng.uniform(*config.uptime))
+            bot.kill()
+            bot.start()
+        for student in students:
+            student.stop.set()
+        await asyncio.wait_for(asyncio.gather(*writing), timeout=180)
+        await quiet_outbox(sessionmaker, within=180)
+        await asyncio.sleep(1.5)  # a last copy on its way would show up by now
+    finally:
+        for task in (*writing, watching):
+            task.cancel()
+        await asyncio.gather(*writing, watching, return_exceptions=True)
+        bot.stop()
+    seconds = time.monotonic() - began
+    return await _count(sandbox, sessionmaker, cipher, cast, tally, bot, config, seconds)
+
+
+async def _count(
+    sandbox: SandboxServer,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    cipher: ReflectionCipher,
+    cast: Cast,
+    tally: Tally,
+    bot: BotProcess,
+    config: StormConfig,
+    seconds: float,
+) -> Report:
+    async with sessionmaker() as session:
+        entries = (await session.scalars(select(CheckIn))).all()
+        prompts = (
+            await session.scalars(select(Delivery).where(Delivery.purpose == "prompt"))
+        ).all()
+        shared = (
+            await session.scalars(select(Delivery).where(Delivery.purpose == "shared_entry"))
+        ).all()
+    rows_per_marker: Counter[str] = Counter()
+    marker_of_entry: dict[int, str] = {}
+    for entry in entries:
+        for found in set(
+            MARKER.findall(read_reflection(cipher, entry) if entry.reflection else "")
+        ):
+            marker = f"storm-entry-{found[0]}-{found[1]}"
+            rows_per_marker[marker] += 1
+            marker_of_entry[entry.id] = marker
+    # Copies each mentor received of each shared entry, counted in the mentor's chat.
+    copies: Counter[str] = Counter()
+    for mentor in cast.mentors:
+        for message in sandbox.state.messages(mentor.id):
+            if message["sender"] == "bot" and (found := MARKER.search(message["text"])):
+                copies[found.group()] += 1
+    in_doubt = {
+        marker_of_entry.get(d.subject_id or 0)
+        for d in shared
+        if d.status == DeliveryStatus.FAILED and d.reason and d.reason.startswith("in doubt")
+    }
+    not_arrived_in_doubt = sum(1 for m in tally.confirmed if m not in copies and m in in_doubt)
+    entry_copies: Counter[int] = Counter(
+        copies[marker] for marker in tally.confirmed if marker in copies
+    )
+    # Copies each student received of each prompt: its mood buttons name the delivery.
+    prompt_ids = {d.id for d in prompts}
+    prompt_copies: Counter[int] = Counter()
+    for user in cast.writers + cast.listeners:
+        received: Counter[int] = Counter()
+        for message in sandbox.state.messages(user.id):
+            for row in message["inline_keyboard"] or []:
+                data = row[0].get("callback_data", "") if row else ""
+                parts = data.split(":")
+                if len(parts) == 4 and parts[:2] == ["ci", "m"] and int(parts[2]) in prompt_ids:
+                    received[int(parts[2])] += 1
+        prompt_copies.update(received.values())
+    log = bot.log_text()
+    latencies = [
+        tally.arrived[marker] - when
+        for marker, when in tally.confirmed.items()
+        if marker in tally.arrived
+    ]
+    return Report(
+        kills=bot.kills,
+        seed=config.seed,
+        confirmed=len(tally.confirmed),
+        recorded=sum(1 for m in tally.confirmed if rows_per_marker[m] >= 1),
+        lost=sum(1 for m in tally.confirmed if rows_per_marker[m] == 0),
+        never_arrived=sum(1 for m in tally.confirmed if m not in copies and m not in in_doubt),
+        doubled=sum(1 for count in rows_per_marker.values() if count > 1),
+        entry_copies=entry_copies,
+        not_arrived_in_doubt=not_arrived_in_doubt,
+        prompt_copies=prompt_copies,
+        in_flight_at_kills=sum(int(n) for n in IN_FLIGHT.findall(log)),
+        given_up=log.count("(in doubt: interrupted twice while sending)"),
+        latency_median=statistics.median(latencies) if latencies else 0.0,
+        latency_max=max(latencies, default=0.0),
+        told_nothing_changed=tally.told_nothing_changed,
+        repeats=tally.repeats,
+        seconds=seconds,
+    )
