@@ -4,13 +4,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint install clean
+.PHONY: run test crash lint install clean
 
 run: $(VENV)/.installed
 	$(BIN)/frizon run
 
 test: $(VENV)/.installed
 	$(BIN)/pytest
+
+# The long crash storm: 50 SIGKILLs on each database (PostgreSQL when
+# FRIZON_TEST_POSTGRES_URL is set), figures printed (docs/reliability.md). `make test`
+# runs a short one.
+crash: $(VENV)/.installed
+	FRIZON_STORM_KILLS=$${FRIZON_STORM_KILLS:-50} $(BIN)/pytest -s -q tests/e2e/test_crash_storm.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

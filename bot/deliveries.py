@@ -287,9 +287,15 @@ def split_text(text: str, limit: int = PART_LENGTH) -> list[str]:
     rest = text.strip()
     while len(rest) > limit:
         window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        if cut < limit // 2:
-            cut = limit
+        # The first kind of boundary found in the window's second half, else a hard cut.
+        cut = next(
+            (
+                found
+                for boundary in ("\n\n", "\n", " ")
+                if (found := window.rfind(boundary)) >= limit // 2
+            ),
+            limit,
+        )
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest:

@@ -16,6 +16,7 @@ class Fault:
     kind: FaultKind
     remaining: int
     seconds: float  # retry_after for too_many_requests, the delay for slow
+    skip: int = 0  # calls to let through before the fault fires
 
 
 class Faults:
@@ -24,13 +25,24 @@ class Faults:
     def __init__(self) -> None:
         self._waiting: list[Fault] = []
 
-    def inject(self, method: str, kind: FaultKind, *, count: int = 1, seconds: float = 1.0) -> None:
-        self._waiting.append(Fault(method.lower(), kind, count, seconds))
+    def inject(
+        self,
+        method: str,
+        kind: FaultKind,
+        *,
+        count: int = 1,
+        seconds: float = 1.0,
+        skip: int = 0,
+    ) -> None:
+        self._waiting.append(Fault(method.lower(), kind, count, seconds, skip))
 
     def next_for(self, method: str) -> Fault | None:
         """The fault to apply to this call, if any (and count it as used)."""
         for fault in self._waiting:
             if fault.method == method.lower() and fault.remaining > 0:
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
                 fault.remaining -= 1
                 return fault
         return None

@@ -62,6 +62,7 @@ async def test_a_storm_of_kills_loses_nothing_and_doubles_nothing_beyond_the_bou
 
     backend = database_url.split(":", 1)[0].split("+", 1)[0]
     lines = report.lines(backend)
+    print("\n" + "\n".join(lines))  # shown by `make crash` (pytest -s)
     if path := os.environ.get("FRIZON_STORM_REPORT"):
         with Path(path).open("a") as out:  # noqa: ASYNC230 (a few lines, once)
             out.write("\n".join(lines) + "\n")
