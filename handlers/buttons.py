@@ -9,11 +9,10 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
+from handlers.callback_data import ID_OR_ZERO, Buttons
 from handlers.context import FrizonContext
 
 log = logging.getLogger(__name__)
-
-MAX_ID_DIGITS = 12
 
 
 async def acknowledge(query: CallbackQuery) -> None:
@@ -35,19 +34,15 @@ async def remove_buttons(query: CallbackQuery) -> None:
 
 
 def parse_callback(data: str | None, arities: dict[str, int]) -> tuple[str, list[int]] | None:
-    """Split "ns:verb:1:2" into ("verb", [1, 2]) if the verb is known and takes that many ids.
+    """Split "ns:verb:1:2" into ("verb", [1, 2]) if the verb is known and takes that many ids,
+    each a database key or 0 (see `handlers.callback_data` for numbers with other bounds).
 
     Callback data comes from the client, so anything else is treated as forged or stale.
     """
-    parts = (data or "").split(":")[1:]
-    if not parts or parts[0] not in arities:
-        return None
-    verb, raw_ids = parts[0], parts[1:]
-    if len(raw_ids) != arities[verb]:
-        return None
-    if not all(part.isdigit() and len(part) <= MAX_ID_DIGITS for part in raw_ids):
-        return None
-    return verb, [int(part) for part in raw_ids]
+    namespace = (data or "").split(":")[0]
+    buttons = Buttons(namespace, {verb: (ID_OR_ZERO,) * n for verb, n in arities.items()})
+    parsed = buttons.parse(data)
+    return None if parsed is None else (parsed.verb, list(parsed.ids))
 
 
 def with_cancel(

@@ -15,7 +15,8 @@ from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
 from handlers import fallback
-from handlers.buttons import parse_callback, remove_buttons
+from handlers.buttons import remove_buttons
+from handlers.callback_data import ID, ID_OR_ZERO, MOOD, Buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member, enrolled_member
 from handlers.presses import pressed
@@ -23,7 +24,16 @@ from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^ci:"
+BUTTONS = Buttons(
+    "ci",
+    {
+        "m": (ID_OR_ZERO, MOOD),  # the prompt answered (0: none), the mood
+        "s": (ID,),  # skip the words of this entry
+        "y": (ID, ID),  # share the entry with the mentor the button names
+        "n": (ID,),  # keep it private
+    },
+)
+PATTERN = BUTTONS.pattern
 SKIP_MESSAGE = "checkin_skip_message"
 
 
@@ -43,15 +53,14 @@ async def start(update: Update, context: FrizonContext) -> None:
 
 async def on_button(update: Update, context: FrizonContext) -> None:
     """Mood (ci:m:prompt:mood), Skip (ci:s:entry), Share (ci:y:entry), Keep (ci:n:entry)."""
-    press = await pressed(update, context)
+    press = await pressed(update, context, BUTTONS)
     if press is None:
         return
     query, member, locale = press.query, press.member, press.locale
-    parsed = parse_callback(query.data, {"m": 2, "s": 1, "y": 2, "n": 1})
-    if member is None or parsed is None:
+    verb, ids = press.verb, press.ids
+    if member is None:
         await reply(update, context, "checkin/refused", locale=locale, reason="stale")
         return
-    verb, ids = parsed
     services = context.services
     try:
         async with services.sessionmaker() as session, session.begin():

@@ -9,7 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.services.members import MemberView
 from db.models import Role
-from handlers.buttons import edit_to, parse_callback, with_cancel
+from handlers.buttons import edit_to, with_cancel
+from handlers.callback_data import Buttons
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
 from handlers.presses import pressed
@@ -91,29 +92,25 @@ async def ask_programme_then(
     )
 
 
-StepFor = Callable[[FrizonContext, MemberView, list[int]], Awaitable[Step]]
+CANCEL_VERB = "x"  # every coordinator flow's Cancel: "pair:x", "st:x", …
+StepFor = Callable[[FrizonContext, MemberView, tuple[int, ...]], Awaitable[Step]]
 
 
 async def on_coordinator_button(
-    update: Update, context: FrizonContext, *, cancel: str, steps: dict[str, tuple[int, StepFor]]
+    update: Update, context: FrizonContext, *, buttons: Buttons, steps: dict[str, StepFor]
 ) -> None:
     """The common path of a coordinator's button: acknowledge, parse the callback data
-    strictly, check the presser coordinates the programme it names (the first id), then
-    show the step for its verb. `steps` maps a verb to (how many ids, the step)."""
-    press = await pressed(update, context)
+    strictly (`buttons`, with a verb "x" for Cancel), check the presser coordinates the
+    programme it names (the first id), then show the step for its verb."""
+    press = await pressed(update, context, buttons)
     if press is None:
         return
-    query, member, locale = press.query, press.member, press.locale
-    if query.data == cancel:
-        await edit_to(query, context, "pairing/cancelled", locale)
+    member, locale, ids = press.member, press.locale, press.ids
+    if press.verb == CANCEL_VERB:
+        await edit_to(press.query, context, "pairing/cancelled", locale)
         return
-    parsed = parse_callback(query.data, {verb: arity for verb, (arity, _) in steps.items()})
-    if parsed is None:
-        await reply(update, context, "errors/stale_button", locale=locale)
-        return
-    verb, ids = parsed
     if member is None or not member.coordinates(ids[0]):
         await reply(update, context, "errors/not_allowed", locale=locale)
         return
-    step = await steps[verb][1](context, member, ids)
+    step = await steps[press.verb](context, member, ids)
     await step.show(update, context, locale)

@@ -21,7 +21,8 @@ from bot.services.errors import Refused
 from bot.services.own_data import as_json, own_data
 from bot.services.partners import partners_of
 from db.models import Role
-from handlers.buttons import edit_to, parse_callback, remove_buttons
+from handlers.buttons import edit_to, remove_buttons
+from handlers.callback_data import ID, Buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member, enrolled_member
 from handlers.presses import pressed
@@ -29,7 +30,16 @@ from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^dr:"
+BUTTONS = Buttons(
+    "dr",
+    {
+        "f": (ID,),  # erase this member (the presser must be them)
+        "k": (ID,),  # keep everything
+        "i": (ID,),  # opt in to research use, in this programme
+        "o": (ID,),  # opt out
+    },
+)
+PATTERN = BUTTONS.pattern
 
 
 async def send_my_data(update: Update, context: FrizonContext) -> None:
@@ -110,15 +120,14 @@ async def show_consent(update: Update, context: FrizonContext) -> None:
 async def on_button(update: Update, context: FrizonContext) -> None:
     """dr:f:<member> erases, dr:k:<member> keeps everything, dr:i:<programme> /
     dr:o:<programme> opt in or out of research use."""
-    press = await pressed(update, context)
+    press = await pressed(update, context, BUTTONS)
     if press is None:
         return
-    query, member, locale = press.query, press.member, press.locale
-    parsed = parse_callback(query.data, {"f": 1, "k": 1, "i": 1, "o": 1})
-    if member is None or parsed is None:
+    query, member, locale, verb = press.query, press.member, press.locale, press.verb
+    (subject,) = press.ids
+    if member is None:
         await reply(update, context, "data_rights/refused", locale=locale, reason="stale")
         return
-    verb, (subject,) = parsed
     if verb in ("f", "k") and subject != member.id:
         await reply(update, context, "data_rights/refused", locale=locale, reason="stale")
         return

@@ -8,13 +8,21 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.services.errors import Refused
 from bot.services.pairing import end_own_pair
 from bot.services.partners import Partner, partners_of
-from handlers.buttons import parse_callback
+from handlers.callback_data import ID, ZERO, Buttons
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
 from handlers.presses import pressed
 from handlers.replies import reply
 
-PATTERN = r"^ep:"
+BUTTONS = Buttons(
+    "ep",
+    {
+        "c": (ID,),  # ask to confirm ending this pair
+        "y": (ID,),  # end it
+        "n": (ZERO,),  # keep it
+    },
+)
+PATTERN = BUTTONS.pattern
 
 
 async def start_ending(update: Update, context: FrizonContext) -> None:
@@ -43,15 +51,14 @@ async def start_ending(update: Update, context: FrizonContext) -> None:
 
 async def on_button(update: Update, context: FrizonContext) -> None:
     """ep:c:<pair> asks to confirm, ep:y:<pair> ends it, ep:n:0 keeps it."""
-    press = await pressed(update, context)
+    press = await pressed(update, context, BUTTONS)
     if press is None:
         return
-    query, member, locale = press.query, press.member, press.locale
-    parsed = parse_callback(query.data, {"c": 1, "y": 1, "n": 1})
-    if member is None or parsed is None:
+    member, locale, verb = press.member, press.locale, press.verb
+    (pair_id,) = press.ids
+    if member is None:
         await reply(update, context, "endings/refused", locale=locale, reason="stale")
         return
-    verb, (pair_id,) = parsed
     if verb == "n":
         await reply(update, context, "endings/kept", locale=locale)
         return

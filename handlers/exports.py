@@ -11,18 +11,19 @@ from bot.services.audit import member_actor
 from bot.services.exports import What, csv_file_bytes, export
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
-from handlers.buttons import edit_to, parse_callback, with_cancel
+from handlers.buttons import edit_to, with_cancel
+from handlers.callback_data import ID, Buttons
 from handlers.context import FrizonContext
-from handlers.coordination import Step, ask_programme_then, coordinator_or_explain
+from handlers.coordination import CANCEL_VERB, Step, ask_programme_then, coordinator_or_explain
 from handlers.presses import pressed
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^exp:"
-CANCEL = "exp:x"
 CHOOSE = "p"  # exp:p:programme shows the kinds; exp:<kind>:programme sends that export
-ARITIES = {CHOOSE: 1, **{what.value: 1 for what in What}}
+BUTTONS = Buttons("exp", {CHOOSE: (ID,), **{what.value: (ID,) for what in What}, CANCEL_VERB: ()})
+PATTERN = BUTTONS.pattern
+CANCEL = f"exp:{CANCEL_VERB}"
 
 
 async def start_export(update: Update, context: FrizonContext) -> None:
@@ -37,18 +38,14 @@ async def on_button(update: Update, context: FrizonContext) -> None:
 
     Callback data comes from the client: the presser must coordinate the programme it
     names, or nothing is exported and nothing recorded."""
-    press = await pressed(update, context)
+    press = await pressed(update, context, BUTTONS)
     if press is None:
         return
-    query, member, locale = press.query, press.member, press.locale
-    if query.data == CANCEL:
-        await edit_to(query, context, "exports/closed", locale)
+    member, locale, verb = press.member, press.locale, press.verb
+    if verb == CANCEL_VERB:
+        await edit_to(press.query, context, "exports/closed", locale)
         return
-    parsed = parse_callback(query.data, ARITIES)
-    if parsed is None:
-        await reply(update, context, "errors/stale_button", locale=locale)
-        return
-    verb, (programme_id,) = parsed
+    (programme_id,) = press.ids
     if member is None or not member.coordinates(programme_id):
         await reply(update, context, "errors/not_allowed", locale=locale)
         return

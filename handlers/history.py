@@ -11,13 +11,24 @@ from bot.services import history
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
-from handlers.buttons import edit_to, parse_callback
+from handlers.buttons import edit_to
+from handlers.callback_data import ID, POSITION, Buttons
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
 from handlers.presses import pressed
 from handlers.replies import reply
 
-PATTERN = r"^hi:"
+BUTTONS = Buttons(
+    "hi",
+    {
+        "v": (POSITION,),  # view the entry at this position
+        "s": (ID, POSITION, ID),  # share this entry with the mentor the button names
+        "p": (ID, POSITION),  # make it private
+        "d": (ID, POSITION),  # ask before deleting it
+        "y": (ID, POSITION),  # delete it
+    },
+)
+PATTERN = BUTTONS.pattern
 
 
 async def show_history(update: Update, context: FrizonContext) -> None:
@@ -34,20 +45,24 @@ async def show_history(update: Update, context: FrizonContext) -> None:
 async def on_button(update: Update, context: FrizonContext) -> None:
     """hi:v:pos (view), hi:s:id:pos:mentor / hi:p:id:pos (share / make private), hi:d:id:pos
     (ask before deleting), hi:y:id:pos (delete)."""
-    press = await pressed(update, context)
+    press = await pressed(update, context, BUTTONS)
     if press is None:
         return
     query, member, locale = press.query, press.member, press.locale
-    parsed = parse_callback(query.data, {"v": 1, "s": 3, "p": 2, "d": 2, "y": 2})
-    if member is None or parsed is None:
+    verb, ids = press.verb, press.ids
+    if member is None:
         await reply(update, context, "errors/stale_button", locale=locale)
         return
-    verb, ids = parsed
     if verb == "v":
         await _show(update, context, member, ids[0], edit=True)
         return
     checkin_id, position = ids[0], ids[1]
     if verb == "d":
+        async with context.services.sessionmaker() as session:
+            mine = await history.is_own_entry(session, member_id=member.id, checkin_id=checkin_id)
+        if not mine:  # refused at the question, not only at the deletion
+            await reply(update, context, "checkin/refused", locale=locale, reason="stale")
+            return
         keyboard = _keyboard(
             [
                 (

@@ -11,9 +11,10 @@ from bot.services.audit import member_actor
 from bot.services.matching import Applied, apply, suggestions
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
-from handlers.buttons import parse_callback
+from handlers.callback_data import ID, PAGE, Buttons
 from handlers.context import FrizonContext
 from handlers.coordination import (
+    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -22,8 +23,17 @@ from handlers.coordination import (
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^mx:"
-CANCEL = "mx:x"
+BUTTONS = Buttons(
+    "mx",
+    {
+        "p": (ID, PAGE),  # programme, page of suggestions
+        "a": (ID, ID, ID),  # programme, student, mentor: accept one suggestion
+        "all": (ID,),  # accept every suggestion the pressed message offers
+        CANCEL_VERB: (),
+    },
+)
+PATTERN = BUTTONS.pattern
+CANCEL = f"mx:{CANCEL_VERB}"
 PAGE_SIZE = 5  # each suggestion brings its reasons: a page stays short on a phone
 UNMATCHED_SHOWN = 10  # `frizon match` lists every one
 
@@ -42,11 +52,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await on_coordinator_button(
         update,
         context,
-        cancel=CANCEL,
+        buttons=BUTTONS,
         steps={
-            "p": (2, lambda c, m, ids: _page(c, m, ids[0], ids[1])),
-            "a": (3, lambda c, m, ids: _accept(c, m, ids[0], [(ids[1], ids[2])])),
-            "all": (1, lambda c, m, ids: _accept(c, m, ids[0], shown.get(ids[0], []))),
+            "p": lambda c, m, ids: _page(c, m, ids[0], ids[1]),
+            "a": lambda c, m, ids: _accept(c, m, ids[0], [(ids[1], ids[2])]),
+            "all": lambda c, m, ids: _accept(c, m, ids[0], shown.get(ids[0], [])),
         },
     )
 
@@ -63,9 +73,9 @@ def _shown_on(message: object) -> dict[int, list[tuple[int, int]]]:
     for row in message.reply_markup.inline_keyboard:
         for button in row:
             data = button.callback_data if isinstance(button.callback_data, str) else None
-            parsed = parse_callback(data, {"a": 3}) if data and data.startswith("mx:") else None
-            if parsed is not None:
-                programme_id, student_id, mentor_id = parsed[1]
+            parsed = BUTTONS.parse(data)
+            if parsed is not None and parsed.verb == "a":
+                programme_id, student_id, mentor_id = parsed.ids
                 shown.setdefault(programme_id, []).append((student_id, mentor_id))
     return shown
 

@@ -12,15 +12,28 @@ from bot.services import meetings
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.partners import partners_of
-from handlers.buttons import acknowledge, parse_callback
+from handlers.callback_data import DAY, ID, Buttons, Number, day_of
 from handlers.context import FrizonContext
-from handlers.people import current_member, enrolled_member
-from handlers.replies import locale_of_update, reply
+from handlers.people import enrolled_member
+from handlers.presses import pressed
+from handlers.replies import reply
 
-PATTERN = r"^mt:"
-# verb -> number of ids: pair (p), pair+days back (d), pair+yyyymmdd (e), meeting yes (c)
-# or not that day (n), pair+weeks (a), pair not yet (x), show the meetings (l)
-ARITIES = {"p": 1, "d": 2, "e": 2, "c": 1, "n": 1, "a": 2, "x": 1, "l": 1}
+DAYS_BACK = Number("days back", 0, meetings.MAX_DAYS_BACK)
+WEEKS = Number("weeks between meetings", min(meetings.RHYTHMS), max(meetings.RHYTHMS))
+BUTTONS = Buttons(
+    "mt",
+    {
+        "p": (ID,),  # which pair a meeting is for
+        "d": (ID, DAYS_BACK),  # the pair met today (0) or yesterday (1)
+        "e": (ID, DAY),  # the pair met on the day /met named
+        "c": (ID,),  # yes, that meeting happened
+        "n": (ID,),  # not that day
+        "a": (ID, WEEKS),  # the pair's rhythm
+        "x": (ID,),  # not met yet
+        "l": (ID,),  # show the meetings
+    },
+)
+PATTERN = BUTTONS.pattern
 
 
 async def log_meeting(update: Update, context: FrizonContext) -> None:
@@ -86,34 +99,23 @@ async def show_meetings(update: Update, context: FrizonContext) -> None:
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
-    query = update.callback_query
-    if query is None:
+    """The meeting buttons; a pair or meeting that is not the presser's is refused first
+    (by the services for the steps that change something, here for the others)."""
+    press = await pressed(update, context, BUTTONS)
+    if press is None:
         return
-    await acknowledge(query)
-    member = await current_member(update, context)
-    parsed = parse_callback(query.data, ARITIES)
-    if member is None or parsed is None:
-        await reply(
-            update,
-            context,
-            "meetings/refused",
-            locale=locale_of_update(update, member),
-            reason="stale",
-        )
+    member, verb, ids = press.member, press.verb, press.ids
+    if member is None:
+        await reply(update, context, "meetings/refused", locale=press.locale, reason="stale")
         return
-    verb, ids = parsed
     services = context.services
     try:
-        if verb == "p":
-            async with services.sessionmaker() as session:
-                partners = {p.pair_id: p.name for p in await partners_of(session, member.id)}
-            if ids[0] not in partners:
-                raise Refused("not_yours")
-            await _ask_day(update, context, member, ids[0], partners[ids[0]])
-        elif verb == "d":
+        if verb == "d":
             await _log(update, context, member, ids[0], _today(context, member) - timedelta(ids[1]))
         elif verb == "e":
-            await _log(update, context, member, ids[0], _day_of(ids[1]))
+            day = day_of(ids[1])
+            assert day is not None  # DAY admits real days only
+            await _log(update, context, member, ids[0], day)
         elif verb in ("c", "n"):
             async with services.sessionmaker() as session, session.begin():
                 meeting = await meetings.answer_meeting(
@@ -133,10 +135,17 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     session, member_id=member.id, pair_id=ids[0], weeks=ids[1]
                 )
             await reply(update, context, "meetings/rhythm_set", locale=member.locale, weeks=weeks)
-        elif verb == "l":
-            await show_meetings(update, context)
-        else:  # "x": not yet
-            await reply(update, context, "meetings/not_yet", locale=member.locale)
+        else:  # p, x, l: only the presser's own pairs
+            async with services.sessionmaker() as session:
+                partners = {p.pair_id: p.name for p in await partners_of(session, member.id)}
+            if ids[0] not in partners:
+                raise Refused("not_yours")
+            if verb == "p":
+                await _ask_day(update, context, member, ids[0], partners[ids[0]])
+            elif verb == "l":
+                await show_meetings(update, context)
+            else:  # "x": not yet
+                await reply(update, context, "meetings/not_yet", locale=member.locale)
     except Refused as refusal:
         await _refused(update, context, member, refusal)
 
@@ -211,10 +220,3 @@ async def _refused(
 
 def _today(context: FrizonContext, member: MemberView) -> date:
     return context.services.clock.now().astimezone(ZoneInfo(member.timezone)).date()
-
-
-def _day_of(digits: int) -> date:
-    try:
-        return date(digits // 10000, digits // 100 % 100, digits % 100)
-    except ValueError:
-        raise Refused("bad_date") from None

@@ -12,8 +12,10 @@ from bot.services.members import MemberView
 from bot.services.pairing import mentors_with_room, pair, unpaired_student, unpaired_students
 from bot.services.programmes import get_programme
 from handlers.buttons import paged, with_cancel
+from handlers.callback_data import ID, PAGE, Buttons
 from handlers.context import FrizonContext
 from handlers.coordination import (
+    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -22,8 +24,17 @@ from handlers.coordination import (
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^pair:"
-CANCEL = "pair:x"
+BUTTONS = Buttons(
+    "pair",
+    {
+        "p": (ID, PAGE),  # programme, page of students
+        "s": (ID, ID, PAGE),  # programme, student, page of mentors
+        "m": (ID, ID, ID),  # programme, student, mentor: pair them
+        CANCEL_VERB: (),
+    },
+)
+PATTERN = BUTTONS.pattern
+CANCEL = f"pair:{CANCEL_VERB}"
 
 
 async def start_pairing(update: Update, context: FrizonContext) -> None:
@@ -38,11 +49,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await on_coordinator_button(
         update,
         context,
-        cancel=CANCEL,
+        buttons=BUTTONS,
         steps={
-            "p": (2, lambda c, m, ids: _student_choice(c, m, ids[0], ids[1])),
-            "s": (3, lambda c, m, ids: _mentor_choice(c, m, ids[0], ids[1], ids[2])),
-            "m": (3, lambda c, m, ids: _pair(c, m, ids[0], ids[1], ids[2])),
+            "p": lambda c, m, ids: _student_choice(c, m, ids[0], ids[1]),
+            "s": lambda c, m, ids: _mentor_choice(c, m, ids[0], ids[1], ids[2]),
+            "m": lambda c, m, ids: _pair(c, m, ids[0], ids[1], ids[2]),
         },
     )
 

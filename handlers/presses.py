@@ -1,5 +1,10 @@
-"""The start every button handler shares: acknowledge the press, then know who pressed
-it and in which language to answer."""
+"""The start every button handler shares: acknowledge the press, know who pressed it and
+in which language to answer, and read its callback data strictly.
+
+A press whose data the bot never made (forged, or from a version long gone) is answered
+here with "that button is no longer valid" and goes no further: nothing is looked up,
+nothing changes, nothing is logged as an error.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from telegram import CallbackQuery, Update
 
 from bot.services.members import MemberView
 from handlers.buttons import acknowledge
+from handlers.callback_data import Buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member
-from handlers.replies import locale_of_update
+from handlers.replies import locale_of_update, reply
 
 
 @dataclass(frozen=True)
@@ -19,13 +25,21 @@ class Press:
     query: CallbackQuery
     member: MemberView | None  # None: someone the bot does not know (or no longer)
     locale: str
+    verb: str
+    ids: tuple[int, ...]
 
 
-async def pressed(update: Update, context: FrizonContext) -> Press | None:
-    """The acknowledged press, or None when the update is not a button press."""
+async def pressed(update: Update, context: FrizonContext, buttons: Buttons) -> Press | None:
+    """The acknowledged press with its verb and numbers; None when the update is not a
+    button press, or when its data is not one of `buttons` (the presser is told)."""
     query = update.callback_query
     if query is None:
         return None
     await acknowledge(query)
     member = await current_member(update, context)
-    return Press(query, member, locale_of_update(update, member))
+    locale = locale_of_update(update, member)
+    parsed = buttons.parse(query.data)
+    if parsed is None:
+        await reply(update, context, "errors/stale_button", locale=locale)
+        return None
+    return Press(query, member, locale, parsed.verb, parsed.ids)

@@ -16,8 +16,10 @@ from telegram import Update
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
 from bot.services.stats import ProgrammeStats, programme_stats
+from handlers.callback_data import DAY_OR_ZERO, ID, Buttons, day_number, day_of
 from handlers.context import FrizonContext
 from handlers.coordination import (
+    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -25,8 +27,15 @@ from handlers.coordination import (
 )
 from handlers.replies import reply
 
-PATTERN = r"^st:"
-CANCEL = "st:x"
+BUTTONS = Buttons(
+    "st",
+    {
+        "p": (ID, DAY_OR_ZERO),  # programme, counting from this day (0: from the start)
+        CANCEL_VERB: (),
+    },
+)
+PATTERN = BUTTONS.pattern
+CANCEL = f"st:{CANCEL_VERB}"
 SHOWN_WEEKS = 4
 SHOWN_MONTHS = 3
 SHOWN_ATTENTION = 8  # the rest: `frizon stats` or the pairs export
@@ -42,7 +51,7 @@ async def show_stats(update: Update, context: FrizonContext) -> None:
     since = 0
     if context.args:
         try:
-            since = _day_number(date.fromisoformat(context.args[0]))
+            since = day_number(date.fromisoformat(context.args[0]))
         except ValueError:
             await reply(update, context, "stats/bad_since", locale=member.locale)
             return
@@ -60,8 +69,8 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await on_coordinator_button(
         update,
         context,
-        cancel=CANCEL,
-        steps={"p": (2, lambda c, m, ids: _statistics(c, m, ids[0], ids[1]))},
+        buttons=BUTTONS,
+        steps={"p": lambda c, m, ids: _statistics(c, m, ids[0], ids[1])},
     )
 
 
@@ -92,7 +101,7 @@ async def _statistics(
     async with context.services.sessionmaker() as session, session.begin():
         programme = await get_programme(session, programme_id)
         today = context.services.clock.now().astimezone(ZoneInfo(programme.timezone)).date()
-        first = _from_day_number(since)
+        first = day_of(since) if since else None
         if first is not None and first > today:
             return Step("stats/bad_since", new_message=True)
         stats = await programme_stats(
@@ -103,20 +112,6 @@ async def _statistics(
             since=first,
         )
     return StatsStep(stats, **summary_variables(stats))
-
-
-def _day_number(day: date) -> int:
-    """A day as YYYYMMDD, short enough for callback data."""
-    return day.year * 10000 + day.month * 100 + day.day
-
-
-def _from_day_number(number: int) -> date | None:
-    if number == 0:
-        return None
-    try:
-        return date(number // 10000, number // 100 % 100, number % 100)
-    except ValueError:
-        return None  # forged data: count everything rather than fail
 
 
 def summary_variables(stats: ProgrammeStats) -> dict[str, Any]:

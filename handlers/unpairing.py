@@ -12,8 +12,10 @@ from bot.services.members import MemberView
 from bot.services.pairing import PairView, active_pair_of, active_pairs, unpair
 from bot.services.programmes import get_programme
 from handlers.buttons import paged, with_cancel
+from handlers.callback_data import ID, PAGE, Buttons
 from handlers.context import FrizonContext
 from handlers.coordination import (
+    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -22,8 +24,17 @@ from handlers.coordination import (
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^unpair:"
-CANCEL = "unpair:x"
+BUTTONS = Buttons(
+    "unpair",
+    {
+        "p": (ID, PAGE),  # programme, page of pairs
+        "s": (ID, ID),  # programme, student: confirm ending their pair
+        "y": (ID, ID),  # end it
+        CANCEL_VERB: (),
+    },
+)
+PATTERN = BUTTONS.pattern
+CANCEL = f"unpair:{CANCEL_VERB}"
 
 
 async def start_unpairing(update: Update, context: FrizonContext) -> None:
@@ -38,11 +49,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     await on_coordinator_button(
         update,
         context,
-        cancel=CANCEL,
+        buttons=BUTTONS,
         steps={
-            "p": (2, lambda c, m, ids: _pair_choice(c, m, ids[0], ids[1])),
-            "s": (2, lambda c, m, ids: _confirmation(c, m, ids[0], ids[1])),
-            "y": (2, lambda c, m, ids: _end(c, m, ids[0], ids[1])),
+            "p": lambda c, m, ids: _pair_choice(c, m, ids[0], ids[1]),
+            "s": lambda c, m, ids: _confirmation(c, m, ids[0], ids[1]),
+            "y": lambda c, m, ids: _end(c, m, ids[0], ids[1]),
         },
     )
 

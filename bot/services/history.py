@@ -124,8 +124,22 @@ async def delete_entry(session: AsyncSession, *, member_id: int, checkin_id: int
     await session.delete(checkin)
 
 
+async def is_own_entry(session: AsyncSession, *, member_id: int, checkin_id: int) -> bool:
+    """Whether the entry is the member's own finished one: asked before any step about it."""
+    checkin = await session.get(CheckIn, checkin_id)
+    return _is_own_finished(checkin, member_id)
+
+
 async def _own_finished(session: AsyncSession, member_id: int, checkin_id: int) -> CheckIn:
     checkin = await session.get(CheckIn, checkin_id)
-    if checkin is None or checkin.member_id != member_id or checkin.status != CheckInStatus.DONE:
+    if checkin is None or not _is_own_finished(checkin, member_id):
         raise Refused("stale")
     return checkin
+
+
+def _is_own_finished(checkin: CheckIn | None, member_id: int) -> bool:
+    return (
+        checkin is not None
+        and checkin.member_id == member_id
+        and checkin.status == CheckInStatus.DONE
+    )

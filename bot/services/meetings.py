@@ -44,11 +44,11 @@ async def log_meeting(
     session: AsyncSession, *, member_id: int, pair_id: int, day: date, today: date, now: datetime
 ) -> Meeting:
     """Record that the pair met on `day`; the other side is asked to confirm."""
+    pair = await _own_active_pair(session, member_id, pair_id)  # before anything else
     if day > today:
         raise Refused("future_day")
     if (today - day).days > MAX_DAYS_BACK:
         raise Refused("too_long_ago")
-    pair = await _own_active_pair(session, member_id, pair_id)
     existing = await session.scalar(
         select(Meeting).where(Meeting.pair_id == pair.id, Meeting.met_on == day, Meeting.stands)
     )

@@ -9,6 +9,7 @@ a modified client send any callback data, so the buttons are forged.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -35,44 +36,53 @@ WATCHED = (
     "engagement_week",
 )
 
-# Callback data with the victims' ids filled in: {pair}, {meeting}, {checkin}, {mentor},
-# {student}, {programme}.
-FORGED = (
-    "rl:o:{pair}",
-    "rl:s:{pair}",
-    "mt:p:{pair}",
-    "mt:d:{pair}:0",
-    "mt:e:{pair}:20260906",
-    "mt:c:{meeting}",
-    "mt:n:{meeting}",
-    "mt:a:{pair}:8",
-    "mt:l:{pair}",
-    "mt:x:{pair}",
-    "ep:c:{pair}",
-    "ep:y:{pair}",
-    "ci:y:{checkin}:{mentor}",
-    "ci:n:{checkin}",
-    "ci:s:{checkin}",
-    "hi:v:{checkin}",
-    "hi:s:{checkin}:0:{mentor}",
-    "hi:p:{checkin}:0",
-    "hi:d:{checkin}:0",
-    "hi:y:{checkin}:0",
-    "pair:m:{programme}:{student}:{mentor}",
-    "unpair:s:{programme}:{student}",
-    "unpair:y:{programme}:{student}",
-    "mx:p:{programme}:0",
-    "mx:a:{programme}:{student}:{mentor}",
-    "mx:all:{programme}",
-    "st:p:{programme}:0",
-    "exp:p:{programme}",
-    "exp:pairs:{programme}",
-    "exp:meetings:{programme}",
-    "exp:engagement:{programme}",
-    "dr:f:{student}",
-    "dr:f:{mentor}",
-    "dr:k:{student}",
+STALE = "That button is no longer valid, so nothing changed."
+STALE_METER = f"{STALE} /meetings shows your meetings."
+STALE_ENTRY = f"{STALE} /checkin starts a new entry."
+NOT_YOUR_PAIR = "That is not one of your pairs, so nothing was sent."
+NOT_ALLOWED = "That is something only a programme coordinator can do. /help shows what you can do."
+OWN_HISTORY = (
+    "You have no entries yet. /checkin writes your first; they appear here, for you alone."
 )
+# Callback data with the victims' ids filled in: {pair}, {meeting}, {checkin}, {mentor},
+# {student}, {programme}; and what every outsider is told.
+FORGED = {
+    "rl:o:{pair}": NOT_YOUR_PAIR,
+    "rl:s:{pair}": NOT_YOUR_PAIR,
+    "mt:p:{pair}": STALE_METER,
+    "mt:d:{pair}:0": STALE_METER,
+    "mt:e:{pair}:20260906": STALE_METER,
+    "mt:e:{pair}:20990101": STALE_METER,  # a day to come: still not theirs, first
+    "mt:c:{meeting}": STALE_METER,
+    "mt:n:{meeting}": STALE_METER,
+    "mt:a:{pair}:8": STALE_METER,
+    "mt:l:{pair}": STALE_METER,
+    "mt:x:{pair}": STALE_METER,
+    "ep:c:{pair}": STALE,
+    "ep:y:{pair}": STALE,
+    "ci:y:{checkin}:{mentor}": STALE_ENTRY,
+    "ci:n:{checkin}": STALE_ENTRY,
+    "ci:s:{checkin}": STALE_ENTRY,
+    "hi:v:{checkin}": OWN_HISTORY,  # a position in the presser's own (empty) history
+    "hi:s:{checkin}:0:{mentor}": STALE_ENTRY,
+    "hi:p:{checkin}:0": STALE_ENTRY,
+    "hi:d:{checkin}:0": STALE_ENTRY,  # refused at the question, not only at the deletion
+    "hi:y:{checkin}:0": STALE_ENTRY,
+    "pair:m:{programme}:{student}:{mentor}": NOT_ALLOWED,
+    "unpair:s:{programme}:{student}": NOT_ALLOWED,
+    "unpair:y:{programme}:{student}": NOT_ALLOWED,
+    "mx:p:{programme}:0": NOT_ALLOWED,
+    "mx:a:{programme}:{student}:{mentor}": NOT_ALLOWED,
+    "mx:all:{programme}": NOT_ALLOWED,
+    "st:p:{programme}:0": NOT_ALLOWED,
+    "exp:p:{programme}": NOT_ALLOWED,
+    "exp:pairs:{programme}": NOT_ALLOWED,
+    "exp:meetings:{programme}": NOT_ALLOWED,
+    "exp:engagement:{programme}": NOT_ALLOWED,
+    "dr:f:{student}": STALE,
+    "dr:f:{mentor}": STALE,
+    "dr:k:{student}": STALE,
+}
 COMMANDS = (
     "/mentor",
     "/mentee",
@@ -157,21 +167,43 @@ async def world(bot: RunningBot) -> dict[str, Any]:
     }
 
 
+async def pressed_message(bot: RunningBot, user: SandboxUser, kind: str) -> dict[str, Any]:
+    """A message of the bot's in the user's chat to forge presses on: a text, or a file
+    (the /mydata document), which has no text an edit could replace."""
+    if kind == "text":
+        bot.says(user, "/help")
+        return await bot.hears(user, "/privacy")
+    bot.says(user, "/mydata")
+    return await bot.hears(user, "everything frizon keeps about you")
+
+
+def failures_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if record.levelno >= logging.ERROR or record.exc_info
+    ]
+
+
+@pytest.mark.parametrize("anchor_kind", ["text", "document"])
 @pytest.mark.parametrize("role", ["student", "mentor", "coordinator"])
 async def test_every_button_against_someone_elses_pair_is_refused(
-    bot: RunningBot, world: dict[str, Any], role: str
+    bot: RunningBot,
+    world: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    role: str,
+    anchor_kind: str,
 ) -> None:
     outsider: SandboxUser = world["outsiders"][role]
-    bot.says(outsider, "/help")
-    anchor = await bot.hears(outsider, "/privacy")
+    anchor = await pressed_message(bot, outsider, anchor_kind)
     before = await snapshot(bot)
     victims_before = transcript_lengths(bot, world["victims"])
 
-    for template in FORGED:
+    for template, refusal in FORGED.items():
         data = template.format(**world["ids"])
         seen = len(bot.sandbox.state.messages(outsider.id))
         bot.sandbox.state.user_sends_callback_data(outsider.id, anchor["message_id"], data)
-        await bot.hears(outsider)  # every press gets an answer
+        assert (await bot.hears(outsider))["text"] == refusal, (role, data)
         for message in new_messages(bot, outsider, seen):
             for secret in ("Ana", "Lars", SECRET, SHARED):
                 assert secret not in message["text"], (role, data, message["text"])
@@ -179,6 +211,7 @@ async def test_every_button_against_someone_elses_pair_is_refused(
 
     assert await snapshot(bot) == before, role
     assert transcript_lengths(bot, world["victims"]) == victims_before, role
+    assert failures_logged(caplog) == [], role
 
 
 @pytest.mark.parametrize("role", ["student", "mentor", "coordinator"])

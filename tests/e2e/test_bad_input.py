@@ -1,11 +1,26 @@
 """Bad input gets a clear, kind reply and changes nothing."""
 
+import logging
+import re
 from typing import Any
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import CallbackQueryHandler
 
-from db.models import AuditEvent, Delivery, Invite, Member, Membership, Pair, Role
+from db.base import Base
+from db.models import (
+    AuditEvent,
+    CheckIn,
+    Delivery,
+    Invite,
+    Meeting,
+    Member,
+    Membership,
+    Pair,
+    Role,
+)
 from tests.e2e.harness import RunningBot
 
 TABLES = (Member, Membership, Pair, Delivery, AuditEvent, Invite)
@@ -63,8 +78,9 @@ async def test_a_stranger_cannot_use_coordinator_commands(bot: RunningBot) -> No
     assert "invite link" in (await bot.hears(stranger))["text"]
 
 
-def forge_button(bot: RunningBot, user_id: int, message: dict[str, Any], data: str) -> None:
-    bot.sandbox.state.user_sends_callback_data(user_id, message["message_id"], data)
+def forge_button(bot: RunningBot, user_id: int, message: dict[str, Any], data: str) -> str:
+    """A press with callback data the message never offered; returns the query's id."""
+    return bot.sandbox.state.user_sends_callback_data(user_id, message["message_id"], data)
 
 
 async def test_forged_callback_data_is_refused_and_changes_nothing(bot: RunningBot) -> None:
@@ -143,3 +159,184 @@ async def test_names_with_markup_are_shown_as_written(bot: RunningBot) -> None:
     )
     bot.says(user, "/start")
     assert "Hello again, <b>Ana</b> & <i>co." in (await bot.hears(user, "Hello"))["text"]
+
+
+# Every namespace's buttons, as the bot makes them for the cast below ({pair}, {meeting},
+# {checkin}, {mentor}, {student}, {programme}): each number in them is replaced in turn by
+# a value no button carries.
+BUTTONS = {
+    "ci": ("ci:m:0:3", "ci:s:{checkin}", "ci:y:{checkin}:{mentor}", "ci:n:{checkin}"),
+    "hi": (
+        "hi:v:0",
+        "hi:s:{checkin}:0:{mentor}",
+        "hi:p:{checkin}:0",
+        "hi:d:{checkin}:0",
+        "hi:y:{checkin}:0",
+    ),
+    "mt": (
+        "mt:p:{pair}",
+        "mt:d:{pair}:0",
+        "mt:e:{pair}:20260906",
+        "mt:c:{meeting}",
+        "mt:n:{meeting}",
+        "mt:a:{pair}:4",
+        "mt:x:{pair}",
+        "mt:l:{pair}",
+    ),
+    "ep": ("ep:c:{pair}", "ep:y:{pair}", "ep:n:0"),
+    "dr": ("dr:f:{student}", "dr:k:{student}", "dr:i:{programme}", "dr:o:{programme}"),
+    "rl": ("rl:o:{pair}", "rl:s:{pair}"),
+    "pair": (
+        "pair:p:{programme}:0",
+        "pair:s:{programme}:{student}:0",
+        "pair:m:{programme}:{student}:{mentor}",
+    ),
+    "unpair": (
+        "unpair:p:{programme}:0",
+        "unpair:s:{programme}:{student}",
+        "unpair:y:{programme}:{student}",
+    ),
+    "mx": ("mx:p:{programme}:0", "mx:a:{programme}:{student}:{mentor}", "mx:all:{programme}"),
+    "st": ("st:p:{programme}:0", "st:p:{programme}:20260901"),
+    "exp": (
+        "exp:p:{programme}",
+        "exp:pairs:{programme}",
+        "exp:meetings:{programme}",
+        "exp:engagement:{programme}",
+    ),
+}
+COORDINATORS = ("pair", "unpair", "mx", "st", "exp")  # Maja presses these, Ana the rest
+# Out of range for any field (past PostgreSQL's INTEGER, past Python's C int), negative,
+# not a number, a digit that is not ASCII, empty.
+BAD_NUMBERS = ("99999999999999999999", "2147483648", "-1", "x", "²", "")
+STALE = (
+    "That button is no longer valid, so nothing changed. "
+    "Send the command again for fresh buttons; /help lists them."
+)
+NOT_YOUR_PAIR = "That is not one of your pairs, so nothing was sent."  # the relay's own words
+SKIPPED_TABLES = {"processed_update"}  # every update is recorded as handled, forged or not
+
+
+def forgeries(template: str) -> list[str]:
+    """Callback data like `template` with one part wrong: each number out of range, negative,
+    not a number, or so long that the data fills Telegram's 64 bytes; an unknown verb; a
+    number too many or too few."""
+    parts = template.split(":")
+    forged = []
+    for index in range(2, len(parts)):
+        for bad in BAD_NUMBERS:
+            forged.append(":".join([*parts[:index], bad, *parts[index + 1 :]]))
+        rest = ":".join(parts[index + 1 :])
+        room = 64 - len(":".join(parts[:index])) - len(rest) - (2 if rest else 1)
+        forged.append(":".join([*parts[:index], "9" * room, *parts[index + 1 :]]))
+    forged.append(":".join([parts[0], "zz", *parts[2:]]))
+    forged.append(f"{template}:1")
+    if len(parts) > 2:
+        forged.append(":".join(parts[:-1]))
+    return forged
+
+
+async def every_row(bot: RunningBot) -> dict[str, list[str]]:
+    async with bot.sessionmaker() as session:
+        return {
+            table.name: sorted(
+                repr(tuple(row))
+                for row in await session.execute(text(f"SELECT * FROM {table.name}"))
+            )
+            for table in Base.metadata.sorted_tables
+            if table.name not in SKIPPED_TABLES
+        }
+
+
+def failures_logged(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if record.levelno >= logging.ERROR or record.exc_info
+    ]
+
+
+@pytest.fixture
+async def cast(bot: RunningBot) -> dict[str, Any]:
+    """Maja coordinates Ana (student) and Lars (mentor), paired; Ana has a finished entry,
+    and Lars logged a meeting that Ana has not answered yet."""
+    programme = await bot.programme()
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    lars = await bot.enrolled(programme, Role.MENTOR, "Lars")
+    ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
+    await bot.pair(programme, ana, lars)
+    bot.says(ana, "/checkin")
+    await bot.presses(ana, await bot.hears(ana, "How are you doing"), "Low")
+    bot.says(ana, "A long week on the ward.")
+    await bot.presses(ana, await bot.hears(ana, "share this entry"), "Keep private")
+    await bot.hears(ana, "Kept just for you")
+    bot.says(lars, "/met 2026-09-06")
+    await bot.hears(ana, "Lars noted")
+    await bot.outbox_settled()
+    async with bot.sessionmaker() as session:
+        people = {m.display_name: m.id for m in (await session.scalars(select(Member))).all()}
+        ids = {
+            "pair": await session.scalar(select(Pair.id)),
+            "meeting": await session.scalar(select(Meeting.id)),
+            "checkin": await session.scalar(select(CheckIn.id)),
+            "mentor": people["Lars"],
+            "student": people["Ana"],
+            "programme": programme.id,
+        }
+    return {
+        "ana": ana,
+        "maja": maja,
+        "ids": ids,
+    }
+
+
+async def test_every_callback_namespace_of_the_bot_is_forged_below(bot: RunningBot) -> None:
+    registered = {
+        handler.pattern.pattern
+        for handlers in bot.application.handlers.values()
+        for handler in handlers
+        if isinstance(handler, CallbackQueryHandler) and isinstance(handler.pattern, re.Pattern)
+    }
+    assert registered == {f"^{namespace}:" for namespace in BUTTONS}
+
+
+@pytest.mark.parametrize("namespace", sorted(BUTTONS))
+async def test_numbers_no_button_carries_are_refused_kindly_and_change_nothing(
+    bot: RunningBot,
+    cast: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    namespace: str,
+) -> None:
+    presser = cast["maja"] if namespace in COORDINATORS else cast["ana"]
+    expected = NOT_YOUR_PAIR if namespace == "rl" else STALE
+    bot.says(presser, "/help")
+    anchor = await bot.hears(presser, "/privacy")
+    before = await every_row(bot)
+
+    for template in BUTTONS[namespace]:
+        for data in forgeries(template.format(**cast["ids"])):
+            query_id = forge_button(bot, presser.id, anchor, data)
+            assert (await bot.hears(presser))["text"] == expected, data
+            assert bot.sandbox.state.callbacks.answer_for(query_id) is not None, data
+
+    bot.says(presser, "/help")  # nothing else arrived in between
+    assert "/privacy" in (await bot.hears(presser))["text"]
+    await bot.outbox_settled()
+    assert await every_row(bot) == before
+    assert failures_logged(caplog) == []
+
+
+async def test_data_outside_every_namespace_is_refused_kindly(
+    bot: RunningBot, cast: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    ana = cast["ana"]
+    bot.says(ana, "/help")
+    anchor = await bot.hears(ana, "/privacy")
+    before = await every_row(bot)
+
+    for data in ("99999999999999999999", "-1", "x", "9" * 64, ":", "ci", "mt", "ci;n;1", "²"):
+        forge_button(bot, ana.id, anchor, data)
+        assert (await bot.hears(ana))["text"] == STALE, data
+
+    assert await every_row(bot) == before
+    assert failures_logged(caplog) == []
