@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
 from handlers.callback_data import ID_OR_ZERO, Buttons
@@ -62,14 +62,38 @@ async def edit_to(
     keyboard: InlineKeyboardMarkup | None = None,
     **variables: Any,
 ) -> None:
-    """Replace the pressed message with the next step of the flow."""
+    """Replace the pressed message with the next step of the flow.
+
+    A photo or a file has no text to replace (none of the bot's own carries buttons, so
+    such a press was forged onto it): the step then comes as a new message instead, as
+    it must when the press has already changed something.
+    """
     text = context.services.texts.render(template, locale, **variables)
+    message = query.message
+    if isinstance(message, Message) and message.text is None:
+        await _send_instead(query, context, text, keyboard)
+        return
     try:
         await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
     except BadRequest as error:
+        reason = error.message.lower()
+        if "no text in the message" in reason:  # a file we could not see was one
+            await _send_instead(query, context, text, keyboard)
         # A double tap asks for the same edit twice; Telegram refuses the second.
-        if "not modified" not in error.message.lower():
+        elif "not modified" not in reason:
             raise
+
+
+async def _send_instead(
+    query: CallbackQuery,
+    context: FrizonContext,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None,
+) -> None:
+    if query.message is not None:
+        await context.bot.send_message(
+            query.message.chat.id, text, parse_mode="HTML", reply_markup=keyboard
+        )
 
 
 PAGE_SIZE = 10

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackQueryHandler
 
+from bot.sandbox import SandboxUser
 from db.base import Base
 from db.models import (
     AuditEvent,
@@ -337,6 +338,72 @@ async def test_data_outside_every_namespace_is_refused_kindly(
     for data in ("99999999999999999999", "-1", "x", "9" * 64, ":", "ci", "mt", "ci;n;1", "²"):
         forge_button(bot, ana.id, anchor, data)
         assert (await bot.hears(ana))["text"] == STALE, data
+
+    assert await every_row(bot) == before
+    assert failures_logged(caplog) == []
+
+
+async def presses_on(
+    bot: RunningBot, user: SandboxUser, media: dict[str, Any], steps: dict[str, str]
+) -> None:
+    """Each press, forged onto a photo or a file, is answered by its step in a new message;
+    the photo or file stays as it was."""
+    for data, step in steps.items():
+        query_id = forge_button(bot, user.id, media, data)
+        answer = await bot.hears(user)
+        assert (answer["text"], answer["edited"], answer["media"]) == (step, False, None), data
+        assert answer["message_id"] > media["message_id"], data
+        assert bot.sandbox.state.callbacks.answer_for(query_id) is not None, data
+    (unchanged,) = [
+        m for m in bot.sandbox.state.messages(user.id) if m["message_id"] == media["message_id"]
+    ]
+    assert (unchanged["edited"], unchanged["reply_markup"]) == (False, None)
+
+
+async def test_a_students_press_on_their_data_file_answers_in_a_new_message(
+    bot: RunningBot, cast: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    ana = cast["ana"]
+    bot.says(ana, "/mydata")
+    document = await bot.hears(ana, "everything frizon keeps about you")
+    before = await every_row(bot)
+
+    await presses_on(
+        bot,
+        ana,
+        document,
+        {
+            "hi:d:{checkin}:0".format(**cast["ids"]): (
+                "Delete this entry for good? It can't be undone."
+            ),
+            "dr:k:{student}".format(**cast["ids"]): (
+                "Nothing was erased; everything stays as it was."
+            ),
+        },
+    )
+
+    assert await every_row(bot) == before
+    assert failures_logged(caplog) == []
+
+
+async def test_a_coordinators_press_on_the_chart_answers_in_a_new_message(
+    bot: RunningBot, cast: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    maja = cast["maja"]
+    bot.says(maja, "/stats")
+    chart = await bot.hears(maja, "Weekly response rate")
+    assert chart["media"] == "photo"
+    before = await every_row(bot)
+
+    await presses_on(
+        bot,
+        maja,
+        chart,
+        {
+            "st:x": "Nothing changed. /pair or /unpair starts again whenever you like.",
+            "exp:x": "Closed. /export opens the exports again whenever you like.",
+        },
+    )
 
     assert await every_row(bot) == before
     assert failures_logged(caplog) == []
