@@ -86,7 +86,14 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     mentor_id=ids[1] if verb == "y" else None,
                 )
     except Refused as refusal:
-        await reply(update, context, "checkin/refused", locale=locale, reason=refusal.reason)
+        await reply(
+            update,
+            context,
+            "checkin/refused",
+            locale=locale,
+            reason=refusal.reason,
+            mentor=refusal.details.get("mentor", ""),
+        )
         if refusal.reason == "mentor_changed":
             await _ask_again(update, context, member, ids[0])
         return

@@ -58,10 +58,18 @@ class BotApi:
             method = _METHODS.get(request.match_info["method"].lower())
             if method is None:
                 raise ApiError(404, "Not Found")
-            fault = self.state.faults.next_for(request.match_info["method"])
+            params = await read_params(request)
+            fault = self.state.faults.next_for(
+                request.match_info["method"], chat_id=_chat_of(params)
+            )
+            if fault is not None and fault.kind == "reset":
+                # The connection drops before anything is done: the client sees no answer.
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=502)
             if fault is not None and fault.kind != "slow":
                 raise _fault_error(fault)
-            result = await method(self, await read_params(request))
+            result = await method(self, params)
             if fault is not None:  # carried out, but the answer comes too late
                 await asyncio.sleep(fault.seconds)
         except ApiError as error:
@@ -89,6 +97,14 @@ class BotApi:
         if retry_after is not None:
             self.state.too_many_requests += 1  # benchmarks report how often the bot hit it
             raise too_many_requests(retry_after)
+
+
+def _chat_of(params: Params) -> int | None:
+    """The chat a call is about, for faults aimed at one chat; None if it names none."""
+    try:
+        return params.get_int("chat_id")
+    except ApiError:
+        return None
 
 
 def _fault_error(fault: Fault) -> ApiError:

@@ -17,8 +17,8 @@ from bot.clock import Clock
 from bot.crypto import ReflectionCipher, checkin_binding
 from bot.outbox import enqueue
 from bot.services.errors import Refused
-from bot.services.pairing import active_pair_of
-from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Membership, Role
+from bot.services.pairing import PairView, active_pair_of
+from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Member, Membership, Role
 
 MOODS = range(1, 6)
 OPEN_FOR = timedelta(hours=12)  # an entry takes words for this long after its mood
@@ -139,13 +139,18 @@ async def finish(
     `mentor_id` is the mentor the share button named: if the student has another mentor
     by now, nothing is shared (Refused "mentor_changed") and the entry stays open for a
     fresh question; if the pair has ended, the entry is kept private.
+
+    An entry already finished as asked — the same press again, when Telegram re-delivers
+    it after a failure, or a double tap — answers as the first time did: what is true of
+    the entry is what the student hears. Asked otherwise, nothing changes and the refusal
+    says how it was finished ("already_shared", "already_kept").
     """
     checkin = await session.get(CheckIn, checkin_id)
     if checkin is None or checkin.member_id != member_id:
         raise Refused("stale")
-    if checkin.status != CheckInStatus.WRITING:
-        raise Refused("already_done")
     pair = await active_pair_of(session, programme_id=checkin.programme_id, student_id=member_id)
+    if checkin.status != CheckInStatus.WRITING:
+        return await _finished_before(session, checkin, share=share, pair=pair)
     if share and pair is not None and mentor_id is not None and pair.mentor_id != mentor_id:
         raise Refused("mentor_changed")
     now = clock.now()
@@ -161,6 +166,28 @@ async def finish(
             due_at=now,
         )
     return Finished(shared, pair.mentor_name if pair else None, mentor_gone=share and not shared)
+
+
+async def _finished_before(
+    session: AsyncSession, checkin: CheckIn, *, share: bool, pair: PairView | None
+) -> Finished:
+    """What finishing an already finished entry again comes to (see `finish`)."""
+    if checkin.shared:
+        mentor = await session.scalar(
+            select(Member.display_name)
+            .join(Delivery, Delivery.member_id == Member.id)
+            .where(Delivery.purpose == "shared_entry", Delivery.cycle == f"checkin:{checkin.id}")
+            .order_by(Delivery.id.desc())
+            .limit(1)
+        )
+        if not share:
+            raise Refused("already_shared", mentor=mentor or "")
+        return Finished(True, mentor)
+    if not share:
+        return Finished(False, pair.mentor_name if pair else None)
+    if pair is None:  # asked to share, with the pair over: kept private, as the first time
+        return Finished(False, None, mentor_gone=True)
+    raise Refused("already_kept")
 
 
 async def open_entry(session: AsyncSession, *, member_id: int, now: datetime) -> int | None:

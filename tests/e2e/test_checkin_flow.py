@@ -135,7 +135,9 @@ async def test_without_a_mentor_the_entry_is_simply_kept(bot: RunningBot) -> Non
     await bot.hears(ana, "Kept just for you")
 
 
-async def test_a_second_tap_on_share_changes_nothing(bot: RunningBot) -> None:
+async def test_a_second_tap_on_share_says_it_is_shared_and_changes_nothing(
+    bot: RunningBot,
+) -> None:
     ana, lars = await paired(bot)
     bot.says(ana, "/checkin")
     await bot.presses(ana, await bot.hears(ana, "How are you doing"), "Good")
@@ -147,7 +149,7 @@ async def test_a_second_tap_on_share_changes_nothing(bot: RunningBot) -> None:
     await bot.hears(ana, "Shared with Lars")
     bot.sandbox.state.user_sends_callback_data(ana.id, question["message_id"], data)
 
-    assert "already finished" in (await bot.hears(ana))["text"]
+    assert (await bot.hears(ana))["text"] == "Shared with Lars. Thank you for writing."
     await bot.outbox_settled()
     headers = [m for m in bot.sandbox.state.messages(lars.id) if "shared an entry" in m["text"]]
     assert len(headers) == 1

@@ -257,3 +257,74 @@ async def test_a_prompt_that_never_reached_the_student_does_not_make_theirs_old(
     )
 
     assert started.mood == 3
+
+
+async def a_finished_entry(
+    session: AsyncSession, clock: ManualClock, *, share: bool
+) -> tuple[int, int, int, checkins.Finished]:
+    """Ana, paired with Lars, finishes an entry; returns her id, Lars's, the entry's and
+    what finishing said."""
+    programme = await a_programme(session, clock)
+    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    await pair(
+        session,
+        clock=clock,
+        programme=programme,
+        student_id=ana.member_id,
+        mentor_id=lars.member_id,
+        actor="test",
+    )
+    started = await checkins.start_checkin(
+        session, clock=clock, member_id=ana.member_id, mood=3, delivery_id=None
+    )
+    finished = await checkins.finish(
+        session,
+        clock=clock,
+        member_id=ana.member_id,
+        checkin_id=started.checkin_id,
+        share=share,
+        mentor_id=lars.member_id if share else None,
+    )
+    return ana.member_id, lars.member_id, started.checkin_id, finished
+
+
+@pytest.mark.parametrize("share", [True, False])
+async def test_finishing_an_entry_again_the_same_way_answers_as_the_first_time(
+    session: AsyncSession, clock: ManualClock, share: bool
+) -> None:
+    ana, lars, entry, first = await a_finished_entry(session, clock, share=share)
+
+    again = await checkins.finish(
+        session,
+        clock=clock,
+        member_id=ana,
+        checkin_id=entry,
+        share=share,
+        mentor_id=lars if share else None,
+    )
+
+    assert again == first == checkins.Finished(share, "Lars")
+    copies = await session.scalars(select(Delivery).where(Delivery.purpose == "shared_entry"))
+    assert len(copies.all()) == (1 if share else 0)
+
+
+@pytest.mark.parametrize(("share", "reason"), [(True, "already_shared"), (False, "already_kept")])
+async def test_finishing_an_entry_the_other_way_changes_nothing_and_says_how_it_ended(
+    session: AsyncSession, clock: ManualClock, share: bool, reason: str
+) -> None:
+    ana, lars, entry, _ = await a_finished_entry(session, clock, share=share)
+
+    with pytest.raises(Refused) as refusal:
+        await checkins.finish(
+            session,
+            clock=clock,
+            member_id=ana,
+            checkin_id=entry,
+            share=not share,
+            mentor_id=None if share else lars,
+        )
+
+    assert refusal.value.reason == reason
+    checkin = await session.get_one(CheckIn, entry)
+    assert checkin.shared == share
