@@ -33,6 +33,22 @@ async def remove_buttons(query: CallbackQuery) -> None:
             raise
 
 
+def offered(query: CallbackQuery) -> bool:
+    """Whether the pressed message carries a button with exactly this press's data.
+
+    Telegram sends the message as it is now, not as the client claims; a press forged
+    onto another message, or onto one whose buttons are gone, is not offered there.
+    """
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return False
+    return any(
+        button.callback_data == query.data
+        for row in message.reply_markup.inline_keyboard
+        for button in row
+    )
+
+
 def parse_callback(data: str | None, arities: dict[str, int]) -> tuple[str, list[int]] | None:
     """Split "ns:verb:1:2" into ("verb", [1, 2]) if the verb is known and takes that many ids,
     each a database key or 0 (see `handlers.callback_data` for numbers with other bounds).

@@ -11,7 +11,7 @@ from bot.services import history
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
-from handlers.buttons import edit_to
+from handlers.buttons import edit_to, offered
 from handlers.callback_data import ID, POSITION, Buttons
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
@@ -92,6 +92,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                     mentor_id=ids[2] if verb == "s" else None,
                 )
     except Refused as refusal:
+        if verb == "y" and offered(query) and await _deleted_before(context, checkin_id):
+            # This very button, pressed again after a failure: the entry went the first
+            # time, and that is what the student hears.
+            await edit_to(query, context, "history/deleted", locale)
+            return
         await reply(update, context, "checkin/refused", locale=locale, reason=refusal.reason)
         return
     if verb == "s":
@@ -160,6 +165,11 @@ async def _show(
         await edit_to(query, context, "history/entry", locale, keyboard=keyboard, **variables)
     else:
         await reply(update, context, "history/entry", locale=locale, keyboard=keyboard, **variables)
+
+
+async def _deleted_before(context: FrizonContext, checkin_id: int) -> bool:
+    async with context.services.sessionmaker() as session:
+        return await history.is_gone(session, checkin_id=checkin_id)
 
 
 def _keyboard(buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup:

@@ -130,6 +130,11 @@ async def is_own_entry(session: AsyncSession, *, member_id: int, checkin_id: int
     return _is_own_finished(checkin, member_id)
 
 
+async def is_gone(session: AsyncSession, *, checkin_id: int) -> bool:
+    """No entry has this id (any more): a deletion asked again has nothing left to do."""
+    return await session.get(CheckIn, checkin_id) is None
+
+
 async def _own_finished(session: AsyncSession, member_id: int, checkin_id: int) -> CheckIn:
     checkin = await session.get(CheckIn, checkin_id)
     if checkin is None or not _is_own_finished(checkin, member_id):

@@ -53,6 +53,10 @@ async def log_meeting(
         select(Meeting).where(Meeting.pair_id == pair.id, Meeting.met_on == day, Meeting.stands)
     )
     if existing is not None:
+        if (existing.logged_by_id, existing.confirmed_by_id) == (member_id, None):
+            # The same press again (re-delivered after a failure, or a double tap): it
+            # was noted, and the other side asked, the first time; say so again.
+            return existing
         raise Refused("already_logged", day=day.isoformat())
     meeting = Meeting(
         pair_id=pair.id, met_on=day, logged_by_id=member_id, stands=True, created_at=now
@@ -76,13 +80,18 @@ async def answer_meeting(
     session: AsyncSession, *, member_id: int, meeting_id: int, confirmed: bool
 ) -> Meeting:
     """The other side confirms the day, or says it was not that day (the meeting then no
-    longer counts, and they can log the right one)."""
+    longer counts, and they can log the right one). The same answer again (a press
+    re-delivered after a failure) is taken as given; the other answer is refused."""
     meeting = await session.get(Meeting, meeting_id)
     if meeting is None:
         raise Refused("stale")
     pair = await session.get_one(Pair, meeting.pair_id)
     if member_id not in (pair.student_id, pair.mentor_id) or member_id == meeting.logged_by_id:
         raise Refused("not_yours")
+    if meeting.confirmed_by_id == member_id and confirmed:
+        return meeting
+    if not meeting.stands and not confirmed:  # only this member can have said so
+        return meeting
     if meeting.confirmed_by_id is not None or not meeting.stands:
         raise Refused("already_answered")
     if confirmed:

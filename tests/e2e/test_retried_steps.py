@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from bot.sandbox import SandboxUser
 from bot.sandbox.faults import FaultKind
-from db.models import CheckIn, Role
+from db.models import CheckIn, Delivery, Meeting, Role
 from tests.e2e.harness import RunningBot
 
 RETRIED_WITHIN = 15.0  # seconds: the poller tries a failed update again after 2 s
@@ -223,3 +223,108 @@ async def test_a_mood_retried_after_a_failure_asks_for_words_once(
     assert bot_texts(bot, ana, moods) == [WRITE]
     async with bot.sessionmaker() as session:
         assert len((await session.scalars(select(CheckIn))).all()) == 1
+
+
+CONFIRMED = {
+    "en": "Thank you, the meeting on 2026-09-06 is confirmed.",
+    "sv": "Tack, mötet 2026-09-06 är bekräftat.",
+}
+NOT_THAT_DAY = {
+    "en": (
+        "Thank you. That meeting no longer counts; log the right day with /met "
+        "(for example /met 2026-11-20)."
+    ),
+    "sv": (
+        "Tack. Det mötet räknas inte längre; notera rätt dag med /met "
+        "(till exempel /met 2026-11-20)."
+    ),
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+@pytest.mark.parametrize(("verb", "answers"), [("mt:c:", CONFIRMED), ("mt:n:", NOT_THAT_DAY)])
+async def test_a_meeting_answer_retried_after_a_failure_says_what_was_answered(
+    bot: RunningBot, locale: str, verb: str, answers: dict[str, str]
+) -> None:
+    ana, lars = await pair_in(bot, locale)
+    bot.says(lars, "/met 2026-09-06")
+    question = await bot.hears(ana, "2026-09-06")
+    fails_once(bot, ana, "sendMessage", "reset")
+
+    press(bot, ana, question, verb)
+
+    assert (await bot.hears(ana, answers[locale], RETRIED_WITHIN))["text"] == answers[locale]
+    assert fault_fired(bot)
+    assert bot_texts(bot, ana, question) == [answers[locale]]
+
+
+LOGGED = {
+    "en": "Noted: you and Lars met on 2026-09-07. Lars is asked to confirm it.",
+    "sv": "Noterat: du och Lars träffades 2026-09-07. Lars får bekräfta det.",
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+async def test_a_meeting_logged_by_a_retried_press_is_noted_once(
+    bot: RunningBot, locale: str
+) -> None:
+    ana, lars = await pair_in(bot, locale)
+    bot.says(ana, "/met")
+    ask = await bot.hears(ana, "Lars")
+    fails_once(bot, ana, "sendMessage", "reset")
+
+    press(bot, ana, ask, "mt:d:")  # today
+
+    assert (await bot.hears(ana, LOGGED[locale], RETRIED_WITHIN))["text"] == LOGGED[locale]
+    assert fault_fired(bot)
+    assert bot_texts(bot, ana, ask) == [LOGGED[locale]]
+    await bot.outbox_settled()
+    async with bot.sessionmaker() as session:
+        assert len((await session.scalars(select(Meeting))).all()) == 1
+        questions = (
+            await session.scalars(select(Delivery).where(Delivery.purpose == "meeting_logged"))
+        ).all()
+        assert len(questions) == 1
+    assert sum("2026-09-07" in m["text"] for m in bot.sandbox.state.messages(lars.id)) == 1
+
+
+STALE_ENTRY = {
+    "en": "That button is no longer valid, so nothing changed. /checkin starts a new entry.",
+    "sv": (
+        "Den knappen gäller inte längre, så ingenting har ändrats. "
+        "Med /checkin börjar du ett nytt inlägg."
+    ),
+}
+DELETED = {"en": "Deleted. /history shows the rest.", "sv": "Raderat. Med /history ser du resten."}
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+async def test_a_deletion_retried_after_a_failure_says_it_was_deleted(
+    bot: RunningBot, locale: str
+) -> None:
+    ana, _ = await pair_in(bot, locale)
+    question = await share_question(bot, ana, "To be deleted.")
+    press(bot, ana, question, "ci:n:")
+    await bot.hears(ana, KEPT[locale])
+    bot.says(ana, "/history")
+    press(bot, ana, await offers(bot, ana, "hi:d:"), "hi:d:")
+    confirm = await offers(bot, ana, "hi:y:")
+    fails_once(bot, ana, "editMessageText", "server_error")
+
+    press(bot, ana, confirm, "hi:y:")
+
+    assert (await bot.hears(ana, DELETED[locale], RETRIED_WITHIN))["text"] == DELETED[locale]
+    assert fault_fired(bot)
+    async with bot.sessionmaker() as session:
+        assert (await session.scalars(select(CheckIn))).all() == []
+    # The same data forged onto a message that never offered it is still refused.
+    delete = next(
+        b["callback_data"]
+        for row in confirm["inline_keyboard"]
+        for b in row
+        if b["callback_data"].startswith("hi:y:")
+    )
+    bot.says(ana, "/help")
+    help_message = await bot.hears(ana, "/privacy")
+    bot.sandbox.state.user_sends_callback_data(ana.id, help_message["message_id"], delete)
+    assert (await bot.hears(ana))["text"] == STALE_ENTRY[locale]

@@ -1,16 +1,20 @@
 """The pair keeps the day of its last meeting that stands, as meetings are logged and
-disputed: the statistics read it instead of every meeting."""
+disputed: the statistics read it instead of every meeting. The same step again (a press
+re-delivered after a failure) is the same meeting, the same answer."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import ManualClock
+from bot.services.errors import Refused
 from bot.services.meetings import answer_meeting, log_meeting
 from bot.services.pairing import pair
-from db.models import Pair, Role
+from db.models import Delivery, Pair, Role
 from tests.factories import a_member, a_person, a_programme
 
 TODAY = date(2026, 9, 7)
@@ -56,3 +60,65 @@ async def test_the_pair_remembers_its_last_meeting_that_stands(
 
     assert days == [date(2026, 8, 20), date(2026, 8, 20), date(2026, 9, 1)]
     assert the_pair.last_met_on == date(2026, 8, 20)  # "not that day": back to the one before
+
+
+async def ana_and_lars(session: AsyncSession, clock: ManualClock) -> tuple[int, int, int]:
+    programme = await a_programme(session, clock)
+    ana = await a_member(
+        session, clock, programme, Role.STUDENT, name="Ana", person=a_person("Ana")
+    )
+    lars = await a_member(
+        session, clock, programme, Role.MENTOR, name="Lars", person=a_person("Lars")
+    )
+    made = await pair(
+        session,
+        clock=clock,
+        programme=programme,
+        student_id=ana.member_id,
+        mentor_id=lars.member_id,
+        actor="test",
+    )
+    return ana.member_id, lars.member_id, made.pair_id
+
+
+async def test_logging_the_same_meeting_again_is_the_same_meeting_asked_about_once(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    ana, lars, pair_id = await ana_and_lars(session, clock)
+
+    async def log(member_id: int) -> int:
+        meeting = await log_meeting(
+            session, member_id=member_id, pair_id=pair_id, day=TODAY, today=TODAY, now=clock.now()
+        )
+        return meeting.id
+
+    first = await log(ana)
+    assert await log(ana) == first
+    questions = await session.scalars(select(Delivery).where(Delivery.purpose == "meeting_logged"))
+    assert [q.member_id for q in questions.all()] == [lars]
+    with pytest.raises(Refused, match="already_logged"):
+        await log(lars)  # the other side logs the day Ana did: theirs to confirm instead
+    await answer_meeting(session, member_id=lars, meeting_id=first, confirmed=True)
+    with pytest.raises(Refused, match="already_logged"):
+        await log(ana)  # confirmed since: no longer "Lars is asked to confirm it"
+
+
+@pytest.mark.parametrize("confirmed", [True, False])
+async def test_the_same_answer_to_a_meeting_again_is_taken_and_the_other_refused(
+    session: AsyncSession, clock: ManualClock, confirmed: bool
+) -> None:
+    ana, lars, pair_id = await ana_and_lars(session, clock)
+    meeting = await log_meeting(
+        session, member_id=ana, pair_id=pair_id, day=TODAY, today=TODAY, now=clock.now()
+    )
+    await answer_meeting(session, member_id=lars, meeting_id=meeting.id, confirmed=confirmed)
+
+    again = await answer_meeting(
+        session, member_id=lars, meeting_id=meeting.id, confirmed=confirmed
+    )
+
+    assert (again.stands, again.confirmed_by_id) == ((True, lars) if confirmed else (False, None))
+    with pytest.raises(Refused, match="already_answered"):
+        await answer_meeting(
+            session, member_id=lars, meeting_id=meeting.id, confirmed=not confirmed
+        )
