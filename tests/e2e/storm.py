@@ -209,9 +209,10 @@ async def watch_mentors(sandbox: SandboxServer, cast: Cast, tally: Tally) -> Non
         await asyncio.sleep(0.1)
 
 
-def prompt_send(environment: dict[str, str]) -> None:
+def prompt_send(environment: dict[str, str], programme: str = PROGRAMME) -> None:
+    """`frizon prompt send`, as a coordinator runs it beside the bot."""
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "prompt", "send", PROGRAMME],
+        [sys.executable, "-m", "bot.cli", "prompt", "send", programme],
         cwd=ROOT,
         env=environment,
         check=True,

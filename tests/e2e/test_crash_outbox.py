@@ -7,6 +7,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from bot.services.members import Person
 from bot.services.pairing import pair
 from db.models import Delivery, DeliveryStatus, Role
 from tests.e2e.bot_process import BotProcess, bot_environment, wait_for
+from tests.e2e.storm import IN_FLIGHT, prompt_send
 from tests.factories import a_member, a_programme
 
 TOKEN = "5555555556:outbox-crash-token"
@@ -37,10 +39,14 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 
 
 @pytest.fixture
-def bot_process(tmp_path: Path, sandbox: SandboxServer, database_url: str) -> Iterator[BotProcess]:
-    environment = bot_environment(
+def environment(sandbox: SandboxServer, database_url: str) -> dict[str, str]:
+    return bot_environment(
         token=TOKEN, base_url=sandbox.bot_api_base_url, database_url=database_url, key=KEY
     )
+
+
+@pytest.fixture
+def bot_process(tmp_path: Path, environment: dict[str, str]) -> Iterator[BotProcess]:
     bot = BotProcess(tmp_path, environment)
     yield bot
     bot.stop()
@@ -157,3 +163,56 @@ async def test_a_kill_while_sending_to_one_mentor_resends_at_most_the_entry_in_f
     # One message a second to the mentor's chat: at most one was in flight at the kill.
     assert extra <= 1, received
     assert max(received.values()) <= 2
+
+
+def prompts_received(sandbox: SandboxServer, students: list[SandboxUser]) -> Counter[int]:
+    """Copies of each prompt in each student's chat, by the delivery its buttons name."""
+    copies: Counter[int] = Counter()
+    for student in students:
+        for message in sandbox.state.messages(student.id):
+            keyboard = message["inline_keyboard"] or [[{}]]
+            data = keyboard[0][0].get("callback_data", "")
+            if data.startswith("ci:m:") and data.split(":")[2] != "0":
+                copies[int(data.split(":")[2])] += 1
+    return copies
+
+
+async def test_kills_during_a_prompt_send_to_fifty_students_send_each_prompt_at_most_twice(
+    sandbox: SandboxServer,
+    bot_process: BotProcess,
+    environment: dict[str, str],
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    clock = SystemClock()
+    students = [sandbox.state.add_user(f"Student{n}") for n in range(50)]
+    async with sessionmaker() as session, session.begin():
+        programme = await a_programme(session, clock, name="Kills")
+        for user in students:
+            await a_member(
+                session,
+                clock,
+                programme,
+                Role.STUDENT,
+                name=user.first_name,
+                person=Person(user.id, user.first_name, "en"),
+            )
+    prompt_send(environment, "Kills")
+
+    bot_process.start()
+    for arrived in (10, 25, 40):  # three kills while the prompts are going out
+        await wait_for(
+            partial(lambda n: len(prompts_received(sandbox, students)) >= n, arrived),
+            60,
+            f"{arrived} prompts went out",
+            bot_process.log_tail,
+        )
+        bot_process.kill()
+        bot_process.start()
+    await wait_for_outbox(sessionmaker, "prompt", bot_process)
+    await asyncio.sleep(1)  # a last copy on its way would show up by now
+
+    received = prompts_received(sandbox, students)
+    in_flight = sum(int(n) for n in IN_FLIGHT.findall(bot_process.log_text()))
+    assert len(received) == 50
+    assert max(received.values()) <= 2, received
+    assert sum(received.values()) - 50 <= in_flight
