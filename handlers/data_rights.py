@@ -16,12 +16,12 @@ from telegram import (
 
 from bot.services.audit import member_actor
 from bot.services.consent import ConsentState, consent_states, set_consent
-from bot.services.erasure import erase_member
+from bot.services.erasure import erase_member, was_erased
 from bot.services.errors import Refused
 from bot.services.own_data import as_json, own_data
 from bot.services.partners import partners_of
 from db.models import Role
-from handlers.buttons import edit_to, remove_buttons
+from handlers.buttons import edit_to, offered, remove_buttons
 from handlers.callback_data import ID, Buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member, enrolled_member
@@ -126,6 +126,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     query, member, locale, verb = press.query, press.member, press.locale, press.verb
     (subject,) = press.ids
     if member is None:
+        if verb == "f" and offered(query) and await _erased_before(context, subject):
+            # This very button, pressed again after a failure: the erasure happened (so
+            # the bot no longer knows the presser), and the goodbye is said again.
+            await _after_erasure(update, context, locale, subject)
+            return
         await reply(update, context, "data_rights/refused", locale=locale, reason="stale")
         return
     if verb in ("f", "k") and subject != member.id:
@@ -170,6 +175,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         changed="in" if verb == "i" else "out",
         programmes=_shown(states),
     )
+
+
+async def _erased_before(context: FrizonContext, member_id: int) -> bool:
+    async with context.services.sessionmaker() as session:
+        return await was_erased(session, member_id=member_id)
 
 
 async def _after_erasure(

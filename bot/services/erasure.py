@@ -85,6 +85,12 @@ def is_erased(member: Member) -> bool:
     return member.telegram_user_id <= SYNTHETIC_ID_BASE
 
 
+async def was_erased(session: AsyncSession, *, member_id: int) -> bool:
+    """Whether this member has been erased (an erasure asked again has nothing to do)."""
+    member = await session.get(Member, member_id)
+    return member is not None and is_erased(member)
+
+
 async def preview_erasure(session: AsyncSession, *, member_id: int) -> ErasurePreview:
     member = await _erasable(session, member_id)
     roles = await session.execute(

@@ -328,3 +328,50 @@ async def test_a_deletion_retried_after_a_failure_says_it_was_deleted(
     help_message = await bot.hears(ana, "/privacy")
     bot.sandbox.state.user_sends_callback_data(ana.id, help_message["message_id"], delete)
     assert (await bot.hears(ana))["text"] == STALE_ENTRY[locale]
+
+
+FORGOTTEN = {
+    "en": (
+        "Done. Your name, the text of your entries and your settings are erased, and I no "
+        "longer know who you are; only anonymous counts remain. If you want to take part "
+        "again, ask your coordinator for a new invite. Take care."
+    ),
+    "sv": (
+        "Klart. Ditt namn, texten i dina inlägg och dina inställningar är raderade, och jag "
+        "vet inte längre vem du är; bara anonyma siffror finns kvar. Vill du delta igen kan "
+        "du be din koordinator om en ny inbjudan. Ta hand om dig."
+    ),
+}
+STALE_PLAIN = {
+    "en": "That button is no longer valid, so nothing changed.",
+    "sv": "Den knappen gäller inte längre, så ingenting ändrades.",
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+async def test_an_erasure_retried_after_a_failure_says_goodbye_once(
+    bot: RunningBot, locale: str
+) -> None:
+    ana, lars = await pair_in(bot, locale)
+    bot.says(ana, "/forget")
+    confirm = await offers(bot, ana, "dr:f:")
+    told_before = len(bot.sandbox.state.messages(lars.id))
+    fails_once(bot, ana, "sendMessage", "reset")
+
+    press(bot, ana, confirm, "dr:f:")
+
+    goodbye = await bot.hears(ana, FORGOTTEN[locale], RETRIED_WITHIN)
+    assert goodbye["text"] == FORGOTTEN[locale]
+    assert fault_fired(bot)
+    assert bot_texts(bot, ana, confirm) == [FORGOTTEN[locale]]
+    await bot.outbox_settled()
+    assert len(bot.sandbox.state.messages(lars.id)) == told_before + 1  # the pair ended
+    # The same data forged onto a message that never offered it is still refused.
+    erase = next(
+        b["callback_data"]
+        for row in confirm["inline_keyboard"]
+        for b in row
+        if b["callback_data"].startswith("dr:f:")
+    )
+    bot.sandbox.state.user_sends_callback_data(ana.id, goodbye["message_id"], erase)
+    assert (await bot.hears(ana))["text"] == STALE_PLAIN[locale]
