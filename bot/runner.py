@@ -20,7 +20,7 @@ from bot.demo import DEMO_PEOPLE, DemoSeat, advance_a_week, advance_to_next_prom
 from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer
 from db.engine import create_engine, create_sessionmaker
-from db.migrate import upgrade
+from db.migrate import migrations_count, upgrade
 from handlers.context import FrizonApplication
 
 log = logging.getLogger(__name__)
@@ -137,11 +137,13 @@ class StartupProblem(Exception):
 
 async def open_database(engine: AsyncEngine) -> None:
     try:
-        await upgrade(engine)
+        applied = await upgrade(engine)
     except (OSError, DBAPIError) as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         url = redact_url(engine.url.render_as_string(hide_password=False))
         raise StartupProblem(f"cannot open the database {url}: {reason}") from None
+    now = f", {applied} applied now" if applied else ""
+    log.info("database ready (migrations: %d%s)", migrations_count(), now)
 
 
 def _cipher(config: Config) -> ReflectionCipher:

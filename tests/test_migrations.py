@@ -1,7 +1,9 @@
 """Migrations: they build exactly the schema the models describe, and they can be undone."""
 
+import logging
 from datetime import UTC, date, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, column, insert, inspect, select, table
@@ -9,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.expression import TableClause
 
 from db.base import Base
-from db.migrate import downgrade, upgrade
+from db.migrate import downgrade, migrations_count, upgrade
 from db.models import Delivery, DeliveryStatus, MemberStatus
 
 
@@ -40,6 +42,21 @@ async def test_migrations_can_be_undone_and_redone(engine: AsyncEngine) -> None:
     await upgrade(engine)
     async with engine.connect() as connection:
         assert {"member", "programme", "pair", "invite"} <= await connection.run_sync(table_names)
+
+
+async def test_an_upgrade_says_how_many_it_applied_and_alembic_stays_quiet(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    await downgrade(engine, "base")
+    caplog.clear()
+
+    with caplog.at_level(logging.INFO):
+        applied = await upgrade(engine)
+        again = await upgrade(engine)
+
+    assert applied == migrations_count() >= 16
+    assert again == 0
+    assert [r.name for r in caplog.records if r.name.startswith("alembic")] == []
 
 
 def old_table(name: str, columns: str) -> TableClause:

@@ -1,5 +1,7 @@
-"""exactly-once sending: the parts of a delivery sent, its claim while in flight, and
-how many crashes interrupted it
+"""exactly-once sending: parts sent, the claim while in flight, interruptions by crashes
+
+The parts of a delivery that went out, the claim on the next one while it is in flight,
+and how many crashes interrupted it.
 
 Revision ID: 0016
 Revises: 0015
