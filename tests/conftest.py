@@ -2,8 +2,9 @@
 
 Every test that takes `database_url` (directly or through `sessionmaker`) runs once per
 backend. PostgreSQL needs FRIZON_TEST_POSTGRES_URL (an asyncpg URL of a role that may
-create databases); without it those runs are skipped with a note, unless
-FRIZON_TEST_REQUIRE_POSTGRES=1 (as in CI), which turns the absence into a failure.
+create databases); without it those runs are left out, with one line in the summary
+saying how many and how to run them, unless FRIZON_TEST_REQUIRE_POSTGRES=1 (as in CI),
+which turns the absence into a failure.
 """
 
 from __future__ import annotations
@@ -28,6 +29,37 @@ from db.migrate import upgrade
 POSTGRES_URL = os.environ.get("FRIZON_TEST_POSTGRES_URL", "")
 REQUIRE_POSTGRES = os.environ.get("FRIZON_TEST_REQUIRE_POSTGRES") == "1"
 START = datetime(2026, 9, 7, 8, 0, tzinfo=UTC)  # a Monday morning in term
+
+
+NO_POSTGRES = (
+    "PostgreSQL: {count} runs left out, FRIZON_TEST_POSTGRES_URL is not set; to run them, "
+    "give an asyncpg URL of a role that may create databases, e.g. "
+    "FRIZON_TEST_POSTGRES_URL=postgresql+asyncpg://frizon:frizon@127.0.0.1:5432/postgres"
+)
+
+
+_LEFT_OUT = pytest.StashKey[int]()
+
+
+def _on_postgresql(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database_url") == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a server, the PostgreSQL runs are left out (one summary line, not one each)."""
+    if POSTGRES_URL or REQUIRE_POSTGRES:
+        return
+    left_out = [item for item in items if _on_postgresql(item)]
+    if left_out:
+        items[:] = [item for item in items if not _on_postgresql(item)]
+        config.hook.pytest_deselected(items=left_out)
+        config.stash[_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if count := terminalreporter.config.stash.get(_LEFT_OUT, 0):
+        terminalreporter.write_line(NO_POSTGRES.format(count=count), yellow=True)
 
 
 async def _migrate(url: str) -> None:
@@ -127,10 +159,8 @@ async def database_url(
         yield f"sqlite+aiosqlite:///{path}"
         return
     if postgres_server is None:
-        message = "PostgreSQL run skipped: no server (set FRIZON_TEST_POSTGRES_URL)"
-        if REQUIRE_POSTGRES:
-            pytest.fail(message)
-        pytest.skip(message)
+        # Only when required (CI): otherwise these runs were left out at collection.
+        pytest.fail("FRIZON_TEST_POSTGRES_URL is not set, and FRIZON_TEST_REQUIRE_POSTGRES=1")
     name = await postgres_server.create_copy()
     yield postgres_server.url_for(name)
     await postgres_server.drop(name)
