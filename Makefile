@@ -27,10 +27,13 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "frizon needs Python 3.11 or newer: make PYTHON=python3.11 ...")'
+	@echo "Installing frizon into $(VENV) (first run, about a minute)..."
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV); on Debian or Ubuntu: apt install python3-venv"; exit 1; }
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $@
+	@# pip's and the build backend's chatter goes to a log, shown only when something fails.
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]'; } \
+		> $(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; echo "Installing failed; the log is $(VENV)/install.log"; exit 1; }
+	@echo "Installed; the log is $(VENV)/install.log."
+	@touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info
