@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.services.audit import member_actor
 from bot.services.errors import Refused
 from bot.services.members import MemberView
-from bot.services.pairing import PairView, active_pair_of, active_pairs, unpair
+from bot.services.pairing import PairView, active_pair_of, active_pairs, ended_by, unpair
 from bot.services.programmes import get_programme
 from handlers.buttons import paged, with_cancel
 from handlers.callback_data import ID, PAGE, Buttons
@@ -112,7 +112,18 @@ async def _end(
                 actor=member_actor(member.id),
             )
     except Refused:
-        # Already ended (a double tap, or someone else): say so without touching "Ended".
+        async with services.sessionmaker() as session:
+            before = await ended_by(
+                session,
+                programme_id=programme_id,
+                student_id=student_id,
+                actor=member_actor(member.id),
+            )
+        if before is not None:
+            # This coordinator ended it: the same press again (after a failure, or a
+            # double tap) shows "Ended" — an identical edit, which Telegram ignores.
+            return _about(before, "pairing/unpaired", None)
+        # Ended by someone else, or never: say so without touching the message.
         return Step("errors/stale_button", new_message=True)
     services.wake_sender()
     log.info("pair %s ended by member %s", ended.pair_id, member.id)

@@ -16,7 +16,16 @@ from bot.outbox import enqueue
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
 from bot.services.relay import forget_conversations_of_pair
-from db.models import Member, Membership, MemberStatus, Pair, PairStatus, Programme, Role
+from db.models import (
+    AuditEvent,
+    Member,
+    Membership,
+    MemberStatus,
+    Pair,
+    PairStatus,
+    Programme,
+    Role,
+)
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,40 @@ async def unpair(
         current.student.display_name,
         current.mentor_id,
         current.mentor.display_name,
+    )
+
+
+async def ended_by(
+    session: AsyncSession, *, programme_id: int, student_id: int, actor: str
+) -> PairView | None:
+    """The student's last pair in the programme, if it has ended and `actor` ended it: an
+    End asked again (re-delivered after a failure, or a double tap) is shown as done."""
+    last = await session.scalar(
+        select(Pair)
+        .where(Pair.programme_id == programme_id, Pair.student_id == student_id)
+        .options(selectinload(Pair.student), selectinload(Pair.mentor))
+        .order_by(Pair.id.desc())
+        .limit(1)
+    )
+    if last is None or last.status != PairStatus.ENDED:
+        return None
+    ended = await session.scalars(
+        select(AuditEvent.details).where(
+            AuditEvent.programme_id == programme_id,
+            AuditEvent.kind == "unpaired",
+            AuditEvent.actor == actor,
+        )
+    )
+    if not any(details.get("pair_id") == last.id for details in ended):
+        return None
+    programme = await session.get_one(Programme, programme_id)
+    return PairView(
+        last.id,
+        programme.name,
+        last.student_id,
+        last.student.display_name,
+        last.mentor_id,
+        last.mentor.display_name,
     )
 
 

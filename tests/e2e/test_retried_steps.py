@@ -375,3 +375,41 @@ async def test_an_erasure_retried_after_a_failure_says_goodbye_once(
     )
     bot.sandbox.state.user_sends_callback_data(ana.id, goodbye["message_id"], erase)
     assert (await bot.hears(ana))["text"] == STALE_PLAIN[locale]
+
+
+UNPAIRED = {
+    "en": (
+        "Ended: Ana and Lars are no longer paired in Clinical mentoring. I am letting them "
+        "both know. Ana can be paired again with /pair."
+    ),
+    "sv": (
+        "Avslutat: Ana och Lars är inte längre ihopparade i Clinical mentoring. Jag meddelar "
+        "dem båda. Ana kan paras ihop igen med /pair."
+    ),
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+async def test_ending_a_pair_retried_after_a_failure_says_it_ended_and_tells_each_once(
+    bot: RunningBot, locale: str
+) -> None:
+    programme = await bot.programme()
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja", language_code=locale)
+    lars = await bot.enrolled(programme, Role.MENTOR, "Lars", language_code=locale)
+    ana = await bot.enrolled(programme, Role.STUDENT, "Ana", language_code=locale)
+    await bot.pair(programme, ana, lars)
+    told_before = [len(bot.sandbox.state.messages(u.id)) for u in (ana, lars)]
+    bot.says(maja, "/unpair")
+    press(bot, maja, await offers(bot, maja, "unpair:s:"), "unpair:s:")
+    confirm = await offers(bot, maja, "unpair:y:")
+    fails_once(bot, maja, "editMessageText", "server_error")
+
+    press(bot, maja, confirm, "unpair:y:")
+
+    ended = await bot.hears(maja, UNPAIRED[locale], RETRIED_WITHIN)
+    assert (ended["text"], ended["message_id"]) == (UNPAIRED[locale], confirm["message_id"])
+    assert fault_fired(bot)
+    await bot.outbox_settled()
+    told = [len(bot.sandbox.state.messages(u.id)) for u in (ana, lars)]
+    # Each side: that the pair ended, once; the student also a last look-back prompt.
+    assert [after - before for after, before in zip(told, told_before, strict=True)] == [2, 1]

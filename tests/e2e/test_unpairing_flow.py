@@ -56,7 +56,7 @@ async def test_cancelling_changes_nothing(bot: RunningBot) -> None:
     assert pair is not None and pair.status == PairStatus.ACTIVE
 
 
-async def test_confirming_twice_ends_the_pair_once(bot: RunningBot) -> None:
+async def test_confirming_twice_ends_the_pair_once_and_says_so_once(bot: RunningBot) -> None:
     _, people = await paired_programme(bot)
     maja = people["maja"]
     bot.says(maja, "/unpair")
@@ -68,7 +68,14 @@ async def test_confirming_twice_ends_the_pair_once(bot: RunningBot) -> None:
     await bot.hears(maja, "Ended")
     bot.sandbox.state.user_sends_callback_data(maja.id, confirmation["message_id"], data)
 
-    assert "no longer valid" in (await bot.hears(maja))["text"]
+    bot.says(maja, "/help")
+    assert "/stats" in (await bot.hears(maja))["text"]  # nothing else came in between
+    (shown,) = [
+        m
+        for m in bot.sandbox.state.messages(maja.id)
+        if m["message_id"] == confirmation["message_id"]
+    ]
+    assert shown["text"].startswith("Ended: ")  # and the message still says so
     async with bot.sessionmaker() as session:
         events = (
             await session.scalars(select(AuditEvent).where(AuditEvent.kind == "unpaired"))

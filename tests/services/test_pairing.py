@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import ManualClock
 from bot.services.erasure import erase_member
 from bot.services.errors import Refused
-from bot.services.pairing import mentors_with_room, pair, unpair, unpaired_students
+from bot.services.pairing import ended_by, mentors_with_room, pair, unpair, unpaired_students
 from db.models import AuditEvent, Delivery, Pair, PairStatus, Programme, Role
 from tests.factories import a_member, a_programme
 
@@ -283,3 +283,28 @@ async def test_an_erased_student_is_neither_listed_nor_paired(
     assert [c.member_id for c in waiting] == [ben.member_id]
     assert refused.value.reason == "member_left"
     assert await session.scalar(select(Pair)) is None
+
+
+async def test_a_pair_ended_is_found_again_only_by_whoever_ended_it(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    programme = await a_programme(session, clock)
+    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    await pair_them(session, clock, programme, ana.member_id, lars.member_id)
+
+    async def found(actor: str) -> tuple[str, str] | None:
+        view = await ended_by(
+            session, programme_id=programme.id, student_id=ana.member_id, actor=actor
+        )
+        return None if view is None else (view.student_name, view.mentor_name)
+
+    assert await found("member:1") is None  # still active
+    await unpair(
+        session, clock=clock, programme=programme, student_id=ana.member_id, actor="member:1"
+    )
+
+    assert await found("member:1") == ("Ana", "Lars")
+    assert await found("member:2") is None  # someone else did not end it
+    await pair_them(session, clock, programme, ana.member_id, lars.member_id)
+    assert await found("member:1") is None  # paired again: nothing ended now
