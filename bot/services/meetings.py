@@ -33,9 +33,9 @@ class PairMeetings:
 
 async def agree_rhythm(session: AsyncSession, *, member_id: int, pair_id: int, weeks: int) -> int:
     """Set the pair's meeting rhythm; either side may; returns the weeks."""
+    pair = await _own_active_pair(session, member_id, pair_id)  # before anything else
     if weeks not in RHYTHMS:
         raise Refused("bad_rhythm")
-    pair = await _own_active_pair(session, member_id, pair_id)
     pair.meeting_weeks = weeks
     return weeks
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import ManualClock
 from bot.services.errors import Refused
-from bot.services.meetings import answer_meeting, log_meeting
+from bot.services.meetings import agree_rhythm, answer_meeting, log_meeting
 from bot.services.pairing import pair
 from db.models import Delivery, Pair, Role
 from tests.factories import a_member, a_person, a_programme
@@ -121,4 +121,23 @@ async def test_the_same_answer_to_a_meeting_again_is_taken_and_the_other_refused
     with pytest.raises(Refused, match="already_answered"):
         await answer_meeting(
             session, member_id=lars, meeting_id=meeting.id, confirmed=not confirmed
+        )
+
+
+async def test_someone_elses_pair_is_refused_before_the_day_or_the_rhythm_is_read(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    _, _, pair_id = await ana_and_lars(session, clock)
+    eve, _, _ = await ana_and_lars(session, clock)
+
+    with pytest.raises(Refused, match="not_yours"):
+        await agree_rhythm(session, member_id=eve, pair_id=pair_id, weeks=3)
+    with pytest.raises(Refused, match="not_yours"):
+        await log_meeting(
+            session,
+            member_id=eve,
+            pair_id=pair_id,
+            day=date(2099, 1, 1),
+            today=TODAY,
+            now=clock.now(),
         )
