@@ -47,6 +47,7 @@ class Problem:
 class Roster:
     rows: tuple[RosterRow, ...]
     problems: tuple[Problem, ...]
+    delimiter: str = ","  # the file's own, so the invites come back the same way
 
 
 def read_roster(data: bytes) -> Roster:
@@ -94,7 +95,7 @@ def read_roster(data: bytes) -> Roster:
     problems += _check_across(parsed)
     bad = {problem.row for problem in problems}
     in_order = sorted(problems, key=lambda problem: problem.row)  # stable: a row's own first
-    return Roster(tuple(r for r in parsed if r.row not in bad), tuple(in_order))
+    return Roster(tuple(r for r in parsed if r.row not in bad), tuple(in_order), delimiter)
 
 
 def _check(number: int, cells: dict[str, str]) -> tuple[RosterRow | None, list[Problem]]:

@@ -87,7 +87,9 @@ async def on_document(update: Update, context: FrizonContext) -> None:
     if not checked.rows:
         await reply(update, context, "roster/empty", locale=member.locale, file_name=file_name)
         return
-    await _import(update, context, member, held, checked.rows, source=_source(message))
+    await _import(
+        update, context, member, held, checked.rows, checked.delimiter, source=_source(message)
+    )
 
 
 async def _for_partner(context: FrizonContext, member: MemberView, message: Message) -> bool:
@@ -203,6 +205,7 @@ async def _import(
     member: MemberView,
     held: RoleInProgramme,
     rows: tuple[RosterRow, ...],
+    delimiter: str,
     *,
     source: str,
 ) -> None:
@@ -239,12 +242,13 @@ async def _import(
         coordinators=sum(1 for invite in issued if invite.role is Role.COORDINATOR),
         days=services.config.invites.expires.days,
     )
-    invites = invite_csv(issued, bot_username=context.bot.username)
+    invites = invite_csv(issued, bot_username=context.bot.username, delimiter=delimiter)
     chat = update.effective_chat
     if chat is not None:
         await context.bot.send_document(
             chat.id,
-            InputFile(invites.encode("utf-8"), filename="invites.csv"),
+            # A byte-order mark, as the exports have, so spreadsheets read Malmö right.
+            InputFile(invites.encode("utf-8-sig"), filename="invites.csv"),
             caption=summary,
             parse_mode="HTML",
         )

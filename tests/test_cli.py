@@ -251,8 +251,9 @@ def test_a_roster_with_mistakes_imports_nothing_and_a_fixed_one_gives_invites(
 
     bad.write_text(roster_csv(160, 40, mistakes=False), encoding="utf-8")
     imported = cli("roster", "import", "P", str(bad), "--output", "invites.csv")
-    written = (Path(cli.workdir) / "invites.csv").read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(written)))
+    written = (Path(cli.workdir) / "invites.csv").read_bytes().decode("utf-8")
+    assert written.startswith("\ufeffname;role;link\n")  # as the roster was: BOM, semicolons
+    rows = list(csv.DictReader(io.StringIO(written.removeprefix("\ufeff")), delimiter=";"))
     assert len(rows) == 200 and "200 invite(s) for P" in imported.stderr
     assert rows[0]["name"] == "Mentor 0" and rows[0]["role"] == "mentor"
     assert len({row["link"] for row in rows}) == 200
@@ -266,7 +267,7 @@ def test_skip_bad_imports_the_good_rows_and_still_lists_the_bad(cli: Cli) -> Non
 
     result = cli("roster", "import", "P", str(roster), "--skip-bad")
     assert "row 46: role 'pupil'" in result.stderr
-    assert len(list(csv.DictReader(io.StringIO(result.stdout)))) == 198
+    assert len(list(csv.DictReader(io.StringIO(result.stdout), delimiter=";"))) == 198
 
 
 def test_stats_show_counts_and_suppress_small_groups(cli: Cli) -> None:

@@ -65,9 +65,9 @@ def import_command(
         return issued
 
     issued = perform(go())
-    invites = invite_csv(issued, bot_username=username)
+    invites = invite_csv(issued, bot_username=username, delimiter=checked.delimiter)
     if output is None:
         sys.stdout.write(invites)
-    else:
-        output.write_text(invites, encoding="utf-8")
+    else:  # a byte-order mark, as the exports have, so spreadsheets read Malmö right
+        output.write_text(invites, encoding="utf-8-sig")
     typer.echo(f"{len(issued)} invite(s) for {programme}.", err=True)

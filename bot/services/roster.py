@@ -92,10 +92,11 @@ async def earlier_import(session: AsyncSession, *, programme_id: int, source: st
     return None
 
 
-def invite_csv(invites: Iterable[RosterInvite], *, bot_username: str) -> str:
-    """The invite CSV for a mail merge: name, role, link; one row per person, in order."""
+def invite_csv(invites: Iterable[RosterInvite], *, bot_username: str, delimiter: str = ",") -> str:
+    """The invite CSV for a mail merge: name, role, link; one row per person, in order,
+    separated as the roster was (a spreadsheet set to semicolons gets semicolons)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\n", delimiter=delimiter)
     writer.writerow(["name", "role", "link"])
     for invite in invites:
         writer.writerow([invite.name, invite.role.value, invite_link(bot_username, invite.token)])

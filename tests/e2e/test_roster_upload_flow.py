@@ -57,7 +57,15 @@ def invite_rows(bot: RunningBot, message: dict[str, Any]) -> list[dict[str, str]
     assert message["media"] == "document" and message["file_name"] == "invites.csv"
     content = bot.sandbox.state.file_content(message["file_id"])
     assert content is not None
-    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+    text = content.decode("utf-8")
+    assert text.startswith("\ufeffname"), text[:20]  # a BOM, for spreadsheets
+    delimiter = text[len("\ufeffname")]  # as the roster was separated
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=delimiter))
+
+
+def separator_of(bot: RunningBot, message: dict[str, Any]) -> str:
+    content = bot.sandbox.state.file_content(message["file_id"]) or b""
+    return content.decode("utf-8-sig")[len("name")]
 
 
 async def test_a_roster_with_mistakes_is_listed_by_row_and_nothing_is_imported(
@@ -145,6 +153,7 @@ async def test_a_coordinator_of_two_programmes_is_asked_which_one(bot: RunningBo
 
     returned = await bot.hears(maja, "Autumn: 2 invites")
     assert [r["name"] for r in invite_rows(bot, returned)] == ["Ana Berg", "Dr Lars Ek"]
+    assert separator_of(bot, returned) == ";"  # a semicolon file gets a semicolon file
     assert (await invites_of(bot, autumn), await invites_of(bot, spring)) == (2, 0)
 
 
