@@ -4,7 +4,8 @@ PTB's Updater asks for the next batch (which confirms the last one to Telegram) 
 the handlers are still running, so a crash can lose updates. Here each update is
 handled, then remembered as processed, and only then does the offset move past it.
 A crash in between means Telegram sends it again; it is then recognised (processed
-table) or, if it got that far, handled idempotently by the services.
+table, keyed by what the update is about: ``bot.update_keys``) or, if it got that far,
+handled idempotently by the services.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from telegram.error import (
 )
 
 from bot.clock import Clock
+from bot.update_keys import update_key
 from db.models import ProcessedUpdate
 from handlers.context import FrizonApplication
 
@@ -91,6 +93,7 @@ class DurablePoller:
         self._timeout = timeout
         self._offset: int | None = None
         self._failures: dict[int, int] = {}  # update id -> transient failures so far
+        self._remembered = 0  # since the last tidy-up
 
     async def run(self) -> None:
         """Poll until cancelled."""
@@ -140,10 +143,10 @@ class DurablePoller:
         """Handle a batch: each chat's updates in order, different chats at once (one
         person's slow step does not hold up everyone else's). Returns the first update id
         that must be tried again, or None when all were handled."""
-        processed = await self._processed_among([update.update_id for update in updates])
+        processed = await self._processed_among([update_key(update) for update in updates])
         lanes: dict[int, list[Update]] = {}
         for update in updates:
-            if update.update_id in processed:
+            if update_key(update) in processed:
                 log.info("update %s was handled before; skipping it", update.update_id)
             else:
                 lanes.setdefault(_lane(update), []).append(update)
@@ -182,21 +185,26 @@ class DurablePoller:
                 return False
             log.error("update %s failed %s times; moving on", update.update_id, MAX_TRIES)
         self._failures.pop(update.update_id, None)
-        await self._remember(update.update_id)
+        await self._remember(update)
         return True
 
-    async def _processed_among(self, update_ids: list[int]) -> set[int]:
+    async def _processed_among(self, keys: list[str]) -> set[str]:
         async with self._sessionmaker() as session:
             found = await session.scalars(
-                select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(update_ids))
+                select(ProcessedUpdate.update_key).where(ProcessedUpdate.update_key.in_(keys))
             )
             return set(found.all())
 
-    async def _remember(self, update_id: int) -> None:
+    async def _remember(self, update: Update) -> None:
         now = self._clock.now()
+        self._remembered += 1
         async with self._sessionmaker() as session, session.begin():
-            session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-            if update_id % PRUNE_EVERY == 0:  # tidy up now and then, not on every update
+            session.add(
+                ProcessedUpdate(
+                    update_key=update_key(update), update_id=update.update_id, processed_at=now
+                )
+            )
+            if self._remembered % PRUNE_EVERY == 0:  # tidy up now and then, not every time
                 await session.execute(
                     delete(ProcessedUpdate).where(
                         ProcessedUpdate.processed_at < now - KEEP_PROCESSED

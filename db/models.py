@@ -304,11 +304,15 @@ class CheckIn(Base):
 
 
 class ProcessedUpdate(Base):
-    """Telegram updates already handled: a re-delivered one is recognised and skipped."""
+    """Telegram updates already handled: a re-delivered one is recognised and skipped.
+
+    Keyed by what the update is about (``bot.update_keys``), never by its update id
+    alone: a Bot API server's numbering can start again."""
 
     __tablename__ = "processed_update"
 
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger)  # as the server numbered it, for logs
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 

@@ -26,6 +26,18 @@ class UpdateQueue:
         self._generation = 0
 
     @property
+    def next_id(self) -> int:
+        """The id the next update gets; set it to continue a stored numbering, or to
+        start again as Telegram does after a week without updates."""
+        return self._next_id
+
+    @next_id.setter
+    def next_id(self, value: int) -> None:
+        if value < 1:
+            raise ValueError("update ids are positive")
+        self._next_id = value
+
+    @property
     def pending(self) -> list[dict[str, Any]]:
         """Unconfirmed updates, oldest first."""
         return list(self._pending)
