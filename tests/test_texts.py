@@ -1,11 +1,13 @@
 """Templates: every message renders in every locale, and nothing is left undefined."""
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jinja2 import UndefinedError
 
+from bot.template_check import TemplateProblem, check_line_breaks, swallowed_breaks
 from bot.texts import LOCALES, Texts, locale_for
 from prompts import TEMPLATE_ROOT
 
@@ -62,3 +64,26 @@ def test_an_unsupported_locale_falls_back_to_english() -> None:
     assert texts.render("errors/unknown_command", "fi") == texts.render(
         "errors/unknown_command", "en"
     )
+
+
+def test_a_block_tag_ending_a_line_of_text_is_refused() -> None:
+    source = "every {{ weeks }} weeks{% if x %} (suggested){% endif %}\n• {{ day }}\n"
+    assert swallowed_breaks(source) == [1]
+
+
+def test_a_marked_tag_or_a_tag_alone_on_its_line_is_allowed() -> None:
+    source = "{% if x %}\nweeks{% endif +%}\n{% endif %}\nv{% endmacro -%}\nlast{% endif %}\n"
+    assert swallowed_breaks(source) == []
+
+
+def test_no_template_swallows_a_line_break() -> None:
+    assert check_line_breaks() == 2 * len(EXAMPLES)
+
+
+def test_an_unmarked_tag_stops_the_check_naming_file_and_line(tmp_path: Path) -> None:
+    folder = tmp_path / "messages" / "en"
+    folder.mkdir(parents=True)
+    (tmp_path / "messages" / "sv").mkdir()
+    (folder / "list.j2").write_text("a\nb{% endif %}\nc\n")
+    with pytest.raises(TemplateProblem, match=r"messages/en/list.j2:2: .*\+%\}"):
+        check_line_breaks(tmp_path)
