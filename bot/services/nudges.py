@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -90,10 +90,12 @@ async def _due_kinds(session: AsyncSession, pair: Pair, today: date, now: dateti
 
 
 async def _silent(session: AsyncSession, pair: Pair) -> bool:
-    """The student's last three prompts, all sent while paired, none answered."""
+    """The student's last three prompts, all sent while paired, none answered, and no
+    entry of their own (/checkin) since the first of them: someone who writes is not
+    silent, whichever way they write."""
     recent = (
-        await session.scalars(
-            select(Delivery.id)
+        await session.execute(
+            select(Delivery.id, Delivery.due_at)
             .where(
                 Delivery.member_id == pair.student_id,
                 Delivery.purpose == "prompt",
@@ -106,5 +108,14 @@ async def _silent(session: AsyncSession, pair: Pair) -> bool:
     ).all()
     if len(recent) < SILENT_AFTER:
         return False
-    answered = await session.scalar(select(CheckIn.id).where(CheckIn.delivery_id.in_(recent)))
-    return answered is None
+    since = min(due_at for _, due_at in recent)
+    wrote = await session.scalar(
+        select(CheckIn.id)
+        .where(
+            CheckIn.member_id == pair.student_id,
+            CheckIn.programme_id == pair.programme_id,
+            or_(CheckIn.delivery_id.in_([id_ for id_, _ in recent]), CheckIn.created_at >= since),
+        )
+        .limit(1)
+    )
+    return wrote is None

@@ -93,8 +93,9 @@ async def test_only_a_shared_low_mood_nudges_and_never_with_its_words(bot: Runni
     assert not said_to(bot, lars, "words only Ana")
 
 
-async def test_three_unanswered_prompts_and_a_stopped_bot_nudge(bot: RunningBot) -> None:
-    programme, ana, lars = await bot.ana_and_lars()
+async def three_prompts_left_unanswered(
+    bot: RunningBot, programme: Programme, ana: SandboxUser
+) -> None:
     student = await member_id(bot, ana)
     async with bot.sessionmaker() as session, session.begin():
         for week in range(3):
@@ -111,6 +112,25 @@ async def test_three_unanswered_prompts_and_a_stopped_bot_nudge(bot: RunningBot)
                     attempts=1,
                 )
             )
+
+
+async def test_a_student_who_writes_entries_of_their_own_is_not_silent(bot: RunningBot) -> None:
+    programme, ana, lars = await bot.ana_and_lars()
+    await three_prompts_left_unanswered(bot, programme, ana)
+    bot.clock.advance(timedelta(minutes=5))
+    await an_entry(bot, programme, ana, mood=4, shared=True)  # through /checkin, not a prompt
+
+    await check(bot)
+
+    assert not said_to(bot, lars, "has not answered their last three")
+    digest = await bot.hears(lars, "Your week with your mentees")
+    assert "prompts unanswered" not in digest["text"]
+
+
+async def test_three_unanswered_prompts_and_a_stopped_bot_nudge(bot: RunningBot) -> None:
+    programme, ana, lars = await bot.ana_and_lars()
+    student = await member_id(bot, ana)
+    await three_prompts_left_unanswered(bot, programme, ana)
     await check(bot)
     await bot.hears(lars, "has not answered their last three reflection prompts")
 
