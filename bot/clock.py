@@ -36,9 +36,16 @@ class ManualClock:
 class OffsetClock:
     """Real time moved forward by an offset: the sandbox's "advance to the next prompt"."""
 
-    def __init__(self, base: Clock) -> None:
+    def __init__(self, base: Clock, offset: timedelta = timedelta(0)) -> None:
+        if offset < timedelta(0):
+            raise ValueError("the offset only moves time forward")
         self._base = base
-        self._offset = timedelta(0)
+        self._offset = offset
+
+    @property
+    def offset(self) -> timedelta:
+        """How far ahead of real time this clock is (kept by the sandbox across restarts)."""
+        return self._offset
 
     def now(self) -> datetime:
         return self._base.now() + self._offset

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, OffsetClock
 from bot.dispatch import next_prompt_time
 from bot.services.invites import issue_invites
 from bot.services.members import find_member
 from bot.services.programmes import create_programme
+from db.base import Base
 from db.models import Programme, Role
 
 DEMO_PROGRAMME = "Demo programme"
@@ -73,6 +74,20 @@ async def prepare_demo(
             )
             result.append(DemoSeat(person.title, telegram_user_id, f"/start {invite.token}"))
     return result
+
+
+async def erase_database(engine: AsyncEngine) -> None:
+    """The sandbox's "Start over": every table dropped (the next start migrates afresh)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.drop_all)
+        await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+async def demo_exists(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
+    """Whether this database has the demo programme (a new database has not)."""
+    async with sessionmaker() as session:
+        found = await session.scalar(select(Programme.id).where(Programme.name == DEMO_PROGRAMME))
+    return found is not None
 
 
 async def _demo_programme(session: AsyncSession, clock: Clock) -> Programme:

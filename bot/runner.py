@@ -7,6 +7,10 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,9 +20,18 @@ from bot.app import build_application, check_pairs_now, dispatch_now, serving
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.crypto import KeyProblem, ReflectionCipher
-from bot.demo import DEMO_PEOPLE, DemoSeat, advance_a_week, advance_to_next_prompt, prepare_demo
+from bot.demo import (
+    DEMO_PEOPLE,
+    DemoSeat,
+    advance_a_week,
+    advance_to_next_prompt,
+    demo_exists,
+    erase_database,
+    prepare_demo,
+)
 from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer
+from bot.sandbox.store import StateFile, state_path
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import migrations_count, upgrade
 from handlers.context import FrizonApplication
@@ -33,14 +46,39 @@ async def run(
     on_ready: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Run until SIGINT/SIGTERM or `stop`; `on_ready` gets the sandbox URL or "telegram"."""
+    """Run until SIGINT/SIGTERM or `stop`; `on_ready` gets the sandbox URL or "telegram"
+    (once: the sandbox's "Start over" starts it again on the same address)."""
     clock = clock or SystemClock()
     cipher = _cipher(config)  # before anything starts: a real bot without a key must not run
     stop = stop or _stop_on_signals()
+    ready = on_ready
+    while True:
+        start_over = asyncio.Event()
+        port = await _run_once(config, clock, cipher, ready, stop, start_over)
+        if not start_over.is_set() or stop.is_set():
+            return
+        ready = None
+        # The same address again, even when the first start asked for any free port.
+        sandbox_config = config.sandbox.model_copy(update={"port": port})
+        config = config.model_copy(update={"sandbox": sandbox_config})
+        log.info("starting over: the sandbox's chats and the demo database were erased")
+
+
+async def _run_once(
+    config: Config,
+    clock: Clock,
+    cipher: ReflectionCipher,
+    on_ready: Callable[[str], None] | None,
+    stop: asyncio.Event,
+    start_over: asyncio.Event,
+) -> int:
+    """Run once, until ``stop`` or ``start_over``; returns the sandbox's port."""
     engine = create_engine(config.database.url)
     await open_database(engine)
     sessionmaker = create_sessionmaker(engine)
     sandbox: SandboxServer | None = None
+    store = StateFile(state_path(config.database.url, Path.cwd()))
+    saving: asyncio.Task[None] | None = None
     try:
         if config.sandbox_mode:
             sandbox = SandboxServer(
@@ -49,9 +87,9 @@ async def run(
                 port=config.sandbox.port,
                 bot_username=SANDBOX_BOT_USERNAME,
             )
-            await sandbox.start()
             # The sandbox's clock can be moved forward ("advance to the next prompt").
-            clock = OffsetClock(clock)
+            clock = OffsetClock(clock, await _restore(sandbox, store, sessionmaker))
+            await sandbox.start()
             seats = await _seat_demo_people(sandbox, sessionmaker, clock)
             token, base_url = SANDBOX_TOKEN, sandbox.bot_api_base_url
         else:
@@ -67,31 +105,98 @@ async def run(
         )
         if sandbox is not None and isinstance(clock, OffsetClock):
             _add_clock_control(sandbox, application, clock, seats)
+            _add_start_over(sandbox, start_over)
+            saving = asyncio.create_task(store.keep(partial(_snapshot, sandbox, clock)))
         async with _telegram_problems_explained(base_url), serving(application):
             if on_ready is not None:
                 on_ready(sandbox.url if sandbox else "telegram")
-            await stop.wait()
+            await _first(stop, start_over)
     finally:
+        if saving is not None:
+            saving.cancel()
         if sandbox is not None:
             await sandbox.stop()
+            if isinstance(clock, OffsetClock):
+                _save(store, sandbox, clock)
+        if start_over.is_set():
+            await erase_database(engine)
+            store.delete()
         await engine.dispose()
+    return sandbox.port if sandbox is not None else config.sandbox.port
+
+
+async def _restore(
+    sandbox: SandboxServer, store: StateFile, sessionmaker: async_sessionmaker[AsyncSession]
+) -> timedelta:
+    """The chats as they were when the sandbox stopped, and how far its clock had moved.
+
+    A state file beside a database without the demo programme (``frizon.db`` deleted,
+    the state file left) describes chats that no longer exist: it is not used."""
+    saved = store.read()
+    if saved is None:
+        return timedelta(0)
+    if not await demo_exists(sessionmaker):
+        log.info("the database is new; the sandbox's stored chats are not used")
+        store.delete()
+        return timedelta(0)
+    sandbox.load(saved["sandbox"])
+    return timedelta(seconds=max(0.0, float(saved["clock_offset_seconds"])))
+
+
+def _snapshot(sandbox: SandboxServer, clock: OffsetClock) -> dict[str, Any]:
+    return {"sandbox": sandbox.dump(), "clock_offset_seconds": clock.offset.total_seconds()}
+
+
+def _save(store: StateFile, sandbox: SandboxServer, clock: OffsetClock) -> None:
+    try:
+        store.write(_snapshot(sandbox, clock))
+    except OSError as error:
+        log.warning("could not save the sandbox state to %s: %s", store.path, error)
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Wait until any of ``events`` is set."""
+    waiting = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waiting:
+            task.cancel()
 
 
 async def _seat_demo_people(
     sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
 ) -> list[DemoSeat]:
-    seats = [
-        (
-            person,
-            sandbox.state.add_user(
+    """One chat per demo person: the one the sandbox kept from its last run, else new."""
+    kept = {(user.first_name, user.last_name): user.id for user in sandbox.state.users}
+    seats = []
+    for person in DEMO_PEOPLE:
+        user_id = kept.get((person.first_name, person.last_name))
+        if user_id is None:
+            user_id = sandbox.state.add_user(
                 person.first_name, last_name=person.last_name, language_code=person.language_code
-            ).id,
-        )
-        for person in DEMO_PEOPLE
-    ]
+            ).id
+        seats.append((person, user_id))
     demo = await prepare_demo(sessionmaker, clock=clock, seats=seats)
     sandbox.set_panels([Panel(seat.title, seat.telegram_user_id, seat.suggestion) for seat in demo])
     return demo
+
+
+def _add_start_over(sandbox: SandboxServer, start_over: asyncio.Event) -> None:
+    async def press() -> str:
+        start_over.set()
+        return "Starting over: the chats and the demo database are being erased…"
+
+    sandbox.add_control(
+        "start-over",
+        "Start over",
+        press,
+        confirm=(
+            "Erase every chat and the demo database, and start again with the three "
+            "demo people? This cannot be undone."
+        ),
+        reload=True,
+    )
 
 
 def _add_clock_control(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 from bot.sandbox.errors import bad_request
@@ -15,13 +14,14 @@ class CallbackQueries:
     def __init__(self, wakeup: Wakeup) -> None:
         self._wakeup = wakeup
         # Telegram's query ids are long numeric strings.
-        self._ids = itertools.count(4_200_000_000_000_000_001)
+        self._next_id = 4_200_000_000_000_000_001
         self._open: set[str] = set()
         self._answers: dict[str, dict[str, Any]] = {}
 
     def open(self) -> str:
         """A new query id, waiting for its answer."""
-        query_id = str(next(self._ids))
+        query_id = str(self._next_id)
+        self._next_id += 1
         self._open.add(query_id)
         return query_id
 
@@ -34,6 +34,13 @@ class CallbackQueries:
         self._open.discard(query_id)
         self._answers[query_id] = {"text": text, "show_alert": show_alert, "url": url}
         self._wakeup.notify()
+
+    def dump(self) -> dict[str, Any]:
+        """What a restarted sandbox needs: the numbering (old queries are too old by then)."""
+        return {"next_id": self._next_id}
+
+    def load(self, data: dict[str, Any]) -> None:
+        self._next_id = max(self._next_id, int(data["next_id"]))
 
     def answer_for(self, query_id: str) -> dict[str, Any] | None:
         """The answer (text, show_alert, url) if the bot gave one."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from bot.sandbox.records import ChatMessage
@@ -14,6 +15,20 @@ class ChatLog:
         self._messages: dict[int, ChatMessage] = {}
         self.reply_keyboard: dict[str, Any] | None = None
         self._read_seq = 0  # how far wait_for_bot_message has read
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            "messages": [asdict(m) for m in self._messages.values()],
+            "reply_keyboard": self.reply_keyboard,
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> ChatLog:
+        chat = cls()
+        for message in data["messages"]:
+            chat.add(ChatMessage(**message))
+        chat.reply_keyboard = data["reply_keyboard"]
+        return chat
 
     def __contains__(self, message_id: int) -> bool:
         return message_id in self._messages

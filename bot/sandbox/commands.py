@@ -58,6 +58,16 @@ class CommandRegistry:
             # An empty list is the same as deleting, as on Telegram.
             self._lists.pop((scope, language_code), None)
 
+    def dump(self) -> list[dict[str, Any]]:
+        return [
+            {"scope": scope, "language_code": language, "commands": commands}
+            for (scope, language), commands in self._lists.items()
+        ]
+
+    def load(self, data: list[dict[str, Any]]) -> None:
+        for entry in data:
+            self.set(entry["scope"], entry["language_code"], entry["commands"])
+
     def get(self, scope: str, language_code: str) -> list[dict[str, str]]:
         """Exactly this scope and language, with no fallback (like getMyCommands)."""
         return list(self._lists.get((scope, language_code), []))

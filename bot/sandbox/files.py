@@ -7,7 +7,7 @@ for a sample file sent without content a stable filler of its stated size.
 
 from __future__ import annotations
 
-import itertools
+import base64
 import mimetypes
 import secrets
 from pathlib import PurePosixPath
@@ -40,7 +40,7 @@ class FileStore:
         self._contents: dict[str, bytes] = {}  # real bytes, by the full-size file_id
         self._paths: dict[str, str] = {}  # file_path -> the file_id it serves
         self._path_of: dict[str, str] = {}  # and back
-        self._numbers = itertools.count(1)
+        self._next_number = 1
 
     def add(
         self,
@@ -56,7 +56,8 @@ class FileStore:
         Its ``media`` dict has kind, file_id, file_unique_id, file_name, mime_type and
         file_size (the content's length, else the given one, else a made-up one).
         """
-        number = next(self._numbers)
+        number = self._next_number
+        self._next_number += 1
         # A fixed-length random part then the counter: opaque, yet never the same twice.
         file_id = f"{_FILE_ID_PREFIXES[kind]}{secrets.token_urlsafe(24)}{number}"
         unique_id = f"AQAD{secrets.token_urlsafe(6)}{number}"
@@ -86,6 +87,26 @@ class FileStore:
             self._media[photo_thumbnail_id(file_id)] = media
             self._add_path(f"{folder}/file_{number}_s{extension}", photo_thumbnail_id(file_id))
         return dict(media)
+
+    def dump(self) -> dict[str, Any]:
+        """Every file with its bytes and paths, as JSON values (bytes in base64)."""
+        return {
+            "next_number": self._next_number,
+            "media": [m for file_id, m in self._media.items() if m["file_id"] == file_id],
+            "contents": {k: base64.b64encode(v).decode("ascii") for k, v in self._contents.items()},
+            "paths": self._paths,
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        """The files of ``dump``, as they were."""
+        self._next_number = int(data["next_number"])
+        for media in data["media"]:
+            self._media[media["file_id"]] = media
+            if media["kind"] == "photo":
+                self._media[photo_thumbnail_id(media["file_id"])] = media
+        self._contents = {k: base64.b64decode(v) for k, v in data["contents"].items()}
+        for file_path, file_id in data["paths"].items():
+            self._add_path(file_path, file_id)
 
     def require(self, file_id: str, kind: MediaKind) -> dict[str, Any]:
         """The media behind a file_id the bot sends again, or Telegram's 400."""

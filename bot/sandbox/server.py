@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from typing import Any
 
 from aiohttp import web
 
@@ -52,6 +53,11 @@ class SandboxServer:
         return self._state
 
     @property
+    def port(self) -> int:
+        """The port; after ``start()`` the real one (even when 0 asked for any)."""
+        return self._port
+
+    @property
     def url(self) -> str:
         """``http://host:port``; after ``start()`` the port is the real one (even for 0)."""
         return f"http://{self._host}:{self._port}"
@@ -70,9 +76,27 @@ class SandboxServer:
         """The chats the page shows, side by side."""
         self._page.set_panels(panels)
 
-    def add_control(self, name: str, label: str, handler: Callable[[], Awaitable[str]]) -> None:
-        """A page button; pressing it awaits ``handler`` and shows the text it returns."""
-        self._page.add_control(Control(name, label, handler))
+    def add_control(
+        self,
+        name: str,
+        label: str,
+        handler: Callable[[], Awaitable[str]],
+        *,
+        confirm: str | None = None,
+        reload: bool = False,
+    ) -> None:
+        """A page button; pressing it awaits ``handler`` and shows the text it returns
+        (after the question ``confirm``; reloading the page after it with ``reload``)."""
+        self._page.add_control(Control(name, label, handler, confirm, reload))
+
+    def dump(self) -> dict[str, Any]:
+        """The fake Telegram and the page, as JSON values (see ``bot.sandbox.store``)."""
+        return {"telegram": self._state.dump(), "page": self._page.dump()}
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Go on from ``dump``; before ``start()``, on a server with nothing in it yet."""
+        self._state.load(data["telegram"])
+        self._page.load(data["page"])
 
     async def start(self) -> None:
         # access_log=None: aiohttp would log every URL, and Bot API URLs contain the token.

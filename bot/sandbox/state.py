@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 from bot.sandbox.callbacks import CallbackQueries
@@ -47,7 +47,7 @@ class SandboxState:
         self.updates = UpdateQueue(self._wakeup)
         self._users: dict[int, SandboxUser] = {}
         self._chats: dict[int, ChatLog] = {}
-        self._seq = itertools.count(1)
+        self._next_seq = 1  # see ChatMessage.seq
         self._blocked: set[int] = set()
         self.callbacks = CallbackQueries(self._wakeup)
         self.faults = Faults()  # injected by tests: 5xx, 429, slow answers
@@ -409,11 +409,47 @@ class SandboxState:
         if formatted is not None:
             message.html = html
         message.edited, message.edit_date = True, int(self._clock())
-        message.seq = next(self._seq)
+        message.seq = self._take_seq()
         self._wakeup.notify()
         return self._telegram_message(message)
 
+    # Keeping it across restarts (bot/sandbox/store.py) ------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        """Everything a restarted sandbox needs to go on as if it had never stopped:
+        users, chats, files, command menus, blocks and every numbering."""
+        return {
+            "users": [asdict(user) for user in self._users.values()],
+            "chats": {str(chat_id): chat.dump() for chat_id, chat in self._chats.items()},
+            "next_seq": self._next_seq,
+            "blocked": sorted(self._blocked),
+            "updates": self.updates.dump(),
+            "callbacks": self.callbacks.dump(),
+            "files": self.files.dump(),
+            "commands": self.commands.dump(),
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Take over what ``dump`` wrote; call it on a fresh state, before serving."""
+        for user in data["users"]:
+            self._users[user["id"]] = SandboxUser(**user)
+        self._chats = {int(chat_id): ChatLog.load(chat) for chat_id, chat in data["chats"].items()}
+        for user_id in self._users:
+            self._chats.setdefault(user_id, ChatLog())
+        self._next_seq = int(data["next_seq"])
+        self._blocked = set(data["blocked"])
+        self.updates.load(data["updates"])
+        self.callbacks.load(data["callbacks"])
+        self.files.load(data["files"])
+        self.commands.load(data["commands"])
+        self._wakeup.notify()
+
     # Internals -------------------------------------------------------------------------
+
+    def _take_seq(self) -> int:
+        seq = self._next_seq
+        self._next_seq += 1
+        return seq
 
     def _chat(self, chat_id: int) -> ChatLog:
         self.user(chat_id)
@@ -495,7 +531,7 @@ class SandboxState:
         chat = self._chats[chat_id]
         message = ChatMessage(
             message_id=chat.next_message_id(),
-            seq=next(self._seq),
+            seq=self._take_seq(),
             chat_id=chat_id,
             sender=sender,
             text=formatted.text,

@@ -55,6 +55,18 @@ class UpdateQueue:
         self._wakeup.notify()
         return update
 
+    def dump(self) -> dict[str, Any]:
+        """The numbering and the updates not yet confirmed (the bot may have been down)."""
+        allowed = sorted(self._allowed) if self._allowed is not None else None
+        return {"next_id": self._next_id, "pending": self._pending, "allowed": allowed}
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Continue where ``dump`` left off: never number an update twice."""
+        self._next_id = max(self._next_id, int(data["next_id"]))
+        self._pending = list(data["pending"])
+        allowed = data.get("allowed")
+        self._allowed = frozenset(allowed) if allowed is not None else None
+
     def drop_pending(self) -> None:
         """deleteWebhook(drop_pending_updates=True): forget everything not yet confirmed."""
         self._pending.clear()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -24,6 +25,8 @@ MAX_WAIT_SECONDS = 25.0
 CALLBACK_ANSWER_WAIT_SECONDS = 3.0
 DEFAULT_FILE_NAME = "document.pdf"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+GUEST_TITLE = "Guest"
+GUEST_SUGGESTION = "/start"
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,16 @@ class Panel:
 
 @dataclass(frozen=True)
 class Control:
-    """A page button that runs ``handler`` and shows the text it returns."""
+    """A page button that runs ``handler`` and shows the text it returns.
+
+    With ``confirm`` the page asks that question first; with ``reload`` it reloads
+    once the sandbox has started again (the control restarts it)."""
 
     name: str
     label: str
     handler: Callable[[], Awaitable[str]]
+    confirm: str | None = None
+    reload: bool = False
 
 
 class BadInput(Exception):
@@ -58,7 +66,21 @@ class SandboxPage:
     def __init__(self, state: SandboxState) -> None:
         self.state = state
         self.panels: list[Panel] = []
+        self.guests: list[Panel] = []  # chats added on the page ("New chat as")
+        self.used: set[tuple[int, str]] = set()  # suggestions sent: (user id, text)
         self.controls: dict[str, Control] = {}
+        self.instance = secrets.token_hex(8)  # a restarted sandbox is another instance
+
+    def dump(self) -> dict[str, Any]:
+        """The page's own state: the chats added on it and the suggestions used."""
+        return {
+            "guests": [asdict(guest) for guest in self.guests],
+            "used": sorted([user_id, text] for user_id, text in self.used),
+        }
+
+    def load(self, data: dict[str, Any]) -> None:
+        self.guests = [Panel(**guest) for guest in data["guests"]]
+        self.used = {(int(user_id), str(text)) for user_id, text in data["used"]}
 
     def set_panels(self, panels: Sequence[Panel]) -> None:
         self.panels = list(panels)
@@ -87,22 +109,26 @@ class SandboxPage:
 
     async def get_panels(self, request: web.Request) -> web.Response:
         panels = []
-        for panel in self.panels:
+        for panel in [*self.panels, *self.guests]:
             user = self._known(panel.user_id)
+            used = panel.suggestion is not None and (panel.user_id, panel.suggestion) in self.used
             panels.append(
                 {
                     "title": panel.title,
                     "key": panel.title.lower(),
                     "user_id": panel.user_id,
-                    "suggestion": panel.suggestion,
+                    "suggestion": None if used else panel.suggestion,
                     "user": user.to_telegram() if user else None,
                     "name": user.full_name if user else f"user {panel.user_id}",
                 }
             )
-        return web.json_response({"panels": panels})
+        return web.json_response({"panels": panels, "instance": self.instance})
 
     async def get_controls(self, request: web.Request) -> web.Response:
-        controls = [{"name": c.name, "label": c.label} for c in self.controls.values()]
+        controls = [
+            {"name": c.name, "label": c.label, "confirm": c.confirm, "reload": c.reload}
+            for c in self.controls.values()
+        ]
         return web.json_response({"controls": controls})
 
     async def run_control(self, request: web.Request) -> web.Response:
@@ -128,6 +154,7 @@ class SandboxPage:
             username=_optional(body, "username", str),
             language_code=_optional(body, "language_code", str) or "en",
         )
+        self.guests.append(Panel(GUEST_TITLE, user.id, GUEST_SUGGESTION))
         return web.json_response(user.to_telegram(), status=201)
 
     async def poll_messages(self, request: web.Request) -> web.Response:
@@ -146,11 +173,12 @@ class SandboxPage:
     async def _send_message(self, request: web.Request) -> web.Response:
         user = self._user(request)
         body = await _json_body(request)
+        text = _field(body, "text", str)
         update = self.state.user_sends_text(
-            user.id,
-            _field(body, "text", str),
-            reply_to_message_id=_optional(body, "reply_to_message_id", int),
+            user.id, text, reply_to_message_id=_optional(body, "reply_to_message_id", int)
         )
+        if any(p.user_id == user.id and p.suggestion == text.strip() for p in self._all()):
+            self.used.add((user.id, text.strip()))  # a suggestion is a one-off first step
         return web.json_response({"update_id": update.get("update_id")}, status=201)
 
     async def send_media(self, request: web.Request) -> web.Response:
@@ -274,6 +302,9 @@ class SandboxPage:
             content_type=media["mime_type"] or "application/octet-stream",
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
         )
+
+    def _all(self) -> list[Panel]:
+        return [*self.panels, *self.guests]
 
     def _known(self, user_id: int) -> SandboxUser | None:
         try:

@@ -153,7 +153,12 @@ async def test_a_control_runs_its_handler_and_shows_its_text(
     sandbox.add_control("advance", "Advance to the next prompt", advance)
     async with page.get("/sandbox/api/controls") as reply:
         assert (await reply.json())["controls"] == [
-            {"name": "advance", "label": "Advance to the next prompt"}
+            {
+                "name": "advance",
+                "label": "Advance to the next prompt",
+                "confirm": None,
+                "reload": False,
+            }
         ]
     async with page.post("/sandbox/api/controls/advance") as reply:
         assert (await reply.json()) == {"text": "Sent 3 prompts"}

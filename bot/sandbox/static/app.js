@@ -340,24 +340,55 @@ function addPanel(panel) {
   chat.poll();
 }
 
+let sandboxInstance = null; // which run of the sandbox this page talks to
+
+async function waitForRestart() {
+  // The sandbox stops and starts again; reload once a new run answers.
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      const { instance } = await api("/panels");
+      if (instance !== sandboxInstance) break;
+    } catch (error) {
+      // still restarting
+    }
+  }
+  window.location.reload();
+}
+
+async function runControl(control, button, result) {
+  button.disabled = true;
+  try {
+    const data = await api(`/controls/${encodeURIComponent(control.name)}`, { method: "POST" });
+    result.textContent = data.text;
+    result.hidden = false;
+    if (control.reload) await waitForRestart();
+  } catch (error) {
+    toast(error.message, "error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function askFirst(control, button, result) {
+  // One question in the page, not a browser dialog: the control runs only on "Yes".
+  const bar = document.querySelector('[data-role="controls"]');
+  bar.querySelector('[data-role="confirm"]')?.remove();
+  const box = el("div", { className: "confirm", "data-role": "confirm", role: "alertdialog" },
+    el("span", {}, control.confirm),
+    el("button", { type: "button", "data-role": "confirm-yes", onclick: () => { box.remove(); runControl(control, button, result); } },
+      `Yes, ${control.label.toLowerCase()}`),
+    el("button", { type: "button", "data-role": "confirm-no", onclick: () => box.remove() }, "Cancel"));
+  bar.append(box);
+}
+
 async function loadControls() {
   const bar = document.querySelector('[data-role="controls"]');
   const result = document.querySelector('[data-role="control-result"]');
   const { controls } = await api("/controls");
   for (const control of controls) {
     const button = el("button", { type: "button", "data-role": "control", "data-control": control.name }, control.label);
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      try {
-        const data = await api(`/controls/${encodeURIComponent(control.name)}`, { method: "POST" });
-        result.textContent = data.text;
-        result.hidden = false;
-      } catch (error) {
-        toast(error.message, "error");
-      } finally {
-        button.disabled = false;
-      }
-    });
+    button.addEventListener("click", () => (control.confirm ? askFirst(control, button, result) : runControl(control, button, result)));
     bar.insertBefore(button, bar.querySelector('[data-role="add-user"]'));
   }
 }
@@ -382,7 +413,8 @@ async function main() {
   wireAddUser();
   try {
     await loadControls();
-    const { panels } = await api("/panels");
+    const { panels, instance } = await api("/panels");
+    sandboxInstance = instance;
     panels.forEach(addPanel);
   } catch (error) {
     toast(`Could not reach the sandbox: ${error.message}`, "error");
