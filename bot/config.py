@@ -117,10 +117,34 @@ DEFAULT_SUPPORT = {
 }
 
 
+DEFAULT_MENTOR_SUPPORT = {
+    "en": (
+        "Supporting a student can weigh on you too.\n"
+        "• Your workplace's occupational health service can talk with you, in confidence.\n"
+        "• Your programme coordinator can help with questions about your mentoring.\n"
+        "• If you or someone else is in danger right now, call 112."
+    ),
+    "sv": (
+        "Att stötta en student kan väga tungt för dig också.\n"
+        "• Företagshälsovården på din arbetsplats kan prata med dig, i förtroende.\n"
+        "• Din programkoordinator kan hjälpa till med frågor om ditt mentorskap.\n"
+        "• Om du eller någon annan är i fara just nu, ring 112."
+    ),
+}
+
+
 class SupportConfig(_Section):
-    # What "I need help" shows at once, per locale: the programme's own support services
-    # and crisis lines. Nobody is told that it was opened; only an anonymous count is kept.
+    # What "I need help" (/support) shows at once, per locale: the programme's own support
+    # services and crisis lines. Nobody is told that it was opened; only an anonymous count
+    # is kept. `text` is for students; `mentor_text` for mentors and coordinators, who are
+    # staff: a student health service is not theirs to call.
     text: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SUPPORT))
+    mentor_text: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MENTOR_SUPPORT))
+
+    def for_audience(self, audience: str, locale: str) -> str:
+        """The resources for "student" or staff ("mentor", "coordinator") in a locale."""
+        resources = self.text if audience == "student" else self.mentor_text
+        return resources.get(locale) or resources.get("en") or ""
 
 
 class DigestConfig(_Section):

@@ -88,12 +88,16 @@ async def _about_pair(
         else "coordinator"
     )
     kind = "intro" if delivery.purpose == "intro" else "ended"
+    # The coordinator is told which side asked to be erased, not handed the description
+    # as if it were a name ("The pair a former member who … and Lars Ek has ended").
+    erased = "student" if is_erased(student) else "mentor" if is_erased(mentor) else ""
     return texts.render(
         f"pairing/{kind}_{side}",
         member.language,
         programme=programme.name,
         student=_name_for(student, member.language, texts),
         mentor=_name_for(mentor, member.language, texts),
+        erased=erased,
     )
 
 

@@ -16,6 +16,23 @@ from handlers.people import enrolled_member
 from handlers.presses import pressed
 from handlers.replies import reply
 
+OPEN_MENU = "coordinator_menu_open"
+
+
+def note_menu(context: FrizonContext, *, waiting: bool) -> None:
+    """Remember whether a coordinator flow is waiting for a tap, so that text typed in the
+    middle of it is answered with "tap a button above" rather than as stray text."""
+    if context.user_data is None:
+        return
+    if waiting:
+        context.user_data[OPEN_MENU] = True
+    else:
+        context.user_data.pop(OPEN_MENU, None)
+
+
+def menu_waiting(context: FrizonContext) -> bool:
+    return bool(context.user_data and context.user_data.get(OPEN_MENU))
+
 
 class Step:
     """The next thing a button flow shows: by editing the pressed message, or in a new one."""
@@ -34,6 +51,7 @@ class Step:
         self.variables = variables
 
     async def show(self, update: Update, context: FrizonContext, locale: str) -> None:
+        note_menu(context, waiting=self.keyboard is not None)
         query = update.callback_query
         if query is None or self.new_message:
             await reply(
@@ -87,6 +105,7 @@ async def ask_programme_then(
     ]
     cancel = callback_data.split(":")[0] + ":x"
     keyboard = with_cancel(rows, context, member.locale, cancel)
+    note_menu(context, waiting=True)
     await reply(
         update, context, "pairing/choose_programme", locale=member.locale, keyboard=keyboard
     )
@@ -107,6 +126,7 @@ async def on_coordinator_button(
         return
     member, locale, ids = press.member, press.locale, press.ids
     if press.verb == CANCEL_VERB:
+        note_menu(context, waiting=False)
         await edit_to(press.query, context, "pairing/cancelled", locale)
         return
     if member is None or not member.coordinates(ids[0]):

@@ -14,7 +14,13 @@ from bot.services.programmes import get_programme
 from handlers.buttons import edit_to, with_cancel
 from handlers.callback_data import ID, Buttons
 from handlers.context import FrizonContext
-from handlers.coordination import CANCEL_VERB, Step, ask_programme_then, coordinator_or_explain
+from handlers.coordination import (
+    CANCEL_VERB,
+    Step,
+    ask_programme_then,
+    coordinator_or_explain,
+    note_menu,
+)
 from handlers.presses import pressed
 from handlers.replies import reply
 
@@ -43,6 +49,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         return
     member, locale, verb = press.member, press.locale, press.verb
     if verb == CANCEL_VERB:
+        note_menu(context, waiting=False)
         await edit_to(press.query, context, "exports/closed", locale)
         return
     (programme_id,) = press.ids

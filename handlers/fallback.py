@@ -6,6 +6,7 @@ from telegram import Update
 
 from handlers.buttons import acknowledge
 from handlers.context import FrizonContext
+from handlers.coordination import menu_waiting
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
 
@@ -25,6 +26,8 @@ async def other_message(update: Update, context: FrizonContext) -> None:
         await reply(update, context, "errors/not_enrolled", locale=locale)
     elif message is not None and message.text is None:
         await reply(update, context, "errors/unsupported", locale=locale)
+    elif menu_waiting(context):  # in the middle of /pair, /unpair, /match, /export, /stats
+        await reply(update, context, "errors/menu_waiting", locale=locale)
     else:
         await reply(update, context, "errors/free_text", locale=locale)
 

@@ -26,7 +26,7 @@ STUDENTS = (
     "mydata",
     "forget",
 )
-MENTORS = ("mentee", "done", "met", "meetings", "endpair", "mydata", "forget")
+MENTORS = ("mentee", "done", "met", "meetings", "support", "endpair", "mydata", "forget")
 COORDINATORS = ("pair", "unpair", "match", "stats", "export")
 
 

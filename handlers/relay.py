@@ -294,6 +294,7 @@ async def _refused(
         reason=refusal.reason,
         partner=partner,
         is_student=member.has_role(Role.STUDENT),
+        is_mentor=member.has_role(Role.MENTOR),
     )
 
 

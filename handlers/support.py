@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
+from bot.services.members import MemberView
 from bot.services.support import count_help_use
 from bot.texts import Texts
+from db.models import Role
 from handlers.context import FrizonContext
 from handlers.people import current_member
 from handlers.replies import locale_of_update, reply
@@ -34,6 +36,13 @@ def student_keyboard(texts: Texts, locale: str) -> ReplyKeyboardMarkup:
     )
 
 
+def _audience(member: MemberView | None) -> str:
+    """Whose resources to show: a student's (also to someone not enrolled), else staff's."""
+    if member is None or member.has_role(Role.STUDENT) or not member.roles:
+        return "student"
+    return "mentor" if member.has_role(Role.MENTOR) else "coordinator"
+
+
 def menu_labels(texts: Texts, locales: tuple[str, ...] | list[str]) -> set[str]:
     return {texts.render_plain("support/menu_button", locale).strip() for locale in locales}
 
@@ -43,13 +52,14 @@ async def show_support(update: Update, context: FrizonContext) -> None:
     member = await current_member(update, context)
     locale = locale_of_update(update, member)
     services = context.services
-    resources = services.config.support.text
+    audience = _audience(member)
     await reply(
         update,
         context,
         "support/resources",
         locale=locale,
-        resources=resources.get(locale) or resources.get("en") or "",
+        audience=audience,
+        resources=services.config.support.for_audience(audience, locale),
     )
     if member is None or not member.roles:
         return
