@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, OffsetClock
@@ -16,11 +17,15 @@ from bot.services.invites import issue_invites
 from bot.services.members import find_member
 from bot.services.programmes import create_programme
 from db.base import Base
-from db.models import Programme, Role
+from db.models import Delivery, DeliveryStatus, Programme, Role
 
 DEMO_PROGRAMME = "Demo programme"
 DEMO_TIMEZONE = "Europe/Stockholm"
 DEMO_ACTOR = "sandbox"
+# How far "Advance one week" moves the clock at a time: well inside the dispatcher's
+# grace window (6 hours by default), so nothing due in the week is found too late.
+ADVANCE_STEP = timedelta(hours=3)
+CHECK_EVERY = timedelta(hours=6)  # meetings, nudges, digests while the clock moves
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,55 @@ async def advance_to_next_prompt(
     return f"The clock is now {local:%a %d %b %H:%M} ({member.timezone}): the prompt is on its way."
 
 
-async def advance_a_week(clock: OffsetClock, *, check: Callable[[], Awaitable[object]]) -> str:
-    """The sandbox control: a week passes; meetings, nudges and digests are looked at."""
-    clock.advance_to(clock.now() + timedelta(weeks=1))
-    await check()
+async def advance_a_week(
+    clock: OffsetClock,
+    *,
+    dispatch: Callable[[], Awaitable[object]],
+    check: Callable[[], Awaitable[object]],
+    settle: Callable[[], Awaitable[object]],
+    step: timedelta = ADVANCE_STEP,
+) -> str:
+    """The sandbox control: a week passes, and everything that falls due in it happens at
+    its time — prompts (students' and mentors'), and every six hours "did you meet?",
+    nudges and digests — and is sent before the answer. The clock moves in steps well
+    inside the dispatcher's grace window, so a prompt is never found hours late and
+    recorded as missed, however quickly the control is pressed."""
+    end = clock.now() + timedelta(weeks=1)
+    checked = clock.now()
+    while clock.now() < end:
+        clock.advance_to(min(clock.now() + step, end))
+        await dispatch()
+        if clock.now() - checked >= CHECK_EVERY or clock.now() >= end:
+            # What the pair check queues is keyed by day and week, not by the hour.
+            await check()
+            checked = clock.now()
+        await settle()
     return f"The clock is now {clock.now():%a %d %b %Y %H:%M} UTC: a week has passed."
+
+
+async def outbox_sent(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    *,
+    wake: Callable[[], object],
+    within: timedelta = timedelta(seconds=30),
+) -> int:
+    """Wait until the sender has tried every delivery that is due now; how many are
+    still waiting when ``within`` (real time) is up (0: all went out)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within.total_seconds()
+    while True:
+        async with sessionmaker() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(
+                    Delivery.status == DeliveryStatus.PENDING,
+                    Delivery.next_attempt_at.is_(None),
+                    Delivery.due_at <= clock.now(),
+                )
+            )
+        if not waiting or loop.time() > deadline:
+            return waiting or 0
+        wake()
+        await asyncio.sleep(0.02)

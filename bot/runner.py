@@ -21,12 +21,14 @@ from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.crypto import KeyProblem, ReflectionCipher
 from bot.demo import (
+    ADVANCE_STEP,
     DEMO_PEOPLE,
     DemoSeat,
     advance_a_week,
     advance_to_next_prompt,
     demo_exists,
     erase_database,
+    outbox_sent,
     prepare_demo,
 )
 from bot.keys import reflection_cipher
@@ -217,7 +219,13 @@ def _add_clock_control(
         )
 
     async def week_later() -> str:
-        return await advance_a_week(clock, check=lambda: check_pairs_now(services))
+        return await advance_a_week(
+            clock,
+            dispatch=lambda: dispatch_now(services),
+            check=lambda: check_pairs_now(services),
+            settle=lambda: outbox_sent(services.sessionmaker, clock, wake=services.wake_sender),
+            step=min(ADVANCE_STEP, services.config.schedule.grace / 3),
+        )
 
     sandbox.add_control("next-prompt", "Advance to the next prompt", advance)
     sandbox.add_control("next-week", "Advance one week", week_later)
