@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
@@ -104,14 +104,40 @@ async def _demo_programme(session: AsyncSession, clock: Clock) -> Programme:
     )
 
 
+@dataclass(frozen=True)
+class TimePasses:
+    """What runs while the sandbox's clock moves: the prompt dispatcher, the look at every
+    pair (meetings, nudges, digests) and waiting until the sender has sent what is due."""
+
+    dispatch: Callable[[], Awaitable[object]]
+    check: Callable[[], Awaitable[object]]
+    settle: Callable[[], Awaitable[object]]
+    step: timedelta = ADVANCE_STEP
+
+    async def until(self, clock: OffsetClock, end: datetime) -> None:
+        """Move the clock to ``end`` so that everything falling due on the way happens at
+        its time and is sent: steps well inside the dispatcher's grace window, so a prompt
+        is never found hours late and recorded as missed, however quickly a control is
+        pressed; the pair check every six hours (what it queues is keyed by day and week)."""
+        checked = clock.now()
+        while clock.now() < end:
+            clock.advance_to(min(clock.now() + self.step, end))
+            await self.dispatch()
+            if clock.now() - checked >= CHECK_EVERY or clock.now() >= end:
+                await self.check()
+                checked = clock.now()
+            await self.settle()
+
+
 async def advance_to_next_prompt(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: OffsetClock,
     *,
     student_telegram_id: int,
-    dispatch: Callable[[], Awaitable[object]],
+    time_passes: TimePasses,
 ) -> str:
-    """The sandbox control: move the clock to the demo student's next prompt and send it."""
+    """The sandbox control: move the clock to the demo student's next prompt, with all
+    that falls due on the way, and send it."""
     async with sessionmaker() as session:
         member = await find_member(session, student_telegram_id)
         if member is None or not member.has_role(Role.STUDENT):
@@ -119,35 +145,16 @@ async def advance_to_next_prompt(
         due = await next_prompt_time(session, member_id=member.id, now=clock.now())
     if due is None:
         return "The student has no prompts scheduled."
-    clock.advance_to(due + timedelta(seconds=1))
-    await dispatch()
+    await time_passes.until(clock, due + timedelta(seconds=1))
     local = due.astimezone(ZoneInfo(member.timezone))
     return f"The clock is now {local:%a %d %b %H:%M} ({member.timezone}): the prompt is on its way."
 
 
-async def advance_a_week(
-    clock: OffsetClock,
-    *,
-    dispatch: Callable[[], Awaitable[object]],
-    check: Callable[[], Awaitable[object]],
-    settle: Callable[[], Awaitable[object]],
-    step: timedelta = ADVANCE_STEP,
-) -> str:
+async def advance_a_week(clock: OffsetClock, *, time_passes: TimePasses) -> str:
     """The sandbox control: a week passes, and everything that falls due in it happens at
-    its time — prompts (students' and mentors'), and every six hours "did you meet?",
-    nudges and digests — and is sent before the answer. The clock moves in steps well
-    inside the dispatcher's grace window, so a prompt is never found hours late and
-    recorded as missed, however quickly the control is pressed."""
-    end = clock.now() + timedelta(weeks=1)
-    checked = clock.now()
-    while clock.now() < end:
-        clock.advance_to(min(clock.now() + step, end))
-        await dispatch()
-        if clock.now() - checked >= CHECK_EVERY or clock.now() >= end:
-            # What the pair check queues is keyed by day and week, not by the hour.
-            await check()
-            checked = clock.now()
-        await settle()
+    its time — prompts (students' and mentors'), "did you meet?", nudges, digests — and
+    is sent before the answer."""
+    await time_passes.until(clock, clock.now() + timedelta(weeks=1))
     return f"The clock is now {clock.now():%a %d %b %Y %H:%M} UTC: a week has passed."
 
 

@@ -24,6 +24,7 @@ from bot.demo import (
     ADVANCE_STEP,
     DEMO_PEOPLE,
     DemoSeat,
+    TimePasses,
     advance_a_week,
     advance_to_next_prompt,
     demo_exists,
@@ -210,22 +211,23 @@ def _add_clock_control(
     services = application.bot_data.services
     student = next(seat for seat in seats if seat.title == "Student")
 
+    time_passes = TimePasses(
+        dispatch=lambda: dispatch_now(services),
+        check=lambda: check_pairs_now(services),
+        settle=lambda: outbox_sent(services.sessionmaker, clock, wake=services.wake_sender),
+        step=min(ADVANCE_STEP, services.config.schedule.grace / 3),
+    )
+
     async def advance() -> str:
         return await advance_to_next_prompt(
             services.sessionmaker,
             clock,
             student_telegram_id=student.telegram_user_id,
-            dispatch=lambda: dispatch_now(services),
+            time_passes=time_passes,
         )
 
     async def week_later() -> str:
-        return await advance_a_week(
-            clock,
-            dispatch=lambda: dispatch_now(services),
-            check=lambda: check_pairs_now(services),
-            settle=lambda: outbox_sent(services.sessionmaker, clock, wake=services.wake_sender),
-            step=min(ADVANCE_STEP, services.config.schedule.grace / 3),
-        )
+        return await advance_a_week(clock, time_passes=time_passes)
 
     sandbox.add_control("next-prompt", "Advance to the next prompt", advance)
     sandbox.add_control("next-week", "Advance one week", week_later)

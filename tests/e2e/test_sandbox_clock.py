@@ -86,3 +86,25 @@ async def test_advance_one_week_pressed_eight_times_in_a_row_gives_eight_weeks_o
         if any("Rough" in b["text"] for r in m["inline_keyboard"] for b in r)
     ]
     assert len(moods) == 8
+
+
+async def test_advance_to_the_next_prompt_pressed_four_times_sends_the_mentors_prompt_too(
+    workdir: Path,
+) -> None:
+    async with frizon_run(workdir) as page:
+        seats = await panels(page)
+        for title in ("mentor", "student"):
+            await says(page, seats[title]["user_id"], seats[title]["suggestion"])
+        student, mentor = seats["student"]["user_id"], seats["mentor"]["user_id"]
+        await pair_the_demo_people(workdir, student, mentor)
+
+        for _ in range(4):
+            assert "the prompt is on its way" in await press(page, "next-prompt")
+
+        student_prompts = await prompts_by_status(workdir, student)
+        mentor_prompts = await prompts_by_status(workdir, mentor)
+        mentor_chat = await chat(page, mentor)
+    assert student_prompts == {"sent": 4}
+    assert mentor_prompts == {"sent": 1}  # on its day, not found late and missed
+    digests = [m for m in mentor_chat if m["text"].startswith("Your week with your mentees")]
+    assert len(digests) >= 3  # the weeks on the way had their Monday digests
