@@ -146,8 +146,7 @@ async def advance_to_next_prompt(
     if due is None:
         return "The student has no prompts scheduled."
     await time_passes.until(clock, due + timedelta(seconds=1))
-    local = due.astimezone(ZoneInfo(member.timezone))
-    return f"The clock is now {local:%a %d %b %H:%M} ({member.timezone}): the prompt is on its way."
+    return f"The clock is now {_local(clock)}: the prompt is on its way."
 
 
 async def advance_a_week(clock: OffsetClock, *, time_passes: TimePasses) -> str:
@@ -155,7 +154,12 @@ async def advance_a_week(clock: OffsetClock, *, time_passes: TimePasses) -> str:
     its time — prompts (students' and mentors'), "did you meet?", nudges, digests — and
     is sent before the answer."""
     await time_passes.until(clock, clock.now() + timedelta(weeks=1))
-    return f"The clock is now {clock.now():%a %d %b %Y %H:%M} UTC: a week has passed."
+    return f"The clock is now {_local(clock)}: a week has passed."
+
+
+def _local(clock: Clock) -> str:
+    """The sandbox's time as its page's clock line shows it: in the demo programme's zone."""
+    return f"{clock.now().astimezone(ZoneInfo(DEMO_TIMEZONE)):%a %d %b %Y %H:%M} ({DEMO_TIMEZONE})"
 
 
 async def outbox_sent(

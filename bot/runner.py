@@ -23,6 +23,7 @@ from bot.crypto import KeyProblem, ReflectionCipher
 from bot.demo import (
     ADVANCE_STEP,
     DEMO_PEOPLE,
+    DEMO_TIMEZONE,
     DemoSeat,
     TimePasses,
     advance_a_week,
@@ -33,7 +34,7 @@ from bot.demo import (
     prepare_demo,
 )
 from bot.keys import reflection_cipher
-from bot.sandbox import Panel, SandboxServer
+from bot.sandbox import Panel, SandboxServer, SandboxState
 from bot.sandbox.store import StateFile, state_path
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import migrations_count, upgrade
@@ -84,14 +85,21 @@ async def _run_once(
     saving: asyncio.Task[None] | None = None
     try:
         if config.sandbox_mode:
+            saved = await _saved_state(store, sessionmaker)
+            # The sandbox's clock can be moved forward ("advance to the next prompt"); its
+            # messages are dated by it, as the bot sees them.
+            moved = OffsetClock(clock, _clock_offset(saved))
             sandbox = SandboxServer(
                 token=SANDBOX_TOKEN,
                 host=config.sandbox.host,
                 port=config.sandbox.port,
                 bot_username=SANDBOX_BOT_USERNAME,
+                state=SandboxState(clock=lambda: moved.now().timestamp()),
             )
-            # The sandbox's clock can be moved forward ("advance to the next prompt").
-            clock = OffsetClock(clock, await _restore(sandbox, store, sessionmaker))
+            if saved is not None:
+                sandbox.load(saved["sandbox"])
+            sandbox.set_clock(moved.now, DEMO_TIMEZONE)
+            clock = moved
             await sandbox.start()
             seats = await _seat_demo_people(sandbox, sessionmaker, clock)
             token, base_url = SANDBOX_TOKEN, sandbox.bot_api_base_url
@@ -128,22 +136,24 @@ async def _run_once(
     return sandbox.port if sandbox is not None else config.sandbox.port
 
 
-async def _restore(
-    sandbox: SandboxServer, store: StateFile, sessionmaker: async_sessionmaker[AsyncSession]
-) -> timedelta:
+async def _saved_state(
+    store: StateFile, sessionmaker: async_sessionmaker[AsyncSession]
+) -> dict[str, Any] | None:
     """The chats as they were when the sandbox stopped, and how far its clock had moved.
 
     A state file beside a database without the demo programme (``frizon.db`` deleted,
     the state file left) describes chats that no longer exist: it is not used."""
     saved = store.read()
-    if saved is None:
-        return timedelta(0)
-    if not await demo_exists(sessionmaker):
+    if saved is not None and not await demo_exists(sessionmaker):
         log.info("the database is new; the sandbox's stored chats are not used")
         store.delete()
-        return timedelta(0)
-    sandbox.load(saved["sandbox"])
-    return timedelta(seconds=max(0.0, float(saved["clock_offset_seconds"])))
+        return None
+    return saved
+
+
+def _clock_offset(saved: dict[str, Any] | None) -> timedelta:
+    seconds = float(saved["clock_offset_seconds"]) if saved is not None else 0.0
+    return timedelta(seconds=max(0.0, seconds))
 
 
 def _snapshot(sandbox: SandboxServer, clock: OffsetClock) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -88,6 +89,11 @@ class SandboxServer:
         """A page button; pressing it awaits ``handler`` and shows the text it returns
         (after the question ``confirm``; reloading the page after it with ``reload``)."""
         self._page.add_control(Control(name, label, handler, confirm, reload))
+
+    def set_clock(self, now: Callable[[], datetime], timezone: str) -> None:
+        """The time the page shows (its clock line and every message's time), in
+        ``timezone``: the sandbox's moved clock, in the demo programme's zone."""
+        self._page.set_clock(now, timezone)
 
     def dump(self) -> dict[str, Any]:
         """The fake Telegram and the page, as JSON values (see ``bot.sandbox.store``)."""

@@ -6,9 +6,11 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -70,6 +72,12 @@ class SandboxPage:
         self.used: set[tuple[int, str]] = set()  # suggestions sent: (user id, text)
         self.controls: dict[str, Control] = {}
         self.instance = secrets.token_hex(8)  # a restarted sandbox is another instance
+        self._now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._timezone = "UTC"
+
+    def set_clock(self, now: Callable[[], datetime], timezone: str) -> None:
+        ZoneInfo(timezone)  # a wrong name fails here, not in every browser
+        self._now, self._timezone = now, timezone
 
     def dump(self) -> dict[str, Any]:
         """The page's own state: the chats added on it and the suggestions used."""
@@ -92,6 +100,7 @@ class SandboxPage:
         app.router.add_get("/", self.index)
         app.router.add_static("/sandbox/static", STATIC_DIR)
         app.router.add_get("/sandbox/api/panels", self.get_panels)
+        app.router.add_get("/sandbox/api/clock", self.get_clock)
         app.router.add_get("/sandbox/api/controls", self.get_controls)
         app.router.add_post("/sandbox/api/controls/{name}", self.run_control)
         app.router.add_post("/sandbox/api/users", self.add_user)
@@ -123,6 +132,18 @@ class SandboxPage:
                 }
             )
         return web.json_response({"panels": panels, "instance": self.instance})
+
+    async def get_clock(self, request: web.Request) -> web.Response:
+        """The sandbox's time (moved by the clock controls) and the zone the page shows
+        it in, with the clock line as the page prints it."""
+        now = self._now().astimezone(ZoneInfo(self._timezone))
+        return web.json_response(
+            {
+                "now": now.timestamp(),
+                "timezone": self._timezone,
+                "line": f"Sandbox clock: {now:%a %d %b %Y %H:%M} ({self._timezone})",
+            }
+        )
 
     async def get_controls(self, request: web.Request) -> web.Response:
         controls = [

@@ -42,8 +42,27 @@ function toast(text, kind = "") {
   else setTimeout(() => note.remove(), kind === "error" ? 6000 : 3000);
 }
 
+// The sandbox's clock zone (the clock line's): message times are shown in it, so a
+// message sent after "Advance one week" reads as the sandbox's time, not this computer's.
+let clockZone = "UTC";
+
 function timeOf(unixSeconds) {
-  return new Date(unixSeconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const when = new Date(unixSeconds * 1000);
+  const day = when.toLocaleDateString("en-GB", { timeZone: clockZone, weekday: "short", day: "2-digit", month: "short" });
+  const time = when.toLocaleTimeString("en-GB", { timeZone: clockZone, hour: "2-digit", minute: "2-digit" });
+  return `${day} ${time}`;
+}
+
+async function showClock() {
+  try {
+    const clock = await api("/clock");
+    clockZone = clock.timezone;
+    const line = document.querySelector('[data-role="clock"]');
+    line.textContent = clock.line;
+    line.hidden = false;
+  } catch (error) {
+    // the sandbox is restarting; the next refresh shows it
+  }
 }
 
 function buttonLabel(button) {
@@ -362,6 +381,7 @@ async function runControl(control, button, result) {
     const data = await api(`/controls/${encodeURIComponent(control.name)}`, { method: "POST" });
     result.textContent = data.text;
     result.hidden = false;
+    await showClock();
     if (control.reload) await waitForRestart();
   } catch (error) {
     toast(error.message, "error");
@@ -411,6 +431,8 @@ function wireAddUser() {
 
 async function main() {
   wireAddUser();
+  await showClock(); // before the chats, so their times are in the clock's zone
+  setInterval(showClock, 30000);
   try {
     await loadControls();
     const { panels, instance } = await api("/panels");
