@@ -120,7 +120,7 @@ async def show_consent(update: Update, context: FrizonContext) -> None:
 async def on_button(update: Update, context: FrizonContext) -> None:
     """dr:f:<member> erases, dr:k:<member> keeps everything, dr:i:<programme> /
     dr:o:<programme> opt in or out of research use."""
-    press = await pressed(update, context, BUTTONS)
+    press = await pressed(update, context, BUTTONS, strangers=True)  # a retried erasure
     if press is None:
         return
     query, member, locale, verb = press.query, press.member, press.locale, press.verb
@@ -131,7 +131,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             # the bot no longer knows the presser), and the goodbye is said again.
             await _after_erasure(update, context, locale, subject)
             return
-        await reply(update, context, "data_rights/refused", locale=locale, reason="stale")
+        await reply(update, context, "errors/stranger_button", locale=locale)
         return
     if verb in ("f", "k") and subject != member.id:
         await reply(update, context, "data_rights/refused", locale=locale, reason="stale")

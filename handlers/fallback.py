@@ -39,7 +39,8 @@ async def stale_button(update: Update, context: FrizonContext) -> None:
         return
     await acknowledge(query)
     member = await current_member(update, context)
-    await reply(update, context, "errors/stale_button", locale=locale_of_update(update, member))
+    template = "errors/stale_button" if member is not None else "errors/stranger_button"
+    await reply(update, context, template, locale=locale_of_update(update, member))
 
 
 async def edited(update: Update, context: FrizonContext) -> None:

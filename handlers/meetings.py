@@ -12,6 +12,7 @@ from bot.services import meetings
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.partners import partners_of
+from db.models import Role
 from handlers.callback_data import DAY, ID, Buttons, Number, day_of
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
@@ -145,7 +146,13 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             elif verb == "l":
                 await show_meetings(update, context)
             else:  # "x": not yet
-                await reply(update, context, "meetings/not_yet", locale=member.locale)
+                await reply(
+                    update,
+                    context,
+                    "meetings/not_yet",
+                    locale=member.locale,
+                    is_student=member.has_role(Role.STUDENT),
+                )
     except Refused as refusal:
         await _refused(update, context, member, refusal)
 

@@ -29,9 +29,13 @@ class Press:
     ids: tuple[int, ...]
 
 
-async def pressed(update: Update, context: FrizonContext, buttons: Buttons) -> Press | None:
+async def pressed(
+    update: Update, context: FrizonContext, buttons: Buttons, *, strangers: bool = False
+) -> Press | None:
     """The acknowledged press with its verb and numbers; None when the update is not a
-    button press, or when its data is not one of `buttons` (the presser is told)."""
+    button press, when its data is not one of `buttons`, or when the bot does not know the
+    presser (an erased member's old buttons) unless the handler takes `strangers` itself;
+    the presser is told. A stranger is never pointed to a member's command."""
     query = update.callback_query
     if query is None:
         return None
@@ -41,5 +45,8 @@ async def pressed(update: Update, context: FrizonContext, buttons: Buttons) -> P
     parsed = buttons.parse(query.data)
     if parsed is None:
         await reply(update, context, "errors/stale_button", locale=locale)
+        return None
+    if member is None and not strangers:
+        await reply(update, context, "errors/stranger_button", locale=locale)
         return None
     return Press(query, member, locale, parsed.verb, parsed.ids)

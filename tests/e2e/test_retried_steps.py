@@ -342,9 +342,17 @@ FORGOTTEN = {
         "du be din koordinator om en ny inbjudan. Ta hand om dig."
     ),
 }
-STALE_PLAIN = {
-    "en": "That button is no longer valid, so nothing changed.",
-    "sv": "Den knappen gäller inte längre, så ingenting ändrades.",
+STRANGER_BUTTON = {  # the bot no longer knows the presser: no command of a member's role
+    "en": (
+        "That button is from before, and I don't know you as a member of a programme now, so "
+        "nothing changed. To take part, open a new invite link from your coordinator; /privacy "
+        "says who sees what."
+    ),
+    "sv": (
+        "Den knappen är från tidigare, och jag känner inte till dig som deltagare i något "
+        "program nu, så ingenting har ändrats. Öppna en ny inbjudningslänk från din "
+        "koordinator för att delta; /privacy berättar vem som ser vad."
+    ),
 }
 
 
@@ -374,7 +382,7 @@ async def test_an_erasure_retried_after_a_failure_says_goodbye_once(
         if b["callback_data"].startswith("dr:f:")
     )
     bot.sandbox.state.user_sends_callback_data(ana.id, goodbye["message_id"], erase)
-    assert (await bot.hears(ana))["text"] == STALE_PLAIN[locale]
+    assert (await bot.hears(ana))["text"] == STRANGER_BUTTON[locale]
 
 
 UNPAIRED = {

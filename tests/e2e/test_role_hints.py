@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.app import check_meetings_now
 from bot.config import DEFAULT_MENTOR_SUPPORT
 from bot.sandbox import SandboxUser
 from db.models import Programme, Role
@@ -150,3 +153,91 @@ async def test_text_typed_in_the_middle_of_pair_asks_for_a_tap_in_swedish(
         "Jag har inte sparat meddelandet eller skickat det vidare. Menyn ovan väntar: tryck på "
         "en av dess knappar för att fortsätta, eller på Avbryt för att stänga den."
     )
+
+
+async def asked_did_you_meet(bot: RunningBot, *people: SandboxUser) -> list[dict[str, object]]:
+    bot.clock.advance(timedelta(weeks=5))  # past the programme's four weeks
+    assert await check_meetings_now(bot.application.bot_data.services) == 1
+    return [await bot.hears(person, "Did you meet?") for person in people]
+
+
+async def test_not_yet_points_the_mentor_to_mentee_and_the_student_to_mentor(
+    bot: RunningBot,
+) -> None:
+    _, _, lars, ana = await cast(bot)
+    to_lars, to_ana = await asked_did_you_meet(bot, lars, ana)
+
+    await bot.presses(lars, to_lars, "Not yet")
+    await bot.presses(ana, to_ana, "Not yet")
+
+    assert (await bot.hears(lars, "No problem"))["text"] == (
+        "No problem. /mentee or a reply is an easy way to suggest a time."
+    )
+    assert (await bot.hears(ana, "No problem"))["text"] == (
+        "No problem. /mentor or a reply is an easy way to suggest a time."
+    )
+
+
+async def test_not_yet_points_a_swedish_mentor_to_mentee(bot: RunningBot) -> None:
+    _, _, lars, _ = await cast(bot, language_code="sv")
+    bot.clock.advance(timedelta(weeks=5))
+    assert await check_meetings_now(bot.application.bot_data.services) == 1
+    asked = await bot.hears(lars, "Har ni träffats?")
+
+    await bot.presses(lars, asked, "Inte än")
+
+    assert (await bot.hears(lars, "Inga problem"))["text"] == (
+        "Inga problem. Med /mentee eller ett svar kan du enkelt föreslå en tid."
+    )
+
+
+STRANGER_BUTTON = (
+    "That button is from before, and I don't know you as a member of a programme now, so "
+    "nothing changed. To take part, open a new invite link from your coordinator; /privacy "
+    "says who sees what."
+)
+
+
+async def test_an_erased_person_tapping_an_old_button_is_not_sent_to_checkin(
+    bot: RunningBot,
+) -> None:
+    _, _, _, ana = await cast(bot)
+    bot.says(ana, "/checkin")
+    old = await bot.hears(ana, "How are you doing")
+    await forgets(bot, ana, "Erase your data?", "Erase my data")
+    await bot.hears(ana, "I no longer know who you are")
+
+    await bot.presses(ana, old, "Good")
+
+    assert (await bot.hears(ana, "button"))["text"] == STRANGER_BUTTON
+
+
+async def test_an_erased_person_tapping_an_old_meeting_button_hears_it_in_swedish(
+    bot: RunningBot,
+) -> None:
+    _, _, lars, _ = await cast(bot, language_code="sv")
+    bot.clock.advance(timedelta(weeks=5))
+    assert await check_meetings_now(bot.application.bot_data.services) == 1
+    old = await bot.hears(lars, "Har ni träffats?")
+    await forgets(bot, lars, "Radera dina uppgifter?", "Radera mina uppgifter")
+    await bot.hears(lars, "jag vet inte längre vem du är")
+
+    await bot.presses(lars, old, "Inte än")
+
+    assert (await bot.hears(lars, "knappen"))["text"] == (
+        "Den knappen är från tidigare, och jag känner inte till dig som deltagare i något "
+        "program nu, så ingenting har ändrats. Öppna en ny inbjudningslänk från din "
+        "koordinator för att delta; /privacy berättar vem som ser vad."
+    )
+
+
+async def test_a_stranger_tapping_a_button_the_bot_never_made_is_told_how_to_join(
+    bot: RunningBot,
+) -> None:
+    stranger = bot.user("Stranger")
+    bot.says(stranger, "/help")
+    helped = await bot.hears(stranger, "/privacy")
+
+    bot.sandbox.state.user_sends_callback_data(stranger.id, helped["message_id"], "zz:9")
+
+    assert (await bot.hears(stranger, "button"))["text"] == STRANGER_BUTTON
