@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError
 
@@ -38,7 +38,7 @@ from bot.sandbox import Panel, SandboxServer, SandboxState
 from bot.sandbox.store import StateFile, state_path
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import migrations_count, upgrade
-from handlers.context import FrizonApplication
+from handlers.context import FrizonApplication, Services
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def _add_clock_control(
     student = next(seat for seat in seats if seat.title == "Student")
 
     time_passes = TimePasses(
-        dispatch=lambda: dispatch_now(services),
+        dispatch=lambda: _dispatch(services),
         check=lambda: check_pairs_now(services),
         settle=lambda: outbox_sent(services.sessionmaker, clock, wake=services.wake_sender),
         step=min(ADVANCE_STEP, services.config.schedule.grace / 3),
@@ -241,6 +241,14 @@ def _add_clock_control(
 
     sandbox.add_control("next-prompt", "Advance to the next prompt", advance)
     sandbox.add_control("next-week", "Advance one week", week_later)
+
+
+async def _dispatch(services: Services) -> None:
+    try:
+        await dispatch_now(services)
+    except IntegrityError:
+        # The periodic dispatcher queued the same prompt a moment ago; its row stands.
+        log.info("a prompt was queued concurrently; nothing to do")
 
 
 @asynccontextmanager
