@@ -29,7 +29,7 @@ BUTTONS = Buttons(
     {
         "p": (ID, PAGE),  # programme, page of pairs
         "s": (ID, ID),  # programme, student: confirm ending their pair
-        "y": (ID, ID),  # end it
+        "y": (ID, ID, ID),  # end it: programme, student, and the very pair asked about
         CANCEL_VERB: (),
     },
 )
@@ -53,7 +53,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         steps={
             "p": lambda c, m, ids: _pair_choice(c, m, ids[0], ids[1]),
             "s": lambda c, m, ids: _confirmation(c, m, ids[0], ids[1]),
-            "y": lambda c, m, ids: _end(c, m, ids[0], ids[1]),
+            "y": lambda c, m, ids: _end(c, m, ids[0], ids[1], ids[2]),
         },
     )
 
@@ -92,13 +92,16 @@ async def _confirmation(
     if current is None:
         return Step("errors/stale_button", new_message=True)
     label = context.services.texts.render("buttons/end_pair", member.locale)
-    end = InlineKeyboardButton(label, callback_data=f"unpair:y:{programme_id}:{student_id}")
+    # The pair's own id: pressed after the student was paired anew, it ends nothing.
+    end = InlineKeyboardButton(
+        label, callback_data=f"unpair:y:{programme_id}:{student_id}:{current.pair_id}"
+    )
     keyboard = with_cancel([[end]], context, member.locale, CANCEL)
     return _about(current, "pairing/confirm_end", keyboard)
 
 
 async def _end(
-    context: FrizonContext, member: MemberView, programme_id: int, student_id: int
+    context: FrizonContext, member: MemberView, programme_id: int, student_id: int, pair_id: int
 ) -> Step:
     services = context.services
     try:
@@ -110,6 +113,7 @@ async def _end(
                 programme=programme,
                 student_id=student_id,
                 actor=member_actor(member.id),
+                pair_id=pair_id,
             )
     except Refused:
         async with services.sessionmaker() as session:

@@ -125,11 +125,20 @@ FAREWELL_PROMPT = "future-farewell"  # in the base catalogue, timing programme_e
 
 
 async def unpair(
-    session: AsyncSession, *, clock: Clock, programme: Programme, student_id: int, actor: str
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    programme: Programme,
+    student_id: int,
+    actor: str,
+    pair_id: int | None = None,
 ) -> PairView:
-    """End the student's active pair; both sides are told, the history is kept."""
+    """End the student's active pair; both sides are told, the history is kept.
+
+    `pair_id` names the pair the coordinator was shown: if the student has been paired
+    anew since, nothing ends (Refused "no_active_pair")."""
     current = await _active_pair_of(session, programme.id, student_id)
-    if current is None:
+    if current is None or (pair_id is not None and current.id != pair_id):
         raise Refused("no_active_pair", member_id=student_id)
     now = clock.now()
     current.status = PairStatus.ENDED

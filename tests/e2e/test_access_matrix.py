@@ -70,7 +70,7 @@ FORGED = {
     "hi:y:{checkin}:0": STALE_ENTRY,
     "pair:m:{programme}:{student}:{mentor}": NOT_ALLOWED,
     "unpair:s:{programme}:{student}": NOT_ALLOWED,
-    "unpair:y:{programme}:{student}": NOT_ALLOWED,
+    "unpair:y:{programme}:{student}:{pair}": NOT_ALLOWED,
     "mx:p:{programme}:0": NOT_ALLOWED,
     "mx:a:{programme}:{student}:{mentor}": NOT_ALLOWED,
     "mx:all:{programme}": NOT_ALLOWED,

@@ -195,7 +195,7 @@ BUTTONS = {
     "unpair": (
         "unpair:p:{programme}:0",
         "unpair:s:{programme}:{student}",
-        "unpair:y:{programme}:{student}",
+        "unpair:y:{programme}:{student}:{pair}",
     ),
     "mx": ("mx:p:{programme}:0", "mx:a:{programme}:{student}:{mentor}", "mx:all:{programme}"),
     "st": ("st:p:{programme}:0", "st:p:{programme}:20260901"),

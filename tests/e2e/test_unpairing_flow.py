@@ -88,17 +88,38 @@ async def test_a_mentor_cannot_end_pairs_with_coordinator_buttons(bot: RunningBo
     lars = people["lars"]
     bot.says(lars, "/unpair")
     refusal = await bot.hears(lars, "only a programme coordinator")
-    ana_id = 0
     async with bot.sessionmaker() as session:
         pair = await session.scalar(select(Pair))
         assert pair is not None
-        ana_id = pair.student_id
 
     bot.sandbox.state.user_sends_callback_data(
-        lars.id, refusal["message_id"], f"unpair:y:{programme.id}:{ana_id}"
+        lars.id, refusal["message_id"], f"unpair:y:{programme.id}:{pair.student_id}:{pair.id}"
     )
 
     assert "only a programme coordinator" in (await bot.hears(lars))["text"]
     async with bot.sessionmaker() as session:
         pair = await session.scalar(select(Pair))
     assert pair is not None and pair.status == PairStatus.ACTIVE
+
+
+async def test_an_old_end_pressed_after_the_student_was_paired_anew_ends_nothing(
+    bot: RunningBot,
+) -> None:
+    programme, people = await paired_programme(bot)
+    maja, ana = people["maja"], people["ana"]
+    bot.says(maja, "/unpair")
+    await bot.presses(maja, await bot.hears(maja, "which pair"), "Ana – Lars")
+    old = await bot.hears(maja, "End the pair of Ana and Lars")
+    # Meanwhile the pair ends elsewhere and Ana is paired again, with Lars.
+    bot.says(maja, "/unpair")
+    await bot.presses(maja, await bot.hears(maja, "which pair"), "Ana – Lars")
+    await bot.presses(maja, await bot.hears(maja, "End the pair of Ana and Lars"), "End the pair")
+    await bot.hears(maja, "Ended")
+    await bot.pair(programme, ana, people["lars"])
+
+    await bot.presses(maja, old, "End the pair")
+
+    assert "no longer valid" in (await bot.hears(maja, "no longer valid"))["text"]
+    async with bot.sessionmaker() as session:
+        statuses = list(await session.scalars(select(Pair.status).order_by(Pair.id)))
+    assert statuses == [PairStatus.ENDED, PairStatus.ACTIVE]
