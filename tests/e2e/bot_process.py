@@ -8,8 +8,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+
+import pytest
+
+from bot.crypto import new_key
+from bot.sandbox import SandboxServer
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -79,3 +84,30 @@ async def wait_for(
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what}\n{explain()}")
         await asyncio.sleep(0.01)
+
+
+# Fixtures for the tests that kill the bot; a module imports them by name.
+TOKEN = "5555555555:crash-test-token"
+KEY = new_key()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[SandboxServer]:
+    server = SandboxServer(token=TOKEN, port=0)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def environment(sandbox: SandboxServer, database_url: str) -> dict[str, str]:
+    return bot_environment(
+        token=TOKEN, base_url=sandbox.bot_api_base_url, database_url=database_url, key=KEY
+    )
+
+
+@pytest.fixture
+def bot_process(tmp_path: Path, environment: dict[str, str]) -> Iterator[BotProcess]:
+    bot = BotProcess(tmp_path, environment)
+    yield bot
+    bot.stop()

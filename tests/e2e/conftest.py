@@ -4,6 +4,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
+
+# For the tests that kill `frizon run` (a module's own `sandbox` overrides this one).
+from tests.e2e.bot_process import bot_process, environment, sandbox  # noqa: F401
 from tests.e2e.harness import RunningBot, running_bot
 
 

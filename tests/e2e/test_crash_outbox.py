@@ -6,50 +6,27 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from functools import partial
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
-from bot.crypto import ReflectionCipher, new_key
+from bot.crypto import ReflectionCipher
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.services.checkins import add_text, finish, start_checkin
 from bot.services.members import Person
 from bot.services.pairing import pair
 from db.models import Delivery, DeliveryStatus, Role
-from tests.e2e.bot_process import BotProcess, bot_environment, wait_for
+from tests.e2e.bot_process import (
+    KEY,
+    BotProcess,
+    wait_for,
+)
 from tests.e2e.storm import IN_FLIGHT, prompt_send
 from tests.factories import a_member, a_programme
 
-TOKEN = "5555555556:outbox-crash-token"
-KEY = new_key()
 ENTRY = re.compile(r"Entry \d of Student\d")
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(token=TOKEN, port=0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def environment(sandbox: SandboxServer, database_url: str) -> dict[str, str]:
-    return bot_environment(
-        token=TOKEN, base_url=sandbox.bot_api_base_url, database_url=database_url, key=KEY
-    )
-
-
-@pytest.fixture
-def bot_process(tmp_path: Path, environment: dict[str, str]) -> Iterator[BotProcess]:
-    bot = BotProcess(tmp_path, environment)
-    yield bot
-    bot.stop()
 
 
 async def a_mentor_with_shared_entries(

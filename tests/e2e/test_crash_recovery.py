@@ -3,16 +3,13 @@ every check-in is recorded exactly once."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
-from bot.crypto import ReflectionCipher, new_key
+from bot.crypto import ReflectionCipher
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.services.checkins import read_reflection
 from bot.services.enrolment import enrol
@@ -20,31 +17,13 @@ from bot.services.invites import issue_invites
 from bot.services.members import Person
 from bot.services.programmes import create_programme
 from db.models import CheckIn, Role
-from tests.e2e.bot_process import BotProcess, bot_environment, wait_for
+from tests.e2e.bot_process import (
+    KEY,
+    BotProcess,
+    wait_for,
+)
 
-TOKEN = "5555555555:crash-test-token"
 STUDENTS = 24
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(token=TOKEN, port=0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def bot_process(tmp_path: Path, sandbox: SandboxServer, database_url: str) -> Iterator[BotProcess]:
-    environment = bot_environment(
-        token=TOKEN, base_url=sandbox.bot_api_base_url, database_url=database_url, key=KEY
-    )
-    bot = BotProcess(tmp_path, environment)
-    yield bot
-    bot.stop()
-
-
-KEY = new_key()
 
 
 async def enrolled_students(

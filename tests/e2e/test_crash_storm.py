@@ -5,41 +5,17 @@ crash` runs 50 kills on each database and prints the figures (docs/reliability.m
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.crypto import ReflectionCipher, new_key
+from bot.crypto import ReflectionCipher
 from bot.sandbox import SandboxServer
-from tests.e2e.bot_process import BotProcess, bot_environment
+from tests.e2e.bot_process import (
+    KEY,
+    BotProcess,
+)
 from tests.e2e.storm import StormConfig, storm
-
-TOKEN = "5555555557:storm-token"
-KEY = new_key()
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(token=TOKEN, port=0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-def environment(sandbox: SandboxServer, database_url: str) -> dict[str, str]:
-    return bot_environment(
-        token=TOKEN, base_url=sandbox.bot_api_base_url, database_url=database_url, key=KEY
-    )
-
-
-@pytest.fixture
-def bot_process(tmp_path: Path, environment: dict[str, str]) -> Iterator[BotProcess]:
-    bot = BotProcess(tmp_path, environment)
-    yield bot
-    bot.stop()
 
 
 async def test_a_storm_of_kills_loses_nothing_and_doubles_nothing_beyond_the_bound(
