@@ -36,6 +36,7 @@ from bot.demo import (
 from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer, SandboxState
 from bot.sandbox.store import StateFile, state_path
+from bot.services.sandbox_clock import store_offset, stored_offset
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import migrations_count, upgrade
 from handlers.context import FrizonApplication, Services
@@ -88,7 +89,8 @@ async def _run_once(
             saved = await _saved_state(store, sessionmaker)
             # The sandbox's clock can be moved forward ("advance to the next prompt"); its
             # messages are dated by it, as the bot sees them.
-            moved = OffsetClock(clock, _clock_offset(saved))
+            moved = OffsetClock(clock, await _clock_offset(sessionmaker, saved))
+            await _keep_clock(sessionmaker, moved)
             sandbox = SandboxServer(
                 token=SANDBOX_TOKEN,
                 host=config.sandbox.host,
@@ -117,7 +119,7 @@ async def _run_once(
         if sandbox is not None and isinstance(clock, OffsetClock):
             _add_clock_control(sandbox, application, clock, seats)
             _add_start_over(sandbox, start_over)
-            saving = asyncio.create_task(store.keep(partial(_snapshot, sandbox, clock)))
+            saving = asyncio.create_task(store.keep(partial(_snapshot, sandbox)))
         async with _telegram_problems_explained(base_url), serving(application):
             if on_ready is not None:
                 on_ready(sandbox.url if sandbox else "telegram")
@@ -127,8 +129,7 @@ async def _run_once(
             saving.cancel()
         if sandbox is not None:
             await sandbox.stop()
-            if isinstance(clock, OffsetClock):
-                _save(store, sandbox, clock)
+            _save(store, sandbox)
         if start_over.is_set():
             await erase_database(engine)
             store.delete()
@@ -151,18 +152,30 @@ async def _saved_state(
     return saved
 
 
-def _clock_offset(saved: dict[str, Any] | None) -> timedelta:
-    seconds = float(saved["clock_offset_seconds"]) if saved is not None else 0.0
-    return timedelta(seconds=max(0.0, seconds))
+async def _clock_offset(
+    sessionmaker: async_sessionmaker[AsyncSession], saved: dict[str, Any] | None
+) -> timedelta:
+    """How far the sandbox's clock had moved: as its database keeps it (where the command
+    line reads it too), else as a state file from before the database kept it says."""
+    async with sessionmaker() as session:
+        offset = await stored_offset(session)
+    if offset is None and saved is not None:
+        offset = timedelta(seconds=float(saved.get("clock_offset_seconds", 0.0)))
+    return max(offset or timedelta(0), timedelta(0))
 
 
-def _snapshot(sandbox: SandboxServer, clock: OffsetClock) -> dict[str, Any]:
-    return {"sandbox": sandbox.dump(), "clock_offset_seconds": clock.offset.total_seconds()}
+async def _keep_clock(sessionmaker: async_sessionmaker[AsyncSession], clock: OffsetClock) -> None:
+    async with sessionmaker() as session, session.begin():
+        await store_offset(session, clock.offset, now=SystemClock().now())
 
 
-def _save(store: StateFile, sandbox: SandboxServer, clock: OffsetClock) -> None:
+def _snapshot(sandbox: SandboxServer) -> dict[str, Any]:
+    return {"sandbox": sandbox.dump()}
+
+
+def _save(store: StateFile, sandbox: SandboxServer) -> None:
     try:
-        store.write(_snapshot(sandbox, clock))
+        store.write(_snapshot(sandbox))
     except OSError as error:
         log.warning("could not save the sandbox state to %s: %s", store.path, error)
 
@@ -221,8 +234,14 @@ def _add_clock_control(
     services = application.bot_data.services
     student = next(seat for seat in seats if seat.title == "Student")
 
+    async def moved() -> None:
+        # Kept at every step, before what falls due is queued: the command line reads the
+        # same day, and a crash mid-advance never leaves the clock behind what was sent.
+        await _keep_clock(services.sessionmaker, clock)
+        await _dispatch(services)
+
     time_passes = TimePasses(
-        dispatch=lambda: _dispatch(services),
+        dispatch=moved,
         check=lambda: check_pairs_now(services),
         settle=lambda: outbox_sent(services.sessionmaker, clock, wake=services.wake_sender),
         step=min(ADVANCE_STEP, services.config.schedule.grace / 3),

@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -419,3 +420,15 @@ class MeetingMonth(Base):
     pairs: Mapped[int] = mapped_column(Integer)
     # {"0": pairs that did not meet, "1": pairs that met once, …}
     meetings: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class SandboxClock(Base):
+    """How far the sandbox's clock runs ahead of real time: one row, only in a database
+    the sandbox made. `frizon run` and the command line pointed at that database read the
+    same clock, so a day is the same day in the chat and in the terminal."""
+
+    __tablename__ = "sandbox_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    offset_seconds: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

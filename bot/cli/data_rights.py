@@ -9,8 +9,7 @@ from pathlib import Path
 import typer
 
 from bot.catalogue import Catalogue, CatalogueError
-from bot.cli.support import config_from, fail, perform, transaction
-from bot.clock import SystemClock
+from bot.cli.support import command_clock, config_from, fail, perform, transaction
 from bot.crypto import KeyProblem
 from bot.keys import reflection_cipher
 from bot.services.audit import CLI_ACTOR
@@ -34,7 +33,10 @@ def forget_command(
     async def erase() -> Erasure:
         async with transaction(config) as session:
             return await erase_member(
-                session, clock=SystemClock(), member_id=member, actor=CLI_ACTOR
+                session,
+                clock=await command_clock(session, config),
+                member_id=member,
+                actor=CLI_ACTOR,
             )
 
     preview = perform(look())
@@ -80,7 +82,7 @@ def research_export_command(
             found = await find_programme(session, programme)
             return await research_export(
                 session,
-                clock=SystemClock(),
+                clock=await command_clock(session, config),
                 programme=found,
                 cipher=cipher,
                 catalogue=catalogue,

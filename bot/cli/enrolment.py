@@ -6,8 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import config_from, fail, perform, transaction
-from bot.clock import SystemClock
+from bot.cli.support import command_clock, config_from, fail, perform, transaction
 from bot.config import SANDBOX_BOT_USERNAME, Config
 from bot.durations import parse_duration
 from bot.services.audit import CLI_ACTOR
@@ -46,7 +45,7 @@ def invite(
             found = await find_programme(session, programme)
             issued = await issue_invites(
                 session,
-                clock=SystemClock(),
+                clock=await command_clock(session, config),
                 programme=found,
                 role=role,
                 actor=CLI_ACTOR,

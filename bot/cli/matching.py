@@ -6,8 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import REFUSALS, config_from, perform, transaction
-from bot.clock import SystemClock
+from bot.cli.support import REFUSALS, command_clock, config_from, perform, transaction
 from bot.matching import (
     NO_MENTOR_WITH_ROOM,
     NO_SHARED_LANGUAGE,
@@ -57,7 +56,7 @@ def match_command(
             found = await get_programme(session, programme_id)
             return await apply(
                 session,
-                clock=SystemClock(),
+                clock=await command_clock(session, config),
                 programme=found,
                 accepted=[(s.student_id, s.mentor_id) for s in proposal.suggestions],
                 actor=CLI_ACTOR,

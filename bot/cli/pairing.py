@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.support import config_from, perform, transaction
-from bot.clock import SystemClock
+from bot.cli.support import command_clock, config_from, perform, transaction
 from bot.services.audit import CLI_ACTOR
 from bot.services.pairing import pair, unpair
 from bot.services.programmes import find_programme
@@ -25,7 +24,7 @@ def pair_command(
             found = await find_programme(session, programme)
             paired = await pair(
                 session,
-                clock=SystemClock(),
+                clock=await command_clock(session, config),
                 programme=found,
                 student_id=student,
                 mentor_id=mentor,
@@ -48,7 +47,11 @@ def unpair_command(
         async with transaction(config) as session:
             found = await find_programme(session, programme)
             ended = await unpair(
-                session, clock=SystemClock(), programme=found, student_id=student, actor=CLI_ACTOR
+                session,
+                clock=await command_clock(session, config),
+                programme=found,
+                student_id=student,
+                actor=CLI_ACTOR,
             )
         return f"Ended the pair of {ended.student_name} and {ended.mentor_name}."
 

@@ -8,8 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import config_from, fail, perform, transaction
-from bot.clock import SystemClock
+from bot.cli.support import command_clock, config_from, fail, perform, transaction
 from bot.services.audit import CLI_ACTOR
 from bot.services.programmes import create_programme, find_programme, list_programmes
 from bot.services.schedules import next_prompt_time, set_schedule
@@ -30,7 +29,7 @@ def create(
         async with transaction(config) as session:
             programme = await create_programme(
                 session,
-                clock=SystemClock(),
+                clock=await command_clock(session, config),
                 name=name,
                 timezone=timezone or config.programme.timezone,
                 actor=CLI_ACTOR,
@@ -116,8 +115,8 @@ def set_command(
     )
 
     async def go() -> str:
-        clock = SystemClock()
         async with transaction(config) as session:
+            clock = await command_clock(session, config)
             found = await find_programme(session, programme)
             schedule = await set_schedule(
                 session,

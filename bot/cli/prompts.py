@@ -5,8 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.catalogue import Catalogue, CatalogueError
-from bot.cli.support import config_from, fail, perform, transaction
-from bot.clock import SystemClock
+from bot.cli.support import command_clock, config_from, fail, perform, transaction
 from bot.services.audit import CLI_ACTOR
 from bot.services.programmes import find_programme
 from bot.services.prompts import queue_prompt_now
@@ -34,7 +33,7 @@ def send(
             found = await find_programme(session, programme)
             count = await queue_prompt_now(
                 session,
-                clock=SystemClock(),
+                clock=await command_clock(session, config),
                 catalogue=catalogue,
                 programme=found,
                 actor=CLI_ACTOR,

@@ -8,8 +8,7 @@ from pathlib import Path
 import typer
 
 from bot.cli.enrolment import bot_username
-from bot.cli.support import config_from, fail, perform, transaction
-from bot.clock import SystemClock
+from bot.cli.support import command_clock, config_from, fail, perform, transaction
 from bot.durations import parse_duration
 from bot.roster import read_roster
 from bot.services.audit import CLI_ACTOR
@@ -56,7 +55,7 @@ def import_command(
             found = await find_programme(session, programme)
             issued = await import_roster(
                 session,
-                clock=SystemClock(),
+                clock=await command_clock(session, config),
                 programme=found,
                 rows=checked.rows,
                 actor=CLI_ACTOR,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -12,8 +13,10 @@ import typer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.config import Config, ConfigError, load_config, redact_url
 from bot.services.errors import Refused
+from bot.services.sandbox_clock import stored_offset
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 
@@ -88,3 +91,25 @@ async def open_database(engine: AsyncEngine, config: Config) -> None:
     except (OSError, DBAPIError) as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         fail(f"frizon: cannot open the database {redact_url(config.database.url)}: {reason}")
+
+
+async def command_clock(session: AsyncSession, config: Config) -> Clock:
+    """Real time; on a sandbox's database (no token configured), the sandbox's clock, so
+    the terminal and the chat agree on the day. Said on stderr when it differs."""
+    offset = await stored_offset(session) if config.sandbox_mode else None
+    if not offset:
+        return SystemClock()
+    clock = OffsetClock(SystemClock(), offset)
+    typer.echo(
+        f"Sandbox clock: {clock.now():%Y-%m-%d %H:%M} UTC, "
+        f"{_ahead(offset)} ahead of real time (the sandbox's database).",
+        err=True,
+    )
+    return clock
+
+
+def _ahead(offset: timedelta) -> str:
+    days, hours = offset.days, offset.seconds // 3600
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    return f"{hours} h {offset.seconds // 60 % 60} min"
