@@ -1,7 +1,9 @@
 """Statistics as JSON or as one long CSV, for `frizon stats` and files a coordinator keeps.
 
 The CSV has one value per row (section, period, measure, value), which spreadsheets
-pivot easily; a suppressed value is written as the word "suppressed".
+pivot easily; a suppressed value is written as the word "suppressed". Every number is
+printed by `number_text` (here, in `frizon stats` and in `/stats`), so a median reads the
+same everywhere: 2, not 2.0; 1.5.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def as_json(stats: ProgrammeStats) -> str:
         "today": stats.today.isoformat(),
         "since": stats.since.isoformat() if stats.since else None,
         "min_group_size": stats.min_group_size,
-        "figures": {figure.key: figure.value for figure in stats.figures},
+        "figures": {figure.key: number_value(figure.value) for figure in stats.figures},
         "weeks": [
             {
                 "week": week.week.isoformat(),
@@ -42,7 +44,7 @@ def as_json(stats: ProgrammeStats) -> str:
             {
                 "month": month.month.isoformat()[:7],
                 "active_pairs": month.pairs,
-                "median_meetings": month.median,
+                "median_meetings": number_value(month.median),
                 "pairs_by_meetings": dict(zip(BUCKETS, month.buckets, strict=True))
                 if month.buckets
                 else None,
@@ -106,8 +108,23 @@ def describe_attention(item: Attention) -> str:
     return f"{name} ({item.other}): invited {_day(item.since)}, never used, {state}"
 
 
+def number_value(value: int | float | None) -> int | float | None:
+    """A figure at most one decimal long, whole when it is whole (2, not 2.0). A median of
+    whole numbers is whole or a half, so nothing is lost; JSON keeps it a number."""
+    if value is None:
+        return None
+    rounded = round(value, 1)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
+def number_text(value: int | float) -> str:
+    """A figure as text: "2", "1.5" — with a point; a chat template in a locale that
+    writes a decimal comma swaps it (prompts/messages/sv/stats/summary.j2)."""
+    return str(number_value(value))
+
+
 def _cell(value: int | float | None) -> str:
-    return SUPPRESSED if value is None else str(value)
+    return SUPPRESSED if value is None else number_text(value)
 
 
 def _day(day: date | None) -> str:

@@ -95,7 +95,7 @@ async def ask_to_forget(update: Update, context: FrizonContext) -> None:
 
 
 async def show_consent(update: Update, context: FrizonContext) -> None:
-    """A student's research consent, with Opt in and Opt out buttons."""
+    """A student's research consent, with the button that would change it."""
     member = await enrolled_member(update, context)
     if member is None:
         return
@@ -205,25 +205,24 @@ async def _after_erasure(
 def _consent_keyboard(
     context: FrizonContext, locale: str, states: list[ConsentState]
 ) -> InlineKeyboardMarkup:
+    """One button per programme: the choice that would change it (Opt out when opted in,
+    Opt in otherwise), never the one that would leave things as they are."""
     texts = context.services.texts
     several = len(states) > 1
     rows = []
     for state in states:
         programme = state.programme_name if several else ""
+        template, verb = (
+            ("data_rights/consent_out_button", "o")
+            if state.consenting
+            else ("data_rights/consent_in_button", "i")
+        )
         rows.append(
             [
                 InlineKeyboardButton(
-                    texts.render_plain(
-                        "data_rights/consent_in_button", locale, programme=programme
-                    ),
-                    callback_data=f"dr:i:{state.programme_id}",
-                ),
-                InlineKeyboardButton(
-                    texts.render_plain(
-                        "data_rights/consent_out_button", locale, programme=programme
-                    ),
-                    callback_data=f"dr:o:{state.programme_id}",
-                ),
+                    texts.render_plain(template, locale, programme=programme),
+                    callback_data=f"dr:{verb}:{state.programme_id}",
+                )
             ]
         )
     return InlineKeyboardMarkup(rows)

@@ -16,6 +16,7 @@ from telegram import Update
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
 from bot.services.stats import ProgrammeStats, programme_stats
+from bot.stats_formats import number_text
 from handlers.callback_data import DAY_OR_ZERO, ID, Buttons, day_number, day_of
 from handlers.context import FrizonContext
 from handlers.coordination import (
@@ -122,7 +123,10 @@ def summary_variables(stats: ProgrammeStats) -> dict[str, Any]:
         "today": stats.today.isoformat(),
         "since": stats.since.isoformat() if stats.since else "",
         "min_group_size": stats.min_group_size,
-        "figures": {figure.key: figure.value for figure in stats.figures},
+        "figures": {
+            figure.key: None if figure.value is None else number_text(figure.value)
+            for figure in stats.figures
+        },
         "weeks": [
             {
                 "week": week.week.isoformat(),
@@ -137,7 +141,7 @@ def summary_variables(stats: ProgrammeStats) -> dict[str, Any]:
             {
                 "month": month.month.strftime("%Y-%m"),
                 "pairs": month.pairs,
-                "median": None if month.median is None else f"{month.median:g}",
+                "median": None if month.median is None else number_text(month.median),
                 "buckets": list(month.buckets) if month.buckets else None,
             }
             for month in stats.months[-SHOWN_MONTHS:]

@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import ManualClock
+from bot.services.pairing import pair
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
-from tests.services.test_stats import seeded, with_weeks
+from db.models import Programme, Role
+from tests.services.test_stats import SEEDED_AT, members_in_role, seeded, with_weeks
 from tests.test_cli import Cli
 
 
@@ -90,3 +93,54 @@ def test_a_bad_since_is_explained_and_changes_nothing(cli: Cli) -> None:
 
     assert wrong.returncode == 2 and "is not a day such as 2026-09-01" in wrong.stderr
     assert future.returncode == 2 and "in the future" in future.stderr
+
+
+async def with_a_fourth_pair(session: AsyncSession, clock: ManualClock) -> Programme:
+    """The seeded programme and a fourth pair from the start that never meets: July's
+    median is 0 (whole), August's 0.5 (two of the four pairs met once)."""
+    programme = await seeded(session, clock, students=6)
+    (mentor, *_) = await members_in_role(session, programme.id, Role.MENTOR)
+    students = await members_in_role(session, programme.id, Role.STUDENT)
+    await pair(
+        session,
+        clock=clock,
+        programme=programme,
+        student_id=students[3].id,
+        mentor_id=mentor.id,
+        actor="test",
+    )
+    await with_weeks(session, clock, programme)
+    return programme
+
+
+def seed_four_pairs(workdir: Path) -> None:
+    async def go() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{workdir / 'frizon.db'}")
+        await upgrade(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            programme = await with_a_fourth_pair(session, ManualClock(SEEDED_AT))
+            programme.name = "P"
+        await engine.dispose()
+
+    asyncio.run(go())
+
+
+def test_a_median_is_printed_the_same_way_in_every_format(cli: Cli) -> None:
+    seed_four_pairs(cli.workdir)
+
+    text = cli("stats", "P", "--format", "json").stdout
+    months = {month["month"]: month for month in json.loads(text)["months"]}
+    assert months["2026-08"]["median_meetings"] == 0.5
+    assert '"median_meetings": 0,' in text  # a whole median is 0, not 0.0
+    assert '"median_meetings": 0.0' not in text
+
+    rows = list(csv.reader(io.StringIO(cli("stats", "P", "--format", "csv").stdout)))
+    assert ["month", "2026-07", "median_meetings", "0"] in rows
+    assert ["month", "2026-08", "median_meetings", "0.5"] in rows
+
+    table = cli("stats", "P").stdout.splitlines()
+    rows_of_months = [line.split("│") for line in table if line.count("│") == 5]  # 4 columns
+    cells = {row[1].strip(): row[3].strip() for row in rows_of_months}
+    assert (cells["2026-07"], cells["2026-08"]) == ("0", "0.5")
+    (figure,) = [line for line in table if "(median)" in line]
+    assert figure.split("│")[-2].strip() == "0"

@@ -16,7 +16,7 @@ from rich.table import Table
 from bot.cli.support import command_clock, config_from, fail, perform, transaction
 from bot.services.programmes import find_programme
 from bot.services.stats import ProgrammeStats, programme_stats
-from bot.stats_formats import as_csv, as_json, describe_attention
+from bot.stats_formats import as_csv, as_json, describe_attention, number_text
 
 LABELS = {
     "invited_students": "Students invited",
@@ -107,7 +107,9 @@ def _print_tables(stats: ProgrammeStats) -> None:
     figures.add_column("Figure")
     figures.add_column("Value", justify="right")
     for f in stats.figures:
-        figures.add_row(LABELS.get(f.key, f.key), hidden if f.value is None else f"{f.value:g}")
+        figures.add_row(
+            LABELS.get(f.key, f.key), hidden if f.value is None else number_text(f.value)
+        )
     console.print(figures)
 
     weeks = Table(title=f"Latest {RECENT_WEEKS} weeks")
@@ -131,7 +133,7 @@ def _print_tables(stats: ProgrammeStats) -> None:
         months.add_row(
             month.month.strftime("%Y-%m"),
             hidden if month.pairs is None else str(month.pairs),
-            hidden if month.median is None else f"{month.median:g}",
+            hidden if month.median is None else number_text(month.median),
             hidden if month.buckets is None else " · ".join(map(str, month.buckets)),
         )
     console.print(months)

@@ -135,13 +135,18 @@ async def test_a_student_opts_in_and_out_of_research_use(bot: RunningBot) -> Non
     bot.says(ana, "/consent")
     shown = await bot.hears(ana, "Research use of your entries")
     assert "Right now: not opted in" in shown["text"] and "never your name" in shown["text"].lower()
+    assert labels(shown) == ["Opt in"]  # only the choice that changes something
     await bot.presses(ana, shown, "Opt in")
     opted_in = await bot.hears(ana, "you are opted in")
     assert "Right now: opted in" in opted_in["text"]
+    assert labels(opted_in) == ["Opt out"]
     assert await consenting(bot) == [True]
+    bot.says(ana, "/consent")
+    assert labels(await bot.hears(ana, "Right now: opted in")) == ["Opt out"]
 
     await bot.presses(ana, opted_in, "Opt out")
-    await bot.hears(ana, "You are opted out")
+    opted_out = await bot.hears(ana, "You are opted out")
+    assert labels(opted_out) == ["Opt in"]
     assert await consenting(bot) == [False]
     async with bot.sessionmaker() as session:
         kinds = (
@@ -156,6 +161,10 @@ async def test_consent_is_for_students(bot: RunningBot) -> None:
     _, _, lars = await bot.ana_and_lars()
     bot.says(lars, "/consent")
     await bot.hears(lars, "Research consent is for students")
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [b["text"] for row in message["reply_markup"]["inline_keyboard"] for b in row]
 
 
 async def consenting(bot: RunningBot) -> list[bool]:

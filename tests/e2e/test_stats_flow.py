@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from bot.services.prompts import queue_prompt_now
 from db.models import Member, Programme, Role
 from tests.e2e.harness import RunningBot
+from tests.services.test_stats import SEEDED_AT
+from tests.test_cli_stats import with_a_fourth_pair
 
 
 async def test_a_coordinator_reads_the_figures_and_gets_the_chart(bot: RunningBot) -> None:
@@ -97,3 +100,23 @@ async def test_prompts_sent_now_count_in_the_figures(bot: RunningBot) -> None:
     summary = (await bot.hears(maja, "statistics on"))["text"]
     assert "Answered: 83% of 6 prompts" in summary
     assert "2026-09-07: answered 83%, moods 0 · 0 · 0 · 5 · 0" in summary
+
+
+async def test_a_median_reads_as_in_the_cli_in_both_languages(bot: RunningBot) -> None:
+    """A whole median is "0", not "0.0"; a half is "0.5", in Swedish "0,5"."""
+    async with bot.sessionmaker() as session, session.begin():
+        programme = await with_a_fourth_pair(session, ManualClock(SEEDED_AT))
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    eva = await bot.enrolled(programme, Role.COORDINATOR, "Eva", language_code="sv")
+
+    bot.says(maja, "/stats")
+    english = (await bot.hears(maja, "statistics on"))["text"]
+    bot.says(eva, "/stats")
+    swedish = (await bot.hears(eva, "statistik"))["text"]
+
+    assert "Meetings per pair per month (median): 0\n" in english
+    assert "• 2026-07: 4 pairs, median 0 meetings" in english
+    assert "• 2026-08: 4 pairs, median 0.5 meetings" in english
+    assert "Möten per par och månad (median): 0\n" in swedish
+    assert "• 2026-07: 4 par, median 0 möten" in swedish
+    assert "• 2026-08: 4 par, median 0,5 möten" in swedish
