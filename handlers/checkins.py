@@ -8,13 +8,13 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.keyboards import mood_keyboard
+from bot.keyboards import MOODS, mood_keyboard
 from bot.sending import markup
 from bot.services import checkins
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
-from handlers import fallback
+from handlers import fallback, support
 from handlers.buttons import remove_buttons
 from handlers.callback_data import ID, ID_OR_ZERO, MOOD, Buttons
 from handlers.context import FrizonContext
@@ -31,6 +31,7 @@ BUTTONS = Buttons(
         "s": (ID,),  # skip the words of this entry
         "y": (ID, ID),  # share the entry with the mentor the button names
         "n": (ID,),  # keep it private
+        "h": (),  # "I need help", offered beside the question for words after the lowest mood
     },
 )
 PATTERN = BUTTONS.pattern
@@ -52,14 +53,19 @@ async def start(update: Update, context: FrizonContext) -> None:
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
-    """Mood (ci:m:prompt:mood), Skip (ci:s:entry), Share (ci:y:entry), Keep (ci:n:entry)."""
-    press = await pressed(update, context, BUTTONS)
+    """Mood (ci:m:prompt:mood), Skip (ci:s:entry), Share (ci:y:entry), Keep (ci:n:entry),
+    "I need help" (ci:h)."""
+    press = await pressed(update, context, BUTTONS, strangers=True)  # help is for anyone
     if press is None:
+        return
+    if press.verb == "h":
+        # The same answer as /support; the entry stays open and its buttons stay.
+        await support.show_support(update, context)
         return
     query, member, locale = press.query, press.member, press.locale
     verb, ids = press.verb, press.ids
     if member is None:
-        await reply(update, context, "checkin/refused", locale=locale, reason="stale")
+        await reply(update, context, "errors/stranger_button", locale=locale)
         return
     services = context.services
     try:
@@ -188,14 +194,17 @@ async def _ask_for_words(
 ) -> None:
     texts = context.services.texts
     skip = texts.render_plain("checkin/skip_button", member.locale)
+    buttons = [InlineKeyboardButton(skip, callback_data=f"ci:s:{started.checkin_id}")]
+    if started.mood == MOODS[0]:
+        # A quiet offer beside the question: it tells nobody, and the entry goes on.
+        help_label = texts.render_plain("support/menu_button", member.locale)
+        buttons.append(InlineKeyboardButton(help_label, callback_data="ci:h"))
     sent = await reply(
         update,
         context,
         "checkin/write",
         locale=member.locale,
-        keyboard=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(skip, callback_data=f"ci:s:{started.checkin_id}")]]
-        ),
+        keyboard=InlineKeyboardMarkup([buttons]),
         mood_word=texts.render_plain("checkin/mood_word", member.locale, mood=started.mood),
     )
     if sent is not None and context.user_data is not None:

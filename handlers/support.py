@@ -48,7 +48,8 @@ def menu_labels(texts: Texts, locales: tuple[str, ...] | list[str]) -> set[str]:
 
 
 async def show_support(update: Update, context: FrizonContext) -> None:
-    """/support, or the "I need help" button."""
+    """/support, the "I need help" button under the text box, or the same offer beside the
+    check-in's question for words after the lowest mood: each counts once, the same way."""
     member = await current_member(update, context)
     locale = locale_of_update(update, member)
     services = context.services

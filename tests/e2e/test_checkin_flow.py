@@ -1,11 +1,12 @@
 """A check-in through the real bot: mood, words, share or keep; the mentor sees only what
 was shared, exactly as written; nothing readable is stored."""
 
+import asyncio
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from db.models import CheckIn, CheckInStatus, Role
+from db.models import AuditEvent, CheckIn, CheckInStatus, Delivery, HelpUse, Role
 from tests.e2e.harness import RunningBot
 
 
@@ -193,3 +194,69 @@ async def test_mentors_and_coordinators_cannot_check_in(bot: RunningBot) -> None
     bot.says(lars, "/checkin")
 
     assert "Check-ins are for students" in (await bot.hears(lars))["text"]
+
+
+async def help_uses(bot: RunningBot, *, until: list[int]) -> list[int]:
+    """The help counts, once the count made after the answer is committed (or as they are)."""
+    for _ in range(100):
+        async with bot.sessionmaker() as session:
+            uses = list((await session.scalars(select(HelpUse.uses))).all())
+        if uses == until:
+            break
+        await asyncio.sleep(0.05)
+    return uses
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    return [
+        b["text"]
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+async def test_the_lowest_mood_brings_a_quiet_offer_of_help_and_the_entry_goes_on(
+    bot: RunningBot,
+) -> None:
+    ana, lars = await paired(bot)
+    async with bot.sessionmaker() as session:
+        deliveries_before = await session.scalar(select(func.count()).select_from(Delivery))
+        events_before = await session.scalar(select(func.count()).select_from(AuditEvent))
+    seen_by_lars = len(bot.sandbox.state.messages(lars.id))
+
+    bot.says(ana, "/checkin")
+    await bot.presses(ana, await bot.hears(ana, "How are you doing"), "Rough")
+    question = await bot.hears(ana, "write a few lines")
+    assert labels(question) == ["Skip", "I need help"]
+    await bot.presses(ana, question, "I need help")
+
+    support = await bot.hears(ana, "call 112")
+    assert bot.sandbox.state.messages(ana.id)[-1]["message_id"] == support["message_id"]
+    bot.says(ana, "A rough week.")
+    await bot.presses(ana, await bot.hears(ana, "share this entry"), "Keep private")
+    await bot.hears(ana, "Kept just for you")
+    bot.says(ana, "I need help")  # the button under the text box: the very same answer
+    assert (await bot.hears(ana, "call 112"))["text"] == support["text"]
+    await bot.outbox_settled()
+
+    (entry,) = await entries(bot)
+    assert (entry.mood, entry.status, entry.shared) == (1, CheckInStatus.DONE, False)
+    assert entry.reflection is not None
+    async with bot.sessionmaker() as session:
+        deliveries_after = await session.scalar(select(func.count()).select_from(Delivery))
+        events_after = await session.scalar(select(func.count()).select_from(AuditEvent))
+    assert (deliveries_after, events_after) == (deliveries_before, events_before)
+    assert await help_uses(bot, until=[2]) == [2]  # each counted alike: a number, no person
+    assert len(bot.sandbox.state.messages(lars.id)) == seen_by_lars  # the mentor hears nothing
+
+
+async def test_no_help_offer_beside_the_question_for_the_other_moods(bot: RunningBot) -> None:
+    ana, _ = await paired(bot)
+    for mood in ("Low", "Okay", "Good", "Great"):
+        bot.says(ana, "/checkin")
+        await bot.presses(ana, await bot.hears(ana, "How are you doing"), mood)
+        question = await bot.hears(ana, f"{mood}. Thank you")
+        assert labels(question) == ["Skip"]
+        await bot.presses(ana, question, "Skip")
+        await bot.presses(ana, await bot.hears(ana, "share this entry"), "Keep private")
+        await bot.hears(ana, "Kept just for you")
