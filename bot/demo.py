@@ -11,11 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.catalogue import Catalogue
 from bot.clock import Clock, OffsetClock
+from bot.crypto import ReflectionCipher
+from bot.demo_cohort import create_demo_cohort
 from bot.dispatch import next_prompt_time
 from bot.services.invites import issue_invites
 from bot.services.members import find_member
-from bot.services.programmes import create_programme
 from db.base import Base
 from db.models import Delivery, DeliveryStatus, Programme, Role
 
@@ -58,11 +60,14 @@ async def prepare_demo(
     *,
     clock: Clock,
     seats: list[tuple[DemoPerson, int]],
+    cipher: ReflectionCipher,
+    catalogue: Catalogue | None = None,
 ) -> list[DemoSeat]:
-    """Create the demo programme once; give each seat a fresh invite unless already enrolled."""
+    """Create the demo programme once, with its cohort and their weeks of history (see
+    bot/demo_cohort.py); give each seat a fresh invite unless already enrolled."""
     result = []
     async with sessionmaker() as session, session.begin():
-        programme = await _demo_programme(session, clock)
+        programme = await _demo_programme(session, clock, cipher, catalogue)
         for person, telegram_user_id in seats:
             member = await find_member(session, telegram_user_id)
             if member is not None and member.has_role(person.role):
@@ -95,13 +100,24 @@ async def demo_exists(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
     return found is not None
 
 
-async def _demo_programme(session: AsyncSession, clock: Clock) -> Programme:
+async def _demo_programme(
+    session: AsyncSession, clock: Clock, cipher: ReflectionCipher, catalogue: Catalogue | None
+) -> Programme:
+    """The demo programme; created, with its history up to now, in the same transaction
+    as the seats' invites, so a start that fails half-way leaves nothing to repeat."""
     existing = await session.scalar(select(Programme).where(Programme.name == DEMO_PROGRAMME))
     if existing is not None:
         return existing
-    return await create_programme(
-        session, clock=clock, name=DEMO_PROGRAMME, timezone=DEMO_TIMEZONE, actor=DEMO_ACTOR
+    programme, _ = await create_demo_cohort(
+        session,
+        name=DEMO_PROGRAMME,
+        timezone=DEMO_TIMEZONE,
+        now=clock.now(),
+        catalogue=catalogue or Catalogue.load(),
+        cipher=cipher,
+        actor=DEMO_ACTOR,
     )
+    return programme
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,7 @@ async def _run_once(
             sandbox.set_clock(moved.now, DEMO_TIMEZONE)
             clock = moved
             await sandbox.start()
-            seats = await _seat_demo_people(sandbox, sessionmaker, clock)
+            seats = await _seat_demo_people(sandbox, sessionmaker, clock, cipher)
             token, base_url = SANDBOX_TOKEN, sandbox.bot_api_base_url
         else:
             assert config.telegram.token is not None
@@ -191,7 +191,10 @@ async def _first(*events: asyncio.Event) -> None:
 
 
 async def _seat_demo_people(
-    sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock
+    sandbox: SandboxServer,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    cipher: ReflectionCipher,
 ) -> list[DemoSeat]:
     """One chat per demo person: the one the sandbox kept from its last run, else new."""
     kept = {(user.first_name, user.last_name): user.id for user in sandbox.state.users}
@@ -203,7 +206,7 @@ async def _seat_demo_people(
                 person.first_name, last_name=person.last_name, language_code=person.language_code
             ).id
         seats.append((person, user_id))
-    demo = await prepare_demo(sessionmaker, clock=clock, seats=seats)
+    demo = await prepare_demo(sessionmaker, clock=clock, seats=seats, cipher=cipher)
     sandbox.set_panels([Panel(seat.title, seat.telegram_user_id, seat.suggestion) for seat in demo])
     return demo
 

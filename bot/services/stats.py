@@ -12,8 +12,9 @@ what needs attention always describe today.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,16 @@ from bot.services.meeting_stats import (
     meetings_by_month,
     overall,
 )
-from db.models import HelpUse, Invite, Membership, Pair, PairStatus, Programme, Role
+from db.models import (
+    HelpUse,
+    Invite,
+    Membership,
+    Pair,
+    PairStatus,
+    Programme,
+    QuietPeriod,
+    Role,
+)
 
 MOOD_KEYS = tuple(f"mood_{mood}" for mood in range(1, 6))
 MEETING_BUCKET_KEYS = ("pair_months_0", "pair_months_1", "pair_months_2", "pair_months_3plus")
@@ -47,6 +57,9 @@ class WeekFigures:
     moods: tuple[int, ...] | None  # entries per mood 1..5; None when suppressed
     prompted: bool  # any prompt went out: None above then means "suppressed", not "none"
     wrote: bool  # anyone wrote an entry
+    # A day of the week lies in one of the programme's quiet periods (exams): no prompts
+    # were meant to go out, which is not the same as a week too small to be shown.
+    quiet_period: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class MonthFigures:
     pairs: int | None  # pairs active that month; None when suppressed
     median: float | None  # meetings per pair that month
     buckets: tuple[int, ...] | None  # pairs with 0, 1, 2, 3+ meetings
+    paired: bool = False  # any pair was active: None above then means "suppressed"
 
 
 @dataclass(frozen=True)
@@ -130,13 +144,20 @@ async def programme_stats(
         ),
     )
     figures.append(shown.figure("help_uses", help_uses, students))
+    quiet_periods = (
+        await session.execute(
+            select(QuietPeriod.first_day, QuietPeriod.last_day).where(
+                QuietPeriod.programme_id == programme.id
+            )
+        )
+    ).all()
     return ProgrammeStats(
         programme=programme.name,
         min_group_size=min_group_size,
         today=today,
         since=since,
         figures=tuple(figures),
-        weeks=tuple(_week(week, shown) for week in weeks),
+        weeks=tuple(_week(week, shown, quiet_periods) for week in weeks),
         months=tuple(_month(month, shown) for month in months),
         attention=attention.named,
         attention_counts=attention.counts,
@@ -201,7 +222,10 @@ def _engagement_totals(weeks: list[WeekCounts], shown: _Suppression) -> list[Fig
     return figures
 
 
-def _week(counts: WeekCounts, shown: _Suppression) -> WeekFigures:
+def _week(
+    counts: WeekCounts, shown: _Suppression, quiet_periods: Sequence[tuple[date, date]]
+) -> WeekFigures:
+    sunday = counts.week + timedelta(days=6)
     return WeekFigures(
         week=counts.week,
         response_rate=_percent(counts.answered, counts.prompted)
@@ -210,6 +234,7 @@ def _week(counts: WeekCounts, shown: _Suppression) -> WeekFigures:
         moods=counts.moods if shown.allows(counts.authors) else None,
         prompted=counts.prompted > 0,
         wrote=counts.entries > 0,
+        quiet_period=any(first <= sunday and counts.week <= last for first, last in quiet_periods),
     )
 
 
@@ -220,6 +245,7 @@ def _month(month: MonthMeetings, shown: _Suppression) -> MonthFigures:
         pairs=month.pairs if visible else None,
         median=month.median if visible else None,
         buckets=month.buckets() if visible else None,
+        paired=month.pairs > 0,
     )
 
 
