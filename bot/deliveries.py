@@ -14,10 +14,20 @@ from bot.keyboards import Button, Keyboard, mood_keyboard
 from bot.services.checkins import read_reflection
 from bot.services.digest import summarise
 from bot.services.erasure import is_erased
-from bot.services.meetings import RHYTHMS, last_meeting_day, rhythm_of
+from bot.services.meetings import RHYTHMS, Rhythm, last_meeting_day, rhythm_for, rhythm_of
 from bot.services.nudges import nudge_kind
 from bot.texts import Texts
-from db.models import CheckIn, Delivery, Meeting, Member, Pair, PairStatus, Programme
+from db.models import (
+    CheckIn,
+    Delivery,
+    Meeting,
+    Member,
+    Pair,
+    PairStatus,
+    Programme,
+    ProposalStatus,
+    RhythmProposal,
+)
 
 # Telegram allows 4096 characters a message, counted after HTML is parsed; reflection
 # text is cut into parts well below that, at line or word boundaries where possible.
@@ -52,11 +62,13 @@ async def compose(session: AsyncSession, delivery: Delivery, composer: Composer)
         if delivery.purpose == "intro":
             pair = await session.get_one(Pair, delivery.subject_id)
             keyboard = rhythm_keyboard(
-                composer.texts, member.language, pair.id, await rhythm_of(session, pair)
+                composer.texts, member.language, pair.id, await rhythm_for(session, pair, member.id)
             )
         return Outgoing(member.telegram_user_id, (text,), keyboard)
     if delivery.purpose == "meeting_logged":
         return await _meeting_logged(session, delivery.subject_id, member, composer.texts)
+    if delivery.purpose in ("rhythm_proposed", "rhythm_agreed"):
+        return await _rhythm(session, delivery, member, composer.texts)
     if delivery.purpose == "did_you_meet":
         return await _did_you_meet(session, delivery.subject_id, member, composer.texts)
     if delivery.purpose == "nudge":
@@ -217,17 +229,57 @@ async def _digest(
     return Outgoing(mentor.telegram_user_id, (text,))
 
 
-def rhythm_keyboard(texts: Texts, locale: str, pair_id: int, current: int) -> Keyboard:
-    """How often to meet, the current rhythm ticked."""
-    return (
-        tuple(
-            Button(
-                texts.render_plain("meetings/rhythm_button", locale, weeks=weeks, current=current),
-                f"mt:a:{pair_id}:{weeks}",
-            )
-            for weeks in RHYTHMS
-        ),
+async def _rhythm(
+    session: AsyncSession, delivery: Delivery, member: Member, texts: Texts
+) -> Outgoing:
+    """To the other side: a proposal to accept or answer with another; to the proposer:
+    that it was accepted. Each with the rhythm keyboard as it stands when sent."""
+    proposal = await session.get_one(RhythmProposal, delivery.subject_id)
+    pair = await session.get_one(Pair, proposal.pair_id)
+    if pair.status != PairStatus.ACTIVE:
+        raise UnknownPurpose("pair ended")
+    proposing = delivery.purpose == "rhythm_proposed"
+    if proposing and proposal.status != ProposalStatus.PENDING:
+        raise UnknownPurpose("proposal already answered")  # the newer one says it all
+    other = await session.get_one(
+        Member, pair.mentor_id if member.id == pair.student_id else pair.student_id
     )
+    rhythm = await rhythm_for(session, pair, member.id)
+    locale = member.language
+    text = texts.render(
+        f"meetings/{delivery.purpose}",
+        locale,
+        other=other.display_name,
+        weeks=proposal.weeks,
+        holds=rhythm.weeks,
+        agreed=rhythm.agreed,
+    )
+    keyboard = rhythm_keyboard(texts, locale, pair.id, rhythm)
+    if proposing:
+        accept = Button(
+            texts.render_plain("meetings/accept_button", locale, weeks=proposal.weeks),
+            f"mt:y:{pair.id}:{proposal.id}",
+        )
+        keyboard = ((accept,), *keyboard)
+    return Outgoing(member.telegram_user_id, (text,), keyboard)
+
+
+def rhythm_keyboard(texts: Texts, locale: str, pair_id: int, rhythm: Rhythm) -> Keyboard:
+    """How often to meet, two a row: the rhythm that holds ticked, an open proposal named."""
+    buttons = [
+        Button(
+            texts.render_plain(
+                "meetings/rhythm_button",
+                locale,
+                weeks=weeks,
+                current=rhythm.weeks,
+                proposed=rhythm.proposed or 0,
+            ),
+            f"mt:a:{pair_id}:{weeks}",
+        )
+        for weeks in RHYTHMS
+    ]
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
 def _prompt(delivery: Delivery, member: Member, composer: Composer) -> str:

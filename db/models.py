@@ -188,8 +188,8 @@ class Pair(Base):
     status: Mapped[PairStatus] = mapped_column(_enum(PairStatus, "pair_status"))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    # The meeting rhythm the pair agreed, in weeks; None until they choose (the
-    # programme's default then applies).
+    # The meeting rhythm the pair agreed (one side proposed, the other accepted: see
+    # RhythmProposal), in weeks; None until they agree (the programme's default applies).
     meeting_weeks: Mapped[int | None] = mapped_column(Integer)
     # The day of the last meeting that stands (kept by bot/services/meetings.py): the
     # statistics compare it with the rhythm without reading every meeting.
@@ -197,6 +197,37 @@ class Pair(Base):
 
     student: Mapped[Member] = relationship(foreign_keys=[student_id])
     mentor: Mapped[Member] = relationship(foreign_keys=[mentor_id])
+
+
+class ProposalStatus(enum.StrEnum):
+    PENDING = "pending"  # the other side has not answered
+    ACCEPTED = "accepted"  # the pair's rhythm since
+    SUPERSEDED = "superseded"  # another proposal came before an answer
+
+
+class RhythmProposal(Base):
+    """A meeting rhythm one side of a pair proposed; it holds (on Pair.meeting_weeks)
+    only once the other side accepts, so statistics never read a proposal."""
+
+    __tablename__ = "rhythm_proposal"
+    __table_args__ = (
+        # At most one open proposal per pair, enforced by the database.
+        Index(
+            "uq_rhythm_proposal_pending",
+            "pair_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pair.id", ondelete="CASCADE"))
+    weeks: Mapped[int] = mapped_column(Integer)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
+    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus, "proposal_status"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Invite(Base):

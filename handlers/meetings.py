@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.deliveries import rhythm_keyboard
+from bot.sending import markup
 from bot.services import meetings
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.partners import partners_of
 from db.models import Role
+from handlers.buttons import offered, remove_buttons
 from handlers.callback_data import DAY, ID, Buttons, Number, day_of
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
@@ -20,7 +23,12 @@ from handlers.presses import pressed
 from handlers.replies import reply
 
 DAYS_BACK = Number("days back", 0, meetings.MAX_DAYS_BACK)
-WEEKS = Number("weeks between meetings", min(meetings.RHYTHMS), max(meetings.RHYTHMS))
+WEEKS = Number(
+    "weeks between meetings",
+    min(meetings.RHYTHMS),
+    max(meetings.RHYTHMS),
+    lambda weeks: weeks in meetings.RHYTHMS,  # only the rhythms a button offers
+)
 BUTTONS = Buttons(
     "mt",
     {
@@ -29,7 +37,9 @@ BUTTONS = Buttons(
         "e": (ID, DAY),  # the pair met on the day /met named
         "c": (ID,),  # yes, that meeting happened
         "n": (ID,),  # not that day
-        "a": (ID, WEEKS),  # the pair's rhythm
+        "a": (ID, WEEKS),  # propose this rhythm to the other side (or accept theirs)
+        "y": (ID, ID),  # accept the other side's proposal: pair, proposal
+        "r": (ID,),  # show the rhythm buttons of one pair (/meetings with several)
         "x": (ID,),  # not met yet
         "l": (ID,),  # show the meetings
     },
@@ -76,22 +86,44 @@ async def log_meeting(update: Update, context: FrizonContext) -> None:
 
 
 async def show_meetings(update: Update, context: FrizonContext) -> None:
-    """/meetings: each pair's rhythm and logged meetings."""
+    """/meetings: each pair's rhythm and logged meetings; the rhythm buttons beneath (for
+    several pairs, a button per pair that brings its own)."""
     member = await enrolled_member(update, context)
     if member is None:
         return
     async with context.services.sessionmaker() as session:
         found = await meetings.meetings_of(session, member_id=member.id)
+    texts = context.services.texts
+    keyboard: InlineKeyboardMarkup | None = None
+    if len(found) == 1:
+        keyboard = markup(rhythm_keyboard(texts, member.locale, found[0].pair_id, found[0].rhythm))
+    elif found:
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.render_plain(
+                            "meetings/rhythm_with_button", member.locale, partner=pair.partner
+                        ),
+                        callback_data=f"mt:r:{pair.pair_id}",
+                    )
+                ]
+                for pair in found
+            ]
+        )
     await reply(
         update,
         context,
         "meetings/list",
         locale=member.locale,
+        keyboard=keyboard,
         pairs=[
             {
                 "partner": pair.partner,
-                "weeks": pair.weeks,
-                "agreed": pair.agreed,
+                "weeks": pair.rhythm.weeks,
+                "agreed": pair.rhythm.agreed,
+                "proposed": pair.rhythm.proposed or 0,
+                "proposed_by_me": pair.rhythm.proposed_by_me,
                 "meetings": [(day.isoformat(), confirmed) for day, confirmed in pair.meetings],
             }
             for pair in found
@@ -122,6 +154,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                 meeting = await meetings.answer_meeting(
                     session, member_id=member.id, meeting_id=ids[0], confirmed=verb == "c"
                 )
+            await _retire_buttons(press.query)
             await reply(
                 update,
                 context,
@@ -130,22 +163,38 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                 confirmed=verb == "c",
                 day=meeting.met_on.isoformat(),
             )
-        elif verb == "a":
+        elif verb in ("a", "y"):
             async with services.sessionmaker() as session, session.begin():
-                weeks = await meetings.agree_rhythm(
-                    session, member_id=member.id, pair_id=ids[0], weeks=ids[1]
-                )
-            await reply(update, context, "meetings/rhythm_set", locale=member.locale, weeks=weeks)
-        else:  # p, x, l: only the presser's own pairs
+                if verb == "a":
+                    answer = await meetings.choose_rhythm(
+                        session,
+                        member_id=member.id,
+                        pair_id=ids[0],
+                        weeks=ids[1],
+                        clock=services.clock,
+                    )
+                else:
+                    answer = await meetings.accept_rhythm(
+                        session,
+                        member_id=member.id,
+                        pair_id=ids[0],
+                        proposal_id=ids[1],
+                        clock=services.clock,
+                    )
+            await _answer_rhythm(update, context, member, ids[0], answer)
+        else:  # p, r, x, l: only the presser's own pairs
             async with services.sessionmaker() as session:
                 partners = {p.pair_id: p.name for p in await partners_of(session, member.id)}
             if ids[0] not in partners:
                 raise Refused("not_yours")
             if verb == "p":
                 await _ask_day(update, context, member, ids[0], partners[ids[0]])
+            elif verb == "r":
+                await _show_rhythm(update, context, member, ids[0])
             elif verb == "l":
                 await show_meetings(update, context)
             else:  # "x": not yet
+                await _retire_buttons(press.query)
                 await reply(
                     update,
                     context,
@@ -155,6 +204,74 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                 )
     except Refused as refusal:
         await _refused(update, context, member, refusal)
+
+
+async def _answer_rhythm(
+    update: Update,
+    context: FrizonContext,
+    member: MemberView,
+    pair_id: int,
+    answer: meetings.RhythmAnswer,
+) -> None:
+    """Say what the tap did. A change takes the buttons off the pressed message and brings
+    them anew, as they stand now; a tap that changed nothing leaves everything as it was."""
+    keyboard = None
+    if answer.changed:
+        context.services.wake_sender()  # the other side is asked, or told
+        query = update.callback_query
+        if query is not None:
+            await _retire_buttons(query)
+        keyboard = markup(
+            rhythm_keyboard(context.services.texts, member.locale, pair_id, answer.rhythm)
+        )
+    await reply(
+        update,
+        context,
+        "meetings/rhythm_answer",
+        locale=member.locale,
+        keyboard=keyboard,
+        outcome=answer.outcome,
+        weeks=answer.weeks,
+        partner=answer.partner,
+        **_rhythm_variables(answer.rhythm),
+    )
+
+
+async def _show_rhythm(
+    update: Update, context: FrizonContext, member: MemberView, pair_id: int
+) -> None:
+    async with context.services.sessionmaker() as session:
+        (pair,) = [
+            p
+            for p in await meetings.meetings_of(session, member_id=member.id)
+            if p.pair_id == pair_id
+        ]
+    keyboard = rhythm_keyboard(context.services.texts, member.locale, pair_id, pair.rhythm)
+    await reply(
+        update,
+        context,
+        "meetings/rhythm_menu",
+        locale=member.locale,
+        keyboard=markup(keyboard),
+        partner=pair.partner,
+        **_rhythm_variables(pair.rhythm),
+    )
+
+
+def _rhythm_variables(rhythm: meetings.Rhythm) -> dict[str, object]:
+    return {
+        "holds": rhythm.weeks,
+        "agreed": rhythm.agreed,
+        "proposed": rhythm.proposed or 0,
+        "proposed_by_me": rhythm.proposed_by_me,
+    }
+
+
+async def _retire_buttons(query: CallbackQuery) -> None:
+    """The question is answered: its buttons go, as the check-in's do. Only from a
+    message that carries this very button (a press forged onto another is left alone)."""
+    if offered(query):
+        await remove_buttons(query)
 
 
 async def _ask_day(
@@ -202,6 +319,8 @@ async def _log(
         await _refused(update, context, member, refusal)
         return
     services.wake_sender()
+    if update.callback_query is not None:  # "We met today" or "yesterday": answered
+        await _retire_buttons(update.callback_query)
     await reply(
         update,
         context,

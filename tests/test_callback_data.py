@@ -4,6 +4,7 @@ import pytest
 
 from handlers.buttons import parse_callback
 from handlers.callback_data import DAY, ID, ID_OR_ZERO, MOOD, PAGE, Buttons, Number
+from handlers.meetings import BUTTONS as MEETINGS
 
 BUTTONS = Buttons("ns", {"a": (ID, MOOD), "d": (DAY,), "x": ()})
 
@@ -65,3 +66,31 @@ def test_the_simple_parser_takes_database_keys_and_zero() -> None:
     assert parse_callback("rl:o:2147483648", {"o": 1}) is None
     assert parse_callback("rl:o:²", {"o": 1}) is None
     assert ID_OR_ZERO.read("0") == 0
+
+
+def test_the_meeting_buttons_are_read_as_the_bot_makes_them() -> None:
+    assert MEETINGS.parse("mt:a:7:6") == ("a", (7, 6))
+    assert MEETINGS.parse("mt:y:7:12") == ("y", (7, 12))  # Accept: pair, proposal
+    assert MEETINGS.parse("mt:r:7") == ("r", (7,))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "mt:a:7:3",  # a rhythm no button offers, though within 2..8
+        "mt:a:7:10",
+        "mt:a:7:0",
+        "mt:a:0:4",
+        "mt:a:7",
+        "mt:y:7",  # Accept names the pair and the proposal
+        "mt:y:0:12",
+        "mt:y:7:0",
+        "mt:y:7:2147483648",
+        "mt:y:7:12:1",
+        "mt:r:0",
+        "mt:r:7:1",
+        "mt:r",
+    ],
+)
+def test_meeting_buttons_no_button_carries_are_refused(data: str) -> None:
+    assert MEETINGS.parse(data) is None

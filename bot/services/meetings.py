@@ -1,6 +1,9 @@
 """Meetings of a pair: the rhythm they agree, the days they met, and the question
 "did you meet?" when a rhythm has passed without one.
 
+A rhythm is agreed by both: one side proposes, the other accepts (or proposes another);
+until then the rhythm that held before holds.
+
 Either side logs a meeting; the other is asked to confirm it or say it was another day.
 Only the fact and the day are kept, never what was talked about.
 """
@@ -13,31 +16,188 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
 from bot.outbox import enqueue
+from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
 from bot.services.partners import active_pairs_of, other_side
-from db.models import Meeting, Pair, PairStatus, Programme
+from db.models import (
+    Meeting,
+    Member,
+    Pair,
+    PairStatus,
+    Programme,
+    ProposalStatus,
+    RhythmProposal,
+)
 
 RHYTHMS = (2, 4, 6, 8)  # weeks between meetings a pair can agree on
 MAX_DAYS_BACK = 366  # a meeting logged for a day further back is surely a typo
 
 
 @dataclass(frozen=True)
+class Rhythm:
+    """Where a pair's rhythm stands, as one side sees it."""
+
+    weeks: int  # the rhythm that holds: agreed, else the programme's
+    agreed: bool
+    proposed: int | None  # weeks of the open proposal, if any
+    proposed_by_me: bool
+    proposal_id: int | None
+
+
+@dataclass(frozen=True)
 class PairMeetings:
     pair_id: int
     partner: str
-    weeks: int
-    agreed: bool
+    rhythm: Rhythm
     meetings: tuple[tuple[date, bool], ...]  # day, confirmed; newest first
 
 
-async def agree_rhythm(session: AsyncSession, *, member_id: int, pair_id: int, weeks: int) -> int:
-    """Set the pair's meeting rhythm; either side may; returns the weeks."""
+@dataclass(frozen=True)
+class RhythmAnswer:
+    """What a tap on a rhythm or on Accept did. `outcome`: "proposed" (the other side is
+    asked), "agreed" (it holds now), or, changing nothing, "already_proposed",
+    "already_agreed", "superseded" (an answer to a proposal since replaced)."""
+
+    outcome: str
+    weeks: int  # the weeks tapped or accepted
+    partner: str
+    rhythm: Rhythm  # where it stands afterwards
+
+    @property
+    def changed(self) -> bool:
+        return self.outcome in ("proposed", "agreed")
+
+
+async def choose_rhythm(
+    session: AsyncSession, *, member_id: int, pair_id: int, weeks: int, clock: Clock
+) -> RhythmAnswer:
+    """A tap on "every N weeks": a proposal to the other side, who is asked through the
+    outbox; the rhythm that holds stays until they accept. Tapping what the other side
+    proposed accepts it; tapping one's own open proposal, or the agreed rhythm, again
+    changes nothing."""
     pair = await _own_active_pair(session, member_id, pair_id)  # before anything else
     if weeks not in RHYTHMS:
         raise Refused("bad_rhythm")
-    pair.meeting_weeks = weeks
-    return weeks
+    pending = await _pending_proposal(session, pair.id)
+    if pending is not None and pending.weeks == weeks:
+        if pending.proposed_by_id != member_id:
+            return await _accept(session, pair, pending, member_id, clock)
+        return await _answer(session, pair, member_id, "already_proposed", weeks)
+    if pair.meeting_weeks == weeks:
+        return await _answer(session, pair, member_id, "already_agreed", weeks)
+    now = clock.now()
+    if pending is not None:
+        pending.status = ProposalStatus.SUPERSEDED
+        pending.answered_at = now
+        await session.flush()  # the one open proposal a pair may have is this new one
+    proposal = RhythmProposal(
+        pair_id=pair.id,
+        weeks=weeks,
+        proposed_by_id=member_id,
+        status=ProposalStatus.PENDING,
+        created_at=now,
+    )
+    session.add(proposal)
+    await session.flush()
+    await enqueue(
+        session,
+        member_id=_other(pair, member_id),
+        purpose="rhythm_proposed",
+        cycle=f"rhythm:{proposal.id}",
+        subject_id=proposal.id,
+        due_at=now,
+    )
+    record_event(
+        session,
+        clock=clock,
+        kind="rhythm_proposed",
+        actor=member_actor(member_id),
+        programme_id=pair.programme_id,
+        details={"pair_id": pair.id, "weeks": weeks, "proposal_id": proposal.id},
+    )
+    return await _answer(session, pair, member_id, "proposed", weeks)
+
+
+async def accept_rhythm(
+    session: AsyncSession, *, member_id: int, pair_id: int, proposal_id: int, clock: Clock
+) -> RhythmAnswer:
+    """Accept on a proposal: it holds for both from now, and the proposer is told. An
+    Accept pressed again, or on a proposal since replaced, changes nothing."""
+    pair = await _own_active_pair(session, member_id, pair_id)  # before anything else
+    proposal = await session.get(RhythmProposal, proposal_id)
+    if proposal is None or proposal.pair_id != pair.id:
+        raise Refused("stale")
+    if proposal.status == ProposalStatus.ACCEPTED:
+        held = "already_agreed" if pair.meeting_weeks == proposal.weeks else "superseded"
+        return await _answer(session, pair, member_id, held, proposal.weeks)
+    if proposal.status == ProposalStatus.SUPERSEDED:
+        return await _answer(session, pair, member_id, "superseded", proposal.weeks)
+    if proposal.proposed_by_id == member_id:  # no button offers this: one's own proposal
+        return await _answer(session, pair, member_id, "already_proposed", proposal.weeks)
+    return await _accept(session, pair, proposal, member_id, clock)
+
+
+async def _accept(
+    session: AsyncSession, pair: Pair, proposal: RhythmProposal, member_id: int, clock: Clock
+) -> RhythmAnswer:
+    now = clock.now()
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.answered_at = now
+    pair.meeting_weeks = proposal.weeks
+    await enqueue(
+        session,
+        member_id=proposal.proposed_by_id,
+        purpose="rhythm_agreed",
+        cycle=f"rhythm:{proposal.id}",
+        subject_id=proposal.id,
+        due_at=now,
+    )
+    record_event(
+        session,
+        clock=clock,
+        kind="rhythm_agreed",
+        actor=member_actor(member_id),
+        programme_id=pair.programme_id,
+        details={"pair_id": pair.id, "weeks": proposal.weeks, "proposal_id": proposal.id},
+    )
+    await session.flush()
+    return await _answer(session, pair, member_id, "agreed", proposal.weeks)
+
+
+async def _answer(
+    session: AsyncSession, pair: Pair, member_id: int, outcome: str, weeks: int
+) -> RhythmAnswer:
+    partner = await session.get_one(Member, _other(pair, member_id))
+    return RhythmAnswer(
+        outcome, weeks, partner.display_name, await rhythm_for(session, pair, member_id)
+    )
+
+
+async def rhythm_for(session: AsyncSession, pair: Pair, member_id: int) -> Rhythm:
+    """The pair's rhythm and open proposal as `member_id` (one side) sees them."""
+    pending = await _pending_proposal(session, pair.id)
+    return Rhythm(
+        await rhythm_of(session, pair),
+        pair.meeting_weeks is not None,
+        pending.weeks if pending else None,
+        pending is not None and pending.proposed_by_id == member_id,
+        pending.id if pending else None,
+    )
+
+
+async def _pending_proposal(session: AsyncSession, pair_id: int) -> RhythmProposal | None:
+    proposal: RhythmProposal | None = await session.scalar(
+        select(RhythmProposal).where(
+            RhythmProposal.pair_id == pair_id, RhythmProposal.status == ProposalStatus.PENDING
+        )
+    )
+    return proposal
+
+
+def _other(pair: Pair, member_id: int) -> int:
+    return pair.mentor_id if member_id == pair.student_id else pair.student_id
 
 
 async def log_meeting(
@@ -64,10 +224,9 @@ async def log_meeting(
     session.add(meeting)
     await session.flush()
     await _remember_last_meeting(session, pair)
-    other = pair.mentor_id if member_id == pair.student_id else pair.student_id
     await enqueue(
         session,
-        member_id=other,
+        member_id=_other(pair, member_id),
         purpose="meeting_logged",
         cycle=f"meeting:{meeting.id}",
         subject_id=meeting.id,
@@ -124,8 +283,7 @@ async def meetings_of(session: AsyncSession, *, member_id: int) -> list[PairMeet
             PairMeetings(
                 pair.id,
                 partner.display_name,
-                await rhythm_of(session, pair),
-                pair.meeting_weeks is not None,
+                await rhythm_for(session, pair, member_id),
                 tuple((day, confirmer is not None) for day, confirmer in days),
             )
         )
@@ -133,6 +291,7 @@ async def meetings_of(session: AsyncSession, *, member_id: int) -> list[PairMeet
 
 
 async def rhythm_of(session: AsyncSession, pair: Pair) -> int:
+    """The rhythm that holds: the one agreed, else the programme's; never a proposal."""
     if pair.meeting_weeks is not None:
         return pair.meeting_weeks
     programme = await session.get_one(Programme, pair.programme_id)

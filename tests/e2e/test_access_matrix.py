@@ -17,7 +17,8 @@ from sqlalchemy import select, text
 
 from bot.crypto import checkin_binding
 from bot.sandbox import SandboxUser
-from db.models import CheckIn, CheckInStatus, Meeting, Member, Pair, Role
+from bot.services.meetings import choose_rhythm
+from db.models import CheckIn, CheckInStatus, Meeting, Member, Pair, RhythmProposal, Role
 from tests.e2e.harness import RunningBot
 
 SECRET = "words Ana wrote for herself"
@@ -25,6 +26,7 @@ SHARED = "words Ana shared with Lars"
 WATCHED = (
     "pair",
     "meeting",
+    "rhythm_proposal",
     "checkin",
     "relay_conversation",
     "relay_link",
@@ -44,8 +46,8 @@ NOT_ALLOWED = "That is something only a programme coordinator can do. /help show
 OWN_HISTORY = (
     "You have no entries yet. /checkin writes your first; they appear here, for you alone."
 )
-# Callback data with the victims' ids filled in: {pair}, {meeting}, {checkin}, {mentor},
-# {student}, {programme}; and what every outsider is told.
+# Callback data with the victims' ids filled in: {pair}, {meeting}, {proposal}, {checkin},
+# {mentor}, {student}, {programme}; and what every outsider is told.
 FORGED = {
     "rl:o:{pair}": NOT_YOUR_PAIR,
     "rl:s:{pair}": NOT_YOUR_PAIR,
@@ -56,6 +58,8 @@ FORGED = {
     "mt:c:{meeting}": STALE_METER,
     "mt:n:{meeting}": STALE_METER,
     "mt:a:{pair}:8": STALE_METER,
+    "mt:y:{pair}:{proposal}": STALE_METER,
+    "mt:r:{pair}": STALE_METER,
     "mt:l:{pair}": STALE_METER,
     "mt:x:{pair}": STALE_METER,
     "ep:c:{pair}": STALE,
@@ -153,12 +157,19 @@ async def world(bot: RunningBot) -> dict[str, Any]:
             entries.append(entry.id)
         pair_id = await session.scalar(select(Pair.id).where(Pair.student_id == ids[ana.id]))
         meeting_id = await session.scalar(select(Meeting.id))
+        assert pair_id is not None
+        await choose_rhythm(  # an open proposal, for Ana to accept
+            session, member_id=ids[lars.id], pair_id=pair_id, weeks=6, clock=bot.clock
+        )
+        proposal_id = await session.scalar(select(RhythmProposal.id))
+    await bot.outbox_settled()
     return {
         "victims": [ana, lars, maja],
         "outsiders": {"student": eve, "mentor": max_, "coordinator": olle},
         "ids": {
             "pair": pair_id,
             "meeting": meeting_id,
+            "proposal": proposal_id,
             "checkin": entries[0],
             "mentor": ids[lars.id],
             "student": ids[ana.id],

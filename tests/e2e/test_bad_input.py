@@ -181,6 +181,8 @@ BUTTONS = {
         "mt:c:{meeting}",
         "mt:n:{meeting}",
         "mt:a:{pair}:4",
+        "mt:y:{pair}:1",
+        "mt:r:{pair}",
         "mt:x:{pair}",
         "mt:l:{pair}",
     ),

@@ -4,17 +4,25 @@ re-delivered after a failure) is the same meeting, the same answer."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import ManualClock
+from bot.services.attention import Concern, needing_attention
 from bot.services.errors import Refused
-from bot.services.meetings import agree_rhythm, answer_meeting, log_meeting
+from bot.services.meetings import (
+    accept_rhythm,
+    answer_meeting,
+    ask_overdue_pairs,
+    choose_rhythm,
+    log_meeting,
+    rhythm_of,
+)
 from bot.services.pairing import pair
-from db.models import Delivery, Pair, Role
+from db.models import AuditEvent, Delivery, Pair, Programme, ProposalStatus, RhythmProposal, Role
 from tests.factories import a_member, a_person, a_programme
 
 TODAY = date(2026, 9, 7)
@@ -131,7 +139,9 @@ async def test_someone_elses_pair_is_refused_before_the_day_or_the_rhythm_is_rea
     eve, _, _ = await ana_and_lars(session, clock)
 
     with pytest.raises(Refused, match="not_yours"):
-        await agree_rhythm(session, member_id=eve, pair_id=pair_id, weeks=3)
+        await choose_rhythm(session, member_id=eve, pair_id=pair_id, weeks=3, clock=clock)
+    with pytest.raises(Refused, match="not_yours"):
+        await accept_rhythm(session, member_id=eve, pair_id=pair_id, proposal_id=1, clock=clock)
     with pytest.raises(Refused, match="not_yours"):
         await log_meeting(
             session,
@@ -141,3 +151,82 @@ async def test_someone_elses_pair_is_refused_before_the_day_or_the_rhythm_is_rea
             today=TODAY,
             now=clock.now(),
         )
+
+
+async def test_a_rhythm_holds_once_the_other_side_accepts_it(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    ana, lars, pair_id = await ana_and_lars(session, clock)
+
+    async def choose(member_id: int, weeks: int) -> tuple[str, int, int | None]:
+        answer = await choose_rhythm(
+            session, member_id=member_id, pair_id=pair_id, weeks=weeks, clock=clock
+        )
+        return answer.outcome, answer.rhythm.weeks, answer.rhythm.proposed
+
+    assert await choose(ana, 2) == ("proposed", 4, 2)  # the programme's 4 holds meanwhile
+    assert await choose(ana, 2) == ("already_proposed", 4, 2)
+    assert await choose(lars, 6) == ("proposed", 4, 6)  # Lars answers with another
+    assert await choose(ana, 6) == ("agreed", 6, None)  # tapping his proposal accepts it
+    assert await choose(lars, 6) == ("already_agreed", 6, None)
+
+    proposals = (await session.scalars(select(RhythmProposal).order_by(RhythmProposal.id))).all()
+    assert [(p.weeks, p.status) for p in proposals] == [
+        (2, ProposalStatus.SUPERSEDED),
+        (6, ProposalStatus.ACCEPTED),
+    ]
+    deliveries = (await session.scalars(select(Delivery).order_by(Delivery.id))).all()
+    told = [(d.purpose, d.member_id) for d in deliveries if d.purpose.startswith("rhythm")]
+    assert told == [("rhythm_proposed", lars), ("rhythm_proposed", ana), ("rhythm_agreed", lars)]
+    events = (await session.scalars(select(AuditEvent).order_by(AuditEvent.id))).all()
+    rhythm_events = [(e.kind, e.details["weeks"]) for e in events if e.kind.startswith("rhythm")]
+    assert rhythm_events == [("rhythm_proposed", 2), ("rhythm_proposed", 6), ("rhythm_agreed", 6)]
+
+    accepted, replaced = proposals[1].id, proposals[0].id
+    again = await accept_rhythm(
+        session, member_id=ana, pair_id=pair_id, proposal_id=accepted, clock=clock
+    )
+    old = await accept_rhythm(
+        session, member_id=lars, pair_id=pair_id, proposal_id=replaced, clock=clock
+    )
+    assert (again.outcome, old.outcome) == ("already_agreed", "superseded")
+    assert (await session.get_one(Pair, pair_id)).meeting_weeks == 6
+
+
+async def test_an_accept_on_another_pairs_proposal_is_refused(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    ana, _, pair_id = await ana_and_lars(session, clock)
+    _, max_, other_pair = await ana_and_lars(session, clock)
+    await choose_rhythm(session, member_id=max_, pair_id=other_pair, weeks=2, clock=clock)
+    theirs = await session.scalar(select(RhythmProposal.id))
+    assert theirs is not None
+
+    with pytest.raises(Refused, match="stale"):  # Ana's own pair, Eve's proposal
+        await accept_rhythm(
+            session, member_id=ana, pair_id=pair_id, proposal_id=theirs, clock=clock
+        )
+    assert (await session.get_one(Pair, pair_id)).meeting_weeks is None
+    assert (await session.get_one(Pair, other_pair)).meeting_weeks is None
+
+
+async def test_statistics_and_questions_read_the_agreed_rhythm_never_a_proposal(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    ana, lars, pair_id = await ana_and_lars(session, clock)
+    the_pair = await session.get_one(Pair, pair_id)
+    programme = await session.get_one(Programme, the_pair.programme_id)
+    three_weeks_on = the_pair.started_at.date() + timedelta(weeks=3)
+    await choose_rhythm(session, member_id=ana, pair_id=pair_id, weeks=2, clock=clock)
+
+    assert await rhythm_of(session, the_pair) == 4
+    assert await ask_overdue_pairs(session, today=three_weeks_on, now=clock.now()) == 0
+    attention = await needing_attention(session, programme=programme, today=three_weeks_on)
+    assert attention.counts[Concern.NO_MEETING] == 0
+
+    await choose_rhythm(session, member_id=lars, pair_id=pair_id, weeks=2, clock=clock)
+
+    assert await rhythm_of(session, the_pair) == 2
+    attention = await needing_attention(session, programme=programme, today=three_weeks_on)
+    assert attention.counts[Concern.NO_MEETING] == 1
+    assert await ask_overdue_pairs(session, today=three_weeks_on, now=clock.now()) == 1
