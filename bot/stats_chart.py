@@ -1,18 +1,22 @@
 """The statistics chart: weekly response rate and moods, meetings per pair per month.
 
 Drawn headless with matplotlib's object API (no pyplot, no global state), so that the
-bot can render it in a worker thread while it goes on answering people. Suppressed
-weeks and months stay blank: the chart shows no more than the numbers do.
+bot can render it in a worker thread while it goes on answering people. The chart
+shows no more than the numbers do, and says why a stretch is empty: a week hidden
+because too few people were in it is shaded grey, a quiet period (no prompts were
+meant to go out) is hatched, and a panel with nothing to show says "no data yet".
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import date
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from bot.services.stats import ProgrammeStats
@@ -20,24 +24,34 @@ from bot.services.stats import ProgrammeStats
 MOOD_COLOURS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 (low) .. 5
 BUCKET_COLOURS = ("#d9d9d9", "#a6dba0", "#5aae61", "#1b7837")  # 0, 1, 2, 3+ meetings
 BUCKET_LABELS = ("no meeting", "1 meeting", "2 meetings", "3 or more")
+HIDDEN_COLOUR = "#9e9e9e"  # solid: there were figures, about too few people to show
+QUIET_COLOUR, QUIET_EDGE, QUIET_HATCH = "#eef4fa", "#7fa7cc", "//"  # hatched: no prompts
+NO_DATA = "no data yet"
+SIZE, DPI = (9, 10), 100  # 900 x 1000 pixels
 
 
 def render_chart(stats: ProgrammeStats) -> bytes:
     """A PNG of three panels; the title names the programme and the group-size rule."""
-    figure = Figure(figsize=(9, 10), dpi=100)
+    return png_of(draw_chart(stats))
+
+
+def draw_chart(stats: ProgrammeStats) -> Figure:
+    # Constrained layout makes room for every label and legend, so none is cut off.
+    figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     rate_axes, mood_axes, meeting_axes = figure.subplots(3, 1)
-    # Fixed margins, room on the right for the legends: a layout engine would measure
-    # every label twice and cost more than the drawing.
-    figure.subplots_adjust(left=0.08, right=0.83, top=0.91, bottom=0.08, hspace=0.55)
     figure.suptitle(
         f"{stats.programme} — statistics on {stats.today.isoformat()}\n"
-        f"blank: fewer than {stats.min_group_size} people, not shown",
+        f"figures about fewer than {stats.min_group_size} people are hidden",
         fontsize=11,
     )
     _response_rate(rate_axes, stats)
     _moods(mood_axes, stats)
     _meetings(meeting_axes, stats)
+    return figure
+
+
+def png_of(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
@@ -46,14 +60,18 @@ def render_chart(stats: ProgrammeStats) -> bytes:
 def _response_rate(axes: Axes, stats: ProgrammeStats) -> None:
     weeks = list(range(len(stats.weeks)))
     rates = [float("nan") if w.response_rate is None else w.response_rate for w in stats.weeks]
+    hidden = [w.prompted and w.response_rate is None for w in stats.weeks]
+    quiet = [w.quiet_period and not w.prompted for w in stats.weeks]
     # Markers keep a week between two hidden ones visible; smaller on a long programme.
     axes.plot(weeks, rates, marker="o", markersize=6 if len(weeks) <= 30 else 2.5, color="#2166ac")
     axes.set_ylim(0, 100)
-    axes.set_xlim(-0.5, len(weeks) - 0.5)
     axes.set_ylabel("% of prompts answered")
     axes.set_title("Prompt response rate per week", fontsize=10)
     axes.grid(alpha=0.3)
+    gaps = _gaps(axes, hidden, quiet, stats.min_group_size)
     _week_axis(axes, [week.week for week in stats.weeks])
+    shown = any(w.response_rate is not None for w in stats.weeks)
+    _finish(axes, shown=shown, handles=gaps)
 
 
 def _moods(axes: Axes, stats: ProgrammeStats) -> None:
@@ -66,19 +84,17 @@ def _moods(axes: Axes, stats: ProgrammeStats) -> None:
                 for week in stats.weeks
             ]
         )
-    # One filled band per mood, stepped per week: hundreds of bars would draw slowly.
-    axes.stackplot(
-        *_blocks(len(weeks), shares),
-        colors=MOOD_COLOURS,
-        labels=[f"mood {mood + 1}" for mood in range(len(MOOD_COLOURS))],
-        step="post",
-    )
+    shown = any(week.moods and sum(week.moods) for week in stats.weeks)
+    hidden = [w.wrote and w.moods is None for w in stats.weeks]
+    quiet = [w.quiet_period and not w.wrote for w in stats.weeks]
+    if weeks:  # one filled band per mood, stepped per week: hundreds of bars draw slowly
+        axes.stackplot(*_blocks(len(weeks), shares), colors=MOOD_COLOURS, step="post")
     axes.set_ylim(0, 100)
-    axes.set_xlim(-0.5, len(weeks) - 0.5)
     axes.set_ylabel("% of entries")
     axes.set_title("Moods per week (1 low, 5 high)", fontsize=10)
+    gaps = _gaps(axes, hidden, quiet, stats.min_group_size)
     _week_axis(axes, [week.week for week in stats.weeks])
-    axes.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+    _finish(axes, shown=bool(shown), handles=_mood_handles() + gaps if shown else gaps)
 
 
 def _meetings(axes: Axes, stats: ProgrammeStats) -> None:
@@ -88,16 +104,92 @@ def _meetings(axes: Axes, stats: ProgrammeStats) -> None:
         [month.buckets[bucket] if month.buckets else 0 for month in stats.months]
         for bucket in range(len(BUCKET_COLOURS))
     ]
-    axes.stackplot(
-        *_blocks(len(positions), counts), colors=BUCKET_COLOURS, labels=BUCKET_LABELS, step="post"
-    )
-    axes.set_xlim(-0.5, len(positions) - 0.5)
-    shown = positions[:: max(1, len(positions) // 12)]  # about a dozen labels, as for weeks
-    axes.set_xticks(shown, [labels[i] for i in shown], rotation=45, ha="right", fontsize=8)
+    shown = any(month.buckets is not None for month in stats.months)
+    hidden = [month.paired and month.buckets is None for month in stats.months]
+    if positions:
+        axes.stackplot(*_blocks(len(positions), counts), colors=BUCKET_COLOURS, step="post")
+    _positions(axes, len(positions))
+    shown_at = positions[:: max(1, len(positions) // 12)]  # about a dozen labels, as for weeks
+    axes.set_xticks(shown_at, [labels[i] for i in shown_at], rotation=45, ha="right", fontsize=8)
     axes.set_ylabel("pairs")
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title("Meetings per pair per month", fontsize=10)
-    axes.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+    gaps = _gaps(axes, hidden, [False] * len(hidden), stats.min_group_size)
+    if not shown:
+        axes.set_ylim(0, 1)
+    buckets = [
+        Patch(color=colour, label=label)
+        for colour, label in zip(BUCKET_COLOURS, BUCKET_LABELS, strict=True)
+    ]
+    _finish(axes, shown=shown, handles=buckets + gaps if shown else gaps)
+
+
+def _gaps(axes: Axes, hidden: Sequence[bool], quiet: Sequence[bool], smallest: int) -> list[Patch]:
+    """Shade the hidden stretches grey and hatch the quiet ones, behind the data; the
+    legend entries for those that occur."""
+    handles = []
+    if any(hidden):
+        for start, end in _runs(hidden):
+            axes.axvspan(start - 0.5, end - 0.5, color=HIDDEN_COLOUR, alpha=0.55, lw=0, zorder=0)
+        handles.append(
+            Patch(color=HIDDEN_COLOUR, alpha=0.55, label=f"hidden: fewer than {smallest} people")
+        )
+    if any(quiet):
+        for start, end in _runs(quiet):
+            axes.axvspan(
+                start - 0.5,
+                end - 0.5,
+                facecolor=QUIET_COLOUR,
+                edgecolor=QUIET_EDGE,
+                hatch=QUIET_HATCH,
+                lw=0,
+                zorder=0,
+            )
+        handles.append(
+            Patch(
+                facecolor=QUIET_COLOUR,
+                edgecolor=QUIET_EDGE,
+                hatch=QUIET_HATCH,
+                lw=0,
+                label="quiet period: no prompts",
+            )
+        )
+    return handles
+
+
+def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
+    """The stretches [start, end) where `flags` holds: one shaded area each, not one a week."""
+    runs, start = [], None
+    for index, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = index
+        elif not flag and start is not None:
+            runs.append((start, index))
+            start = None
+    return runs
+
+
+def _finish(axes: Axes, *, shown: bool, handles: list[Patch]) -> None:
+    """The legend to the right of the panel; "no data yet" across a panel without figures."""
+    if handles:
+        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+    if not shown:
+        axes.set_yticks([])
+        axes.text(
+            0.5,
+            0.5,
+            NO_DATA,
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+            fontsize=12,
+            color="#555555",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+        )
+
+
+def _mood_handles() -> list[Patch]:
+    return [Patch(color=c, label=f"mood {n + 1}") for n, c in enumerate(MOOD_COLOURS)]
 
 
 def _blocks(count: int, series: list[list[float]]) -> list[list[float]]:
@@ -106,8 +198,20 @@ def _blocks(count: int, series: list[list[float]]) -> list[list[float]]:
     return [edges, *([*values, values[-1]] if values else [] for values in series)]
 
 
+def _positions(axes: Axes, count: int) -> None:
+    """One slot per week or month; a programme without any still gets a (blank) axis."""
+    if count:
+        axes.set_xlim(-0.5, count - 0.5)
+    else:
+        axes.set_xlim(0, 1)
+        axes.set_xticks([])
+
+
 def _week_axis(axes: Axes, weeks: list[date]) -> None:
     """Weeks as positions, labelled about a dozen times whatever the programme's length."""
+    _positions(axes, len(weeks))
+    if not weeks:
+        return
     step = max(1, len(weeks) // 12)
     shown = list(range(0, len(weeks), step))
     axes.set_xticks(shown, [weeks[i].strftime("%d %b %y") for i in shown], rotation=45, ha="right")
