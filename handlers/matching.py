@@ -1,8 +1,15 @@
-"""/match: a coordinator sees suggested pairs with their reasons and accepts them."""
+"""/match: a coordinator sees suggested pairs with their reasons and accepts them.
+
+The chat remembers (in memory) which message holds the newest suggestions. A press on an
+older one, far up the chat, is answered with a new message at the bottom, where the
+coordinator is looking, and leaves the old message as it was; so is any press on
+suggestions after a restart, when nothing is remembered.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
@@ -18,8 +25,10 @@ from handlers.coordination import (
     Step,
     ask_programme_then,
     coordinator_or_explain,
+    note_menu,
     on_coordinator_button,
 )
+from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +45,7 @@ PATTERN = BUTTONS.pattern
 CANCEL = f"mx:{CANCEL_VERB}"
 PAGE_SIZE = 5  # each suggestion brings its reasons: a page stays short on a phone
 UNMATCHED_SHOWN = 10  # `frizon match` lists every one
+NEWEST_OFFER = "match_newest_offer"  # chat_data: the message id of the newest suggestions
 
 
 async def start_matching(update: Update, context: FrizonContext) -> None:
@@ -48,17 +58,53 @@ async def start_matching(update: Update, context: FrizonContext) -> None:
 async def on_button(update: Update, context: FrizonContext) -> None:
     """mx:p:programme:page, mx:a:programme:student:mentor (accept one), mx:all:programme
     (accept every suggestion the pressed message offers)."""
-    shown = _shown_on(update.callback_query.message if update.callback_query else None)
+    message = update.callback_query.message if update.callback_query else None
+    shown = _shown_on(message)
+    stale = bool(shown) and not _newest_offer(context, message)
+
+    async def answered(step: Awaitable[Step]) -> Step:
+        shown_step = await step
+        shown_step.new_message = shown_step.new_message or stale
+        return shown_step
+
     await on_coordinator_button(
         update,
         context,
         buttons=BUTTONS,
         steps={
-            "p": lambda c, m, ids: _page(c, m, ids[0], ids[1]),
-            "a": lambda c, m, ids: _accept(c, m, ids[0], [(ids[1], ids[2])]),
-            "all": lambda c, m, ids: _accept(c, m, ids[0], shown.get(ids[0], [])),
+            "p": lambda c, m, ids: answered(_page(c, m, ids[0], ids[1])),
+            "a": lambda c, m, ids: answered(_accept(c, m, ids[0], [(ids[1], ids[2])])),
+            "all": lambda c, m, ids: answered(_accept(c, m, ids[0], shown.get(ids[0], []))),
         },
     )
+
+
+class OfferStep(Step):
+    """A page of suggestions, shown by editing the pressed message or in a new one; the
+    chat remembers it as the newest."""
+
+    async def show(self, update: Update, context: FrizonContext, locale: str) -> None:
+        query = update.callback_query
+        if query is not None and not self.new_message:
+            await super().show(update, context, locale)
+            _remember_offer(context, query.message)
+            return
+        note_menu(context, waiting=self.keyboard is not None)
+        sent = await reply(
+            update, context, self.template, locale=locale, keyboard=self.keyboard, **self.variables
+        )
+        _remember_offer(context, sent)
+
+
+def _remember_offer(context: FrizonContext, message: object) -> None:
+    if context.chat_data is not None and isinstance(message, Message):
+        context.chat_data[NEWEST_OFFER] = message.message_id
+
+
+def _newest_offer(context: FrizonContext, message: object) -> bool:
+    """Whether the pressed message holds the newest suggestions this chat was shown."""
+    newest = context.chat_data.get(NEWEST_OFFER) if context.chat_data is not None else None
+    return isinstance(message, Message) and message.message_id == newest
 
 
 def _shown_on(message: object) -> dict[int, list[tuple[int, int]]]:
@@ -113,7 +159,7 @@ async def _page(
     pages = max(1, -(-len(proposal.suggestions) // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     shown = proposal.suggestions[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    return Step(
+    return OfferStep(
         "matching/suggestions",
         _keyboard(context, member.locale, programme_id, proposal, page, pages),
         programme=programme.name,

@@ -109,6 +109,7 @@ async def test_accepting_one_suggestion_pairs_it_and_offers_the_rest(bot: Runnin
     await bot.presses(maja, offer, "Accept: Bo Lind")
 
     after = await bot.hears(maja, "Done")
+    assert after["message_id"] == offer["message_id"]  # the newest offer: edited in place
     assert "Bo Lind is paired with Eva Holm" in after["text"]
     assert labels(after) == ["Accept: Ana Berg → Lars Ek"]
     await bot.hears(people["Bo Lind"], "You have a mentor")
@@ -135,6 +136,43 @@ async def test_a_stale_suggestion_is_explained_and_the_others_still_go_through(
     assert "Done: Bo Lind is paired with Eva Holm" in outcome
     assert "Not paired: Ana Berg and Lars Ek, because they are paired already" in outcome
     assert "nothing happened for it" in outcome
+    assert len(await active_pairs(bot)) == 2
+
+
+def as_now(bot: RunningBot, user: SandboxUser, message: dict[str, Any]) -> dict[str, Any]:
+    """The message as the chat shows it now (text, buttons, whether edited)."""
+    (now,) = [
+        m for m in bot.sandbox.state.messages(user.id) if m["message_id"] == message["message_id"]
+    ]
+    return {key: now[key] for key in ("text", "reply_markup", "edited")}
+
+
+async def test_an_old_accept_answers_at_the_bottom_and_leaves_the_old_offer_alone(
+    bot: RunningBot,
+) -> None:
+    programme = await bot.programme()
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    people = await enrolled_from_roster(bot, programme)
+    bot.says(maja, "/match")
+    old = await bot.hears(maja, "suggested mentors")
+    bot.says(maja, "/match")
+    newest = await bot.hears(maja, "suggested mentors")
+    before = as_now(bot, maja, old), as_now(bot, maja, newest)
+
+    await bot.presses(maja, old, "Accept: Bo Lind")
+
+    answer = await bot.hears(maja, "Done")
+    assert "Bo Lind is paired with Eva Holm" in answer["text"]
+    assert labels(answer) == ["Accept: Ana Berg → Lars Ek"]
+    assert bot.sandbox.state.messages(maja.id)[-1]["message_id"] == answer["message_id"]
+    assert answer["message_id"] > newest["message_id"]
+    assert (as_now(bot, maja, old), as_now(bot, maja, newest)) == before
+    await bot.hears(people["Bo Lind"], "You have a mentor")
+
+    # The answer is now the newest offer: its own Accept edits it where it is.
+    await bot.presses(maja, answer, "Accept: Ana Berg")
+    done = await bot.hears(maja, "Ana Berg is paired")
+    assert done["message_id"] == answer["message_id"]
     assert len(await active_pairs(bot)) == 2
 
 
@@ -185,3 +223,21 @@ async def test_students_and_mentors_cannot_match(bot: RunningBot) -> None:
         bot.says(people[name], "/match")
         assert "only a programme coordinator" in (await bot.hears(people[name]))["text"]
     assert await active_pairs(bot) == []
+
+
+async def test_after_a_restart_an_accept_answers_at_the_bottom(bot: RunningBot) -> None:
+    """Which offer is newest is remembered in memory only: with nothing remembered (the bot
+    was restarted), every Accept answers with a new message rather than edit far up."""
+    programme = await bot.programme()
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja")
+    await enrolled_from_roster(bot, programme)
+    bot.says(maja, "/match")
+    offer = await bot.hears(maja, "suggested mentors")
+    before = as_now(bot, maja, offer)
+    bot.application.chat_data[maja.id].clear()  # what a restart forgets
+
+    await bot.presses(maja, offer, "Accept: Bo Lind")
+
+    answer = await bot.hears(maja, "Done")
+    assert answer["message_id"] > offer["message_id"]
+    assert as_now(bot, maja, offer) == before
