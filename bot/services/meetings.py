@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
@@ -80,6 +80,7 @@ async def choose_rhythm(
     pair = await _own_active_pair(session, member_id, pair_id)  # before anything else
     if weeks not in RHYTHMS:
         raise Refused("bad_rhythm")
+    await _lock(session, pair)
     pending = await _pending_proposal(session, pair.id)
     if pending is not None and pending.weeks == weeks:
         if pending.proposed_by_id != member_id:
@@ -126,7 +127,8 @@ async def accept_rhythm(
     """Accept on a proposal: it holds for both from now, and the proposer is told. An
     Accept pressed again, or on a proposal since replaced, changes nothing."""
     pair = await _own_active_pair(session, member_id, pair_id)  # before anything else
-    proposal = await session.get(RhythmProposal, proposal_id)
+    await _lock(session, pair)
+    proposal = await session.get(RhythmProposal, proposal_id, populate_existing=True)
     if proposal is None or proposal.pair_id != pair.id:
         raise Refused("stale")
     if proposal.status == ProposalStatus.ACCEPTED:
@@ -194,6 +196,16 @@ async def _pending_proposal(session: AsyncSession, pair_id: int) -> RhythmPropos
         )
     )
     return proposal
+
+
+async def _lock(session: AsyncSession, pair: Pair) -> None:
+    """One rhythm step of a pair at a time: both sides tapping at once, or a double tap
+    handled twice in parallel, queue here (a row lock on PostgreSQL, the write lock on
+    SQLite, by a no-op update), then read what the first one left."""
+    await session.execute(
+        update(Pair).where(Pair.id == pair.id).values(meeting_weeks=Pair.meeting_weeks)
+    )
+    await session.refresh(pair)
 
 
 def _other(pair: Pair, member_id: int) -> int:

@@ -4,11 +4,12 @@ re-delivered after a failure) is the same meeting, the same answer."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import ManualClock
 from bot.services.attention import Concern, needing_attention
@@ -230,3 +231,45 @@ async def test_statistics_and_questions_read_the_agreed_rhythm_never_a_proposal(
     attention = await needing_attention(session, programme=programme, today=three_weeks_on)
     assert attention.counts[Concern.NO_MEETING] == 1
     assert await ask_overdue_pairs(session, today=three_weeks_on, now=clock.now()) == 1
+
+
+@pytest.mark.parametrize("second_tap", ["accept", "the same rhythm"])
+async def test_two_accepts_at_once_agree_once(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock, second_tap: str
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        ana, lars, pair_id = await ana_and_lars(session, clock)
+        await choose_rhythm(session, member_id=ana, pair_id=pair_id, weeks=2, clock=clock)
+        proposal_id = await session.scalar(select(RhythmProposal.id))
+        assert proposal_id is not None
+    first_holds_its_lock = asyncio.Event()
+
+    async def first() -> str:
+        async with sessionmaker() as session, session.begin():
+            answer = await accept_rhythm(
+                session, member_id=lars, pair_id=pair_id, proposal_id=proposal_id, clock=clock
+            )
+            first_holds_its_lock.set()
+            await asyncio.sleep(0.3)  # keep the transaction open while the second one tries
+        return answer.outcome
+
+    async def second() -> str:
+        await first_holds_its_lock.wait()
+        async with sessionmaker() as session, session.begin():
+            if second_tap == "accept":
+                answer = await accept_rhythm(
+                    session, member_id=lars, pair_id=pair_id, proposal_id=proposal_id, clock=clock
+                )
+            else:
+                answer = await choose_rhythm(
+                    session, member_id=lars, pair_id=pair_id, weeks=2, clock=clock
+                )
+        return answer.outcome
+
+    assert list(await asyncio.gather(first(), second())) == ["agreed", "already_agreed"]
+    async with sessionmaker() as session:
+        told = (
+            await session.scalars(select(Delivery).where(Delivery.purpose == "rhythm_agreed"))
+        ).all()
+        assert [d.member_id for d in told] == [ana]
+        assert (await session.get_one(Pair, pair_id)).meeting_weeks == 2
