@@ -17,7 +17,16 @@ from sqlalchemy.orm import selectinload
 from bot.crypto import CannotDecrypt, ReflectionCipher
 from bot.services.checkins import read_reflection
 from bot.services.errors import Refused
-from db.models import CheckIn, CheckInStatus, Meeting, Member, Membership, Pair, Role
+from db.models import (
+    CheckIn,
+    CheckInStatus,
+    Meeting,
+    Member,
+    Membership,
+    Pair,
+    RhythmProposal,
+    Role,
+)
 
 When = Callable[[datetime | None], str | None]
 
@@ -27,7 +36,8 @@ FORMAT = "frizon-my-data/1"
 async def own_data(
     session: AsyncSession, *, member_id: int, cipher: ReflectionCipher, now: datetime
 ) -> dict[str, Any]:
-    """The member's profile, roles, pairs, meetings, entries and consent, as plain values."""
+    """The member's profile, roles, pairs, meetings, rhythm proposals, entries and consent,
+    as plain values."""
     member = await session.scalar(
         select(Member)
         .where(Member.id == member_id)
@@ -68,6 +78,7 @@ async def own_data(
         "memberships": [_membership(m, when) for m in memberships],
         "pairs": [_pair(p, member_id, programmes, when) for p in pairs],
         "meetings": await _meetings(session, pairs, member_id),
+        "rhythm_proposals": await _rhythm_proposals(session, pairs, member_id, when),
         "checkins": await _checkins(session, member_id, cipher, programmes, when),
     }
 
@@ -102,6 +113,33 @@ def _pair(pair: Pair, member_id: int, programmes: dict[int, str], when: When) ->
         "ended_at": when(pair.ended_at),
         "agreed_meeting_weeks": pair.meeting_weeks,
     }
+
+
+async def _rhythm_proposals(
+    session: AsyncSession, pairs: Sequence[Pair], member_id: int, when: When
+) -> list[dict[str, Any]]:
+    """The meeting rhythms either side of the member's pairs proposed, and what became of them."""
+    partner_of = {
+        p.id: (p.mentor if p.student_id == member_id else p.student).display_name for p in pairs
+    }
+    proposals = (
+        await session.scalars(
+            select(RhythmProposal)
+            .where(RhythmProposal.pair_id.in_(list(partner_of)))
+            .order_by(RhythmProposal.id)
+        )
+    ).all()
+    return [
+        {
+            "partner": partner_of[p.pair_id],
+            "weeks": p.weeks,
+            "proposed_by": "you" if p.proposed_by_id == member_id else "partner",
+            "proposed_at": when(p.created_at),
+            "status": p.status.value,
+            "answered_at": when(p.answered_at),
+        }
+        for p in proposals
+    ]
 
 
 async def _meetings(
