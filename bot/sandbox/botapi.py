@@ -398,6 +398,7 @@ def _command_scope(api: BotApi, params: Params) -> tuple[str, str]:
 async def set_my_commands(api: BotApi, params: Params) -> Any:
     commands = validate_commands(params.get_json("commands"))
     api.state.commands.set(*_command_scope(api, params), commands)
+    api.state.changed()  # the page shows the new menu
     return True
 
 
@@ -409,4 +410,5 @@ async def get_my_commands(api: BotApi, params: Params) -> Any:
 @_method("deleteMyCommands")
 async def delete_my_commands(api: BotApi, params: Params) -> Any:
     api.state.commands.delete(*_command_scope(api, params))
+    api.state.changed()
     return True

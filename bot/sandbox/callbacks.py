@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.errors import bad_request
 from bot.sandbox.wakeup import Deadline, Wakeup
 
+# Telegram takes an answer for about 15 seconds after the press; later it is "too old".
+ANSWER_WITHIN_SECONDS = 15.0
+
 
 class CallbackQueries:
     """Issues query ids, takes each answer once, and keeps answers for the page's toast."""
 
-    def __init__(self, wakeup: Wakeup) -> None:
+    def __init__(self, wakeup: Wakeup, clock: Callable[[], float]) -> None:
         self._wakeup = wakeup
+        self._clock = clock  # the sandbox's clock, as for message dates
         # Telegram's query ids are long numeric strings.
         self._next_id = 4_200_000_000_000_000_001
-        self._open: set[str] = set()
+        self._open: dict[str, float] = {}  # query id -> when it was pressed
         self._answers: dict[str, dict[str, Any]] = {}
 
     def open(self) -> str:
         """A new query id, waiting for its answer."""
         query_id = str(self._next_id)
         self._next_id += 1
-        self._open.add(query_id)
+        self._open[query_id] = self._clock()
         return query_id
 
     def answer(self, query_id: str, *, text: str | None, show_alert: bool, url: str | None) -> None:
-        """answerCallbackQuery: a query can be answered once; unknown ids are Telegram's 400."""
-        if query_id not in self._open:
+        """answerCallbackQuery: once per query and within ``ANSWER_WITHIN_SECONDS`` of the
+        press; an unknown, answered or too old id is Telegram's 400."""
+        pressed = self._open.pop(query_id, None)
+        if pressed is None or self._clock() - pressed > ANSWER_WITHIN_SECONDS:
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
             )
-        self._open.discard(query_id)
         self._answers[query_id] = {"text": text, "show_alert": show_alert, "url": url}
         self._wakeup.notify()
 

@@ -15,11 +15,15 @@ class ChatLog:
         self._messages: dict[int, ChatMessage] = {}
         self.reply_keyboard: dict[str, Any] | None = None
         self._read_seq = 0  # how far wait_for_bot_message has read
+        # Telegram lets a bot write only to a user who wrote to it first (pressed Start
+        # or sent anything); a chat merely opened on the page does not count.
+        self.user_wrote = False
 
     def dump(self) -> dict[str, Any]:
         return {
             "messages": [asdict(m) for m in self._messages.values()],
             "reply_keyboard": self.reply_keyboard,
+            "user_wrote": self.user_wrote,
         }
 
     @classmethod
@@ -28,6 +32,8 @@ class ChatLog:
         for message in data["messages"]:
             chat.add(ChatMessage(**message))
         chat.reply_keyboard = data["reply_keyboard"]
+        # Files written before this flag existed: whether the user's messages show it.
+        chat.user_wrote = bool(data.get("user_wrote", chat.user_wrote))
         return chat
 
     def __contains__(self, message_id: int) -> bool:
@@ -42,6 +48,7 @@ class ChatLog:
 
     def add(self, message: ChatMessage) -> None:
         self._messages[message.message_id] = message
+        self.user_wrote = self.user_wrote or message.sender == "user"
 
     def after(self, seq: int) -> list[ChatMessage]:
         """Messages sent or edited after ``seq``, in chat order."""

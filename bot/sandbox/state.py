@@ -49,7 +49,7 @@ class SandboxState:
         self._chats: dict[int, ChatLog] = {}
         self._next_seq = 1  # see ChatMessage.seq
         self._blocked: set[int] = set()
-        self.callbacks = CallbackQueries(self._wakeup)
+        self.callbacks = CallbackQueries(self._wakeup, clock)
         self.faults = Faults()  # injected by tests: 5xx, 429, slow answers
         self.too_many_requests = 0  # 429s answered because of the rate limits
         self.files = FileStore()  # every photo, voice note and document, with its bytes
@@ -73,14 +73,21 @@ class SandboxState:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str = "en",
+        started: bool = False,
     ) -> SandboxUser:
-        """Create a user (ids count up from 100001) with an empty private chat."""
+        """Create a user (ids count up from 100001) with an empty private chat.
+
+        The bot may write to them only once they wrote to it (pressed Start or sent
+        anything), as on Telegram; ``started`` is a user who did so before, with the
+        history since cleared.
+        """
         if not first_name.strip():
             raise ValueError("first_name must not be empty")
         user_id = max(self._users, default=100000) + 1
         user = SandboxUser(user_id, first_name, last_name, username, language_code)
         self._users[user_id] = user
         self._chats[user_id] = ChatLog()
+        self._chats[user_id].user_wrote = started
         return user
 
     def is_blocked(self, user_id: int) -> bool:
@@ -270,6 +277,25 @@ class SandboxState:
             await self._wakeup.wait(deadline.remaining())
         return message.to_dict()
 
+    @property
+    def last_seq(self) -> int:
+        """The newest ``seq`` given out: every message and edit so far is at or below it."""
+        return self._next_seq - 1
+
+    @property
+    def closed(self) -> bool:
+        """The server is stopping: waits return at once."""
+        return self._wakeup.closed
+
+    async def wait_for_change(self, timeout: float) -> bool:  # noqa: ASYNC109
+        """Wait up to ``timeout`` seconds for anything to change (a message, an edit, an
+        update, an answer); ``False`` when the time ran out first."""
+        return await self._wakeup.wait(timeout)
+
+    def changed(self) -> None:
+        """Wake every wait: something they may show changed without a message (a menu)."""
+        self._wakeup.notify()
+
     def transcript(self, chat_id: int) -> str:
         """The chat as readable lines, for failure messages."""
         return self._chat(chat_id).transcript()
@@ -305,10 +331,13 @@ class SandboxState:
         return self._users[chat_id]
 
     def require_reachable(self, chat_id: int) -> SandboxUser:
-        """Like ``require_chat`` plus Telegram's 403 when the user blocked the bot."""
+        """Like ``require_chat`` plus Telegram's 403s: the user blocked the bot, or never
+        wrote to it (a bot cannot start a conversation)."""
         user = self.require_chat(chat_id)
         if chat_id in self._blocked:
             raise forbidden("bot was blocked by the user")
+        if not self._chats[chat_id].user_wrote:
+            raise forbidden("bot can't initiate conversation with a user")
         return user
 
     def bot_sends(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 
 
@@ -27,12 +26,17 @@ class Wakeup:
         self.closed = True
         self.notify()
 
-    async def wait(self, seconds: float) -> None:
-        """Wait for the next notification, at most ``seconds``."""
-        if seconds <= 0 or self.closed:
-            return
-        with contextlib.suppress(TimeoutError):
+    async def wait(self, seconds: float) -> bool:
+        """Wait for the next notification, at most ``seconds``; ``False`` if none came."""
+        if self.closed:
+            return True
+        if seconds <= 0:
+            return False
+        try:
             await asyncio.wait_for(self._event.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
 
 class Deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from bot.sandbox.records import SandboxUser
+from bot.sandbox.splitting import split_typed_text
 from bot.sandbox.state import SandboxState
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,10 @@ N = TypeVar("N", int, float)
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_WAIT_SECONDS = 25.0
+# The page's event stream says something this often even when nothing happens, so a
+# connection the browser dropped is noticed (the write fails) and proxies keep it open.
+KEEPALIVE_SECONDS = 15.0
+RECONNECT_MILLISECONDS = 2000  # how soon the browser reconnects (a restart, a drop)
 CALLBACK_ANSWER_WAIT_SECONDS = 3.0
 DEFAULT_FILE_NAME = "document.pdf"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -104,6 +110,7 @@ class SandboxPage:
         app.router.add_get("/sandbox/api/controls", self.get_controls)
         app.router.add_post("/sandbox/api/controls/{name}", self.run_control)
         app.router.add_post("/sandbox/api/users", self.add_user)
+        app.router.add_get("/sandbox/api/events", self.stream_events)
         app.router.add_get("/sandbox/api/chats/{user_id}/messages", self.poll_messages)
         app.router.add_post("/sandbox/api/chats/{user_id}/messages", self.send_message)
         app.router.add_post("/sandbox/api/chats/{user_id}/media", self.send_media)
@@ -178,6 +185,58 @@ class SandboxPage:
         self.guests.append(Panel(GUEST_TITLE, user.id, GUEST_SUGGESTION))
         return web.json_response(user.to_telegram(), status=201)
 
+    async def stream_events(self, request: web.Request) -> web.StreamResponse:
+        """Every chat on the page over one connection (Server-Sent Events).
+
+        A browser opens at most six connections to a host, so a long poll per chat made
+        sends wait behind the polls once a few chats were open. This stream says
+        ``instance`` first (a restarted sandbox is another one), then a ``chat`` event
+        whenever a chat on the page has new or edited messages or shows another keyboard,
+        command menu or block; each batch ends with the newest ``seq`` as the event id, so
+        a reconnecting browser (``Last-Event-ID``) gets only what it missed.
+        """
+        after = _event_id(request.headers.get("Last-Event-ID")) or _query_number(
+            request, "after", int, 0
+        )
+        response = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await response.prepare(request)
+        shown: dict[int, Any] = {}  # per chat: the keyboard, menu and block last sent
+        try:
+            await response.write(
+                _event("instance", {"instance": self.instance}, retry=RECONNECT_MILLISECONDS)
+            )
+            while not self.state.closed:
+                newest = self.state.last_seq
+                batch = self._changed_chats(after, shown)
+                if batch:
+                    await response.write(
+                        b"".join(_event("chat", view) for view in batch[:-1])
+                        + _event("chat", batch[-1], event_id=newest)
+                    )
+                after = max(after, newest)
+                if not await self.state.wait_for_change(KEEPALIVE_SECONDS):
+                    await response.write(b": still here\n\n")
+        except ConnectionError:
+            pass  # the page was closed or reloaded
+        return response
+
+    def _changed_chats(self, after: int, shown: dict[int, Any]) -> list[dict[str, Any]]:
+        """Each chat on the page with messages after ``after`` or another look than the
+        one in ``shown`` (updated), as the page applies it."""
+        batch = []
+        for user_id in dict.fromkeys(panel.user_id for panel in self._all()):
+            user = self._known(user_id)
+            if user is None:
+                continue
+            view = self._chat_view(user, self.state.messages(user_id, after_seq=after), after)
+            look = (view["reply_keyboard"], view["commands"], view["blocked"])
+            if view["messages"] or shown.get(user_id) != look:
+                shown[user_id] = look
+                batch.append({"user_id": user_id, **view})
+        return batch
+
     async def poll_messages(self, request: web.Request) -> web.Response:
         return await _guarded(self._poll_messages(request))
 
@@ -195,12 +254,19 @@ class SandboxPage:
         user = self._user(request)
         body = await _json_body(request)
         text = _field(body, "text", str)
-        update = self.state.user_sends_text(
-            user.id, text, reply_to_message_id=_optional(body, "reply_to_message_id", int)
-        )
+        reply_to = _optional(body, "reply_to_message_id", int)
+        parts = split_typed_text(text)
+        if not parts:
+            raise BadInput("the text is empty")
+        update_ids = []
+        for index, part in enumerate(parts):  # the reply goes with the first part only
+            update = self.state.user_sends_text(
+                user.id, part, reply_to_message_id=reply_to if index == 0 else None
+            )
+            update_ids.append(update.get("update_id"))
         if any(p.user_id == user.id and p.suggestion == text.strip() for p in self._all()):
             self.used.add((user.id, text.strip()))  # a suggestion is a one-off first step
-        return web.json_response({"update_id": update.get("update_id")}, status=201)
+        return web.json_response({"update_id": update_ids[0], "update_ids": update_ids}, status=201)
 
     async def send_media(self, request: web.Request) -> web.Response:
         return await _guarded(self._send_media(request))
@@ -349,6 +415,22 @@ async def _guarded(handler: Awaitable[web.Response]) -> web.Response:
         return _error(404, str(error))
     except (BadInput, ValueError) as error:
         return _error(400, str(error))
+
+
+def _event(
+    name: str, data: dict[str, Any], *, event_id: int | None = None, retry: int | None = None
+) -> bytes:
+    """One Server-Sent Event; JSON has no raw line breaks, so ``data`` is one line."""
+    lines = [f"event: {name}", f"data: {json.dumps(data, separators=(',', ':'))}"]
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    if retry is not None:
+        lines.append(f"retry: {retry}")
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def _event_id(raw: str | None) -> int | None:
+    return int(raw) if raw is not None and raw.isdigit() else None
 
 
 def _error(status: int, message: str) -> web.Response:

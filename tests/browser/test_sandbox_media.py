@@ -17,7 +17,7 @@ TOKEN = "123456:sandbox-media-token"
 async def sandbox(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[SandboxServer]:
     monkeypatch.setenv("PTB_TIMEDELTA", "true")
     server = SandboxServer(token=TOKEN, port=0)
-    user = server.state.add_user("Ana", last_name="Berg")
+    user = server.state.add_user("Ana", last_name="Berg", started=True)
     server.set_panels([Panel("Student", user.id)])
     await server.start()
     yield server
@@ -80,3 +80,36 @@ async def test_the_bots_document_shows_its_name_and_caption(
     )
     await expect(received.locator("b")).to_have_text("Your")
     await expect(received).to_contain_text("Your export")
+
+
+async def test_the_media_buttons_say_in_words_what_they_send(page: Page) -> None:
+    # A machine without an emoji font shows the icons as empty boxes: the words remain.
+    student = page.locator('[data-panel="student"]')
+    for role, word, title in [
+        ("send-photo", "Photo", "Send a sample photo (the text becomes its caption)"),
+        ("send-voice", "Voice", "Send a sample voice note (the text becomes its caption)"),
+        ("send-document", "File", "Send a file from your computer (the text becomes its caption)"),
+    ]:
+        button = student.locator(f'[data-role="{role}"]')
+        await expect(button).to_be_visible()
+        await expect(button).to_contain_text(word)
+        await expect(button).to_have_attribute("aria-label", title)
+        await expect(button).to_have_attribute("title", title)
+        await expect(button.locator(".icon")).to_have_attribute("aria-hidden", "true")
+
+
+async def test_a_text_over_4096_characters_goes_as_two_messages(
+    page: Page, sandbox: SandboxServer
+) -> None:
+    student = page.locator('[data-panel="student"]')
+    long_text = " ".join(["Night shift notes"] * 300)  # 5399 characters
+    await student.locator('[data-role="input"]').fill(long_text)
+    await student.locator('[data-role="send"]').click()
+    sent = student.locator('[data-role="message"][data-sender="user"]')
+    await expect(sent).to_have_count(2)
+    await expect(student.locator('[data-role="input"]')).to_have_value("")
+    await expect(page.locator(".toast")).to_have_count(0)
+    first, second = (m["text"] for m in sandbox.state.messages(sandbox.state.users[0].id))
+    # Split at the last space within 4096 characters, not inside a word.
+    assert (len(first), first[-5:], second[:5]) == (4091, "Night", "shift")
+    assert f"{first} {second}" == long_text

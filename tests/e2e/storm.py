@@ -89,9 +89,12 @@ async def cast_of(
     sessionmaker: async_sessionmaker[AsyncSession], sandbox: SandboxServer, config: StormConfig
 ) -> Cast:
     clock = SystemClock()
-    mentors = [sandbox.state.add_user(f"Mentor{n}") for n in range(config.mentors)]
-    writers = [sandbox.state.add_user(f"Writer{n}") for n in range(config.writers)]
-    listeners = [sandbox.state.add_user(f"Listener{n}") for n in range(config.listeners)]
+    # Enrolled straight in the database: in life they pressed Start with their invite.
+    mentors = [sandbox.state.add_user(f"Mentor{n}", started=True) for n in range(config.mentors)]
+    writers = [sandbox.state.add_user(f"Writer{n}", started=True) for n in range(config.writers)]
+    listeners = [
+        sandbox.state.add_user(f"Listener{n}", started=True) for n in range(config.listeners)
+    ]
     per_mentor = -(-config.writers // config.mentors)
     mentor_of: dict[int, SandboxUser] = {}
     async with sessionmaker() as session, session.begin():

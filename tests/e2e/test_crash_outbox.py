@@ -34,7 +34,8 @@ async def a_mentor_with_shared_entries(
 ) -> SandboxUser:
     """A mentor with three students who shared two entries each, all waiting to go out."""
     clock, cipher = SystemClock(), ReflectionCipher(KEY)
-    mentor_user = sandbox.state.add_user("Lars")
+    # Enrolled straight in the database: in life they pressed Start with their invite.
+    mentor_user = sandbox.state.add_user("Lars", started=True)
     async with sessionmaker() as session, session.begin():
         programme = await a_programme(session, clock)
         mentor = await a_member(
@@ -47,7 +48,7 @@ async def a_mentor_with_shared_entries(
             person=Person(mentor_user.id, "Lars", "en"),
         )
         for n in range(3):
-            user = sandbox.state.add_user(f"Student{n}")
+            user = sandbox.state.add_user(f"Student{n}", started=True)
             student = await a_member(
                 session,
                 clock,
@@ -161,7 +162,8 @@ async def test_kills_during_a_prompt_send_to_fifty_students_send_each_prompt_at_
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> None:
     clock = SystemClock()
-    students = [sandbox.state.add_user(f"Student{n}") for n in range(50)]
+    # Enrolled straight in the database: in life they pressed Start with their invite.
+    students = [sandbox.state.add_user(f"Student{n}", started=True) for n in range(50)]
     async with sessionmaker() as session, session.begin():
         programme = await a_programme(session, clock, name="Kills")
         for user in students:

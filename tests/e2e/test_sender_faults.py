@@ -52,7 +52,8 @@ async def introductions(
     sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> tuple[SandboxUser, SandboxUser]:
     """Ana and Lars, paired: two introductions wait in the outbox."""
-    ana, lars = sandbox.state.add_user("Ana"), sandbox.state.add_user("Lars")
+    # Enrolled straight in the database: in life they pressed Start with their invite.
+    ana, lars = (sandbox.state.add_user(name, started=True) for name in ("Ana", "Lars"))
     async with sessionmaker() as session, session.begin():
         programme = await a_programme(session, clock)
         student = await a_member(

@@ -54,7 +54,8 @@ async def a_long_shared_entry(
     sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> SandboxUser:
     """Ana shares a long entry with Lars; the introductions have gone out already."""
-    ana, lars = sandbox.state.add_user("Ana"), sandbox.state.add_user("Lars")
+    # Enrolled straight in the database: in life they pressed Start with their invite.
+    ana, lars = (sandbox.state.add_user(name, started=True) for name in ("Ana", "Lars"))
     async with sessionmaker() as session, session.begin():
         programme = await a_programme(session, clock)
         student = await a_member(

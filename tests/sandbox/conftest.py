@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import pytest
 from telegram import Bot
 
-from bot.sandbox import Limits, SandboxServer, SandboxUser
+from bot.sandbox import Limits, SandboxServer, SandboxState, SandboxUser
 
 TOKEN = "123456:sandbox-test-token"
 
@@ -50,10 +51,16 @@ async def bot(sandbox: SandboxServer) -> AsyncIterator[Bot]:
 
 @pytest.fixture
 def alice(sandbox: SandboxServer) -> SandboxUser:
-    return sandbox.state.add_user("Alice", last_name="Andersson", username="alice")
+    return started(sandbox.state, "Alice", last_name="Andersson", username="alice")
 
 
 @pytest.fixture
 async def page(sandbox: SandboxServer) -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(base_url=sandbox.url) as session:
         yield session
+
+
+def started(state: SandboxState, first_name: str, **details: Any) -> SandboxUser:
+    """A user who pressed Start some time ago (their chat's history is empty, as after
+    clearing it): Telegram lets a bot write only to users who wrote to it first."""
+    return state.add_user(first_name, started=True, **details)

@@ -8,6 +8,8 @@ from telegram.error import BadRequest
 
 from bot.sandbox import SandboxServer, SandboxUser
 
+from .conftest import started
+
 HELP = [BotCommand("help", "How this works")]
 STATS = [BotCommand("stats", "Programme statistics")]
 HJALP = [BotCommand("hjalp", "Hur det fungerar")]
@@ -36,7 +38,7 @@ async def test_all_private_chats_wins_over_the_default(
 
 
 async def test_the_users_language_wins_within_a_scope(bot: Bot, sandbox: SandboxServer) -> None:
-    sven = sandbox.state.add_user("Sven", language_code="sv")
+    sven = started(sandbox.state, "Sven", language_code="sv")
     await bot.set_my_commands(HELP)
     await bot.set_my_commands(HJALP, language_code="sv")
     assert sandbox.state.commands_for(sven.id) == [HJALP[0].to_dict()]

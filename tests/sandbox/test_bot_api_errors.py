@@ -9,9 +9,12 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 
-from bot.sandbox import Limits, SandboxServer, SandboxUser
+from bot.sandbox import Limits, SandboxServer, SandboxState, SandboxUser
+from bot.sandbox.callbacks import ANSWER_WITHIN_SECONDS
+from bot.sandbox.errors import ApiError
+from bot.sandbox.html import FormattedText
 
-from .conftest import TOKEN, StartSandbox
+from .conftest import TOKEN, StartSandbox, started
 
 
 async def test_text_over_4096_utf16_units_is_too_long(bot: Bot, alice: SandboxUser) -> None:
@@ -100,7 +103,7 @@ async def test_exceeding_the_per_chat_rate_is_retry_after(
     start_sandbox: StartSandbox,
 ) -> None:
     server = await start_sandbox(Limits(per_chat_per_second=0.1, per_chat_burst=2))
-    user = server.state.add_user("Bo")
+    user = started(server.state, "Bo")
     async with Bot(TOKEN, base_url=server.bot_api_base_url) as bot:
         await bot.send_message(user.id, "one")
         await bot.send_message(user.id, "two")
@@ -113,7 +116,7 @@ async def test_exceeding_the_per_chat_rate_is_retry_after(
 
 async def test_exceeding_the_overall_rate_is_retry_after(start_sandbox: StartSandbox) -> None:
     server = await start_sandbox(Limits(overall_per_second=2))
-    users = [server.state.add_user(name) for name in ("A", "B", "C")]
+    users = [started(server.state, name) for name in ("A", "B", "C")]
     async with Bot(TOKEN, base_url=server.bot_api_base_url) as bot:
         await bot.send_message(users[0].id, "one")
         await bot.send_message(users[1].id, "two")
@@ -125,7 +128,7 @@ async def test_reading_methods_do_not_count_against_the_rate(
     start_sandbox: StartSandbox,
 ) -> None:
     server = await start_sandbox(Limits(overall_per_second=1))
-    user = server.state.add_user("Bo")
+    user = started(server.state, "Bo")
     async with Bot(TOKEN, base_url=server.bot_api_base_url) as bot:
         for _ in range(3):
             await bot.get_updates()
@@ -135,7 +138,7 @@ async def test_reading_methods_do_not_count_against_the_rate(
 async def test_error_bodies_have_telegrams_exact_shape(
     sandbox: SandboxServer, page: aiohttp.ClientSession
 ) -> None:
-    sandbox.state.add_user("Bo")
+    started(sandbox.state, "Bo")
     async with page.post(f"/bot{TOKEN}/sendMessage", json={"chat_id": 5, "text": "x"}) as reply:
         body = await reply.json()
     assert (reply.status, body) == (
@@ -148,7 +151,7 @@ async def test_a_rate_limit_body_carries_retry_after(
     start_sandbox: StartSandbox,
 ) -> None:
     server = await start_sandbox(Limits(overall_per_second=1))
-    user = server.state.add_user("Bo")
+    user = started(server.state, "Bo")
     url = f"{server.bot_api_base_url}{TOKEN}/sendMessage"
     async with aiohttp.ClientSession() as client:
         for _ in range(2):
@@ -187,3 +190,75 @@ async def test_parameters_may_come_as_multipart_form_data(
     async with page.post(f"/bot{TOKEN}/sendMessage", data=form()) as reply:
         body = await reply.json()
     assert body["result"]["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == "a"
+
+
+async def test_a_bot_cannot_write_first_to_a_user_who_never_wrote_to_it(
+    bot: Bot, sandbox: SandboxServer
+) -> None:
+    # Opening the bot's chat is not enough on Telegram: the user must press Start.
+    stranger = sandbox.state.add_user("Sven")
+    for send in (
+        bot.send_message(stranger.id, "hello?"),
+        bot.send_photo(stranger.id, b"\x89PNG\r\n\x1a\n a photo"),
+        bot.send_document(stranger.id, b"a,b\n", filename="a.csv"),
+        bot.send_chat_action(stranger.id, "typing"),
+    ):
+        with pytest.raises(Forbidden) as error:
+            await send
+        assert error.value.message == "Forbidden: bot can't initiate conversation with a user"
+    assert sandbox.state.messages(stranger.id) == []
+
+
+async def test_once_the_user_pressed_start_the_bot_may_write(
+    bot: Bot, sandbox: SandboxServer
+) -> None:
+    stranger = sandbox.state.add_user("Sven")
+    sandbox.state.user_sends_text(stranger.id, "/start")
+    assert (await bot.send_message(stranger.id, "Welcome")).text == "Welcome"
+
+
+async def test_copying_to_a_user_who_never_wrote_is_forbidden(
+    bot: Bot, sandbox: SandboxServer, alice: SandboxUser
+) -> None:
+    stranger = sandbox.state.add_user("Sven")
+    sent = await bot.send_message(alice.id, "to pass on")
+    with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+        await bot.copy_message(stranger.id, alice.id, sent.message_id)
+
+
+async def test_a_user_who_wrote_stays_reachable_after_a_restart(
+    start_sandbox: StartSandbox,
+) -> None:
+    server = await start_sandbox(Limits())
+    user = server.state.add_user("Sven")
+    server.state.user_sends_text(user.id, "hi")
+    again = SandboxState()
+    again.load(server.state.dump())
+    assert again.bot_sends(user.id, FormattedText("still here"))["text"] == "still here"
+    stranger = again.add_user("Bo")
+    with pytest.raises(ApiError, match="bot can't initiate conversation"):
+        again.bot_sends(stranger.id, FormattedText("hello?"))
+
+
+async def test_an_answer_after_telegrams_time_limit_is_too_old(start_sandbox: StartSandbox) -> None:
+    now = [1_800_000_000.0]
+    server = SandboxServer(token=TOKEN, port=0, state=SandboxState(clock=lambda: now[0]))
+    await server.start()
+    try:
+        user = started(server.state, "Ana")
+        async with Bot(TOKEN, base_url=server.bot_api_base_url) as bot:
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]])
+            sent = await bot.send_message(user.id, "Ready?", reply_markup=keyboard)
+            in_time = server.state.user_presses_button(user.id, sent.message_id, "go")
+            late = server.state.user_presses_button(user.id, sent.message_id, "go")
+            now[0] += ANSWER_WITHIN_SECONDS
+            assert await bot.answer_callback_query(in_time, text="Saved")
+            now[0] += 1
+            with pytest.raises(BadRequest) as error:
+                await bot.answer_callback_query(late, text="Saved")
+    finally:
+        await server.stop()
+    assert error.value.message == (
+        "Query is too old and response timeout expired or query id is invalid"
+    )
+    assert server.state.callback_answer(late) is None

@@ -10,6 +10,8 @@ from telegram.error import BadRequest
 
 from bot.sandbox import SandboxServer, SandboxState, SandboxUser
 
+from .conftest import started
+
 FULL = "😀" * 2048  # 2,048 characters, 4,096 UTF-16 units: Telegram's most
 FORMATTING = [
     {"type": "bold", "offset": 0, "length": 2},
@@ -19,12 +21,12 @@ FORMATTING = [
 
 @pytest.fixture
 def bob(sandbox: SandboxServer) -> SandboxUser:
-    return sandbox.state.add_user("Bob")
+    return started(sandbox.state, "Bob")
 
 
 def test_a_user_may_send_4096_utf16_units_and_no_more() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     state.user_sends_text(user.id, FULL)
     with pytest.raises(ValueError, match="1-4096"):
         state.user_sends_text(user.id, FULL + "!")
@@ -77,6 +79,6 @@ async def test_a_captions_formatting_survives_a_copy_that_keeps_the_caption(
 
 def test_formatting_outside_the_text_is_refused() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     with pytest.raises(ValueError, match="outside the text"):
         state.user_sends_text(user.id, "😀", entities=[{"type": "bold", "offset": 0, "length": 3}])

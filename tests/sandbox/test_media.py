@@ -18,14 +18,14 @@ from telegram.error import BadRequest, Forbidden, RetryAfter
 
 from bot.sandbox import Limits, SandboxServer, SandboxState, SandboxUser
 
-from .conftest import TOKEN, StartSandbox
+from .conftest import TOKEN, StartSandbox, started
 
 ANSWER = InlineKeyboardMarkup([[InlineKeyboardButton("Answer", callback_data="rl:o:1")]])
 
 
 @pytest.fixture
 def bob(sandbox: SandboxServer) -> SandboxUser:
-    return sandbox.state.add_user("Bob", username="bob")
+    return started(sandbox.state, "Bob", username="bob")
 
 
 # The user's side ------------------------------------------------------------------------
@@ -98,7 +98,7 @@ async def test_a_users_photo_can_reply_to_a_bot_message(
 
 def test_a_caption_over_1024_utf16_units_is_refused() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     state.user_sends_photo(user.id, caption="😀" * 512)  # exactly 1024 units
     with pytest.raises(ValueError, match="caption"):
         state.user_sends_photo(user.id, caption="😀" * 512 + "!")
@@ -109,7 +109,7 @@ def test_a_caption_over_1024_utf16_units_is_refused() -> None:
 
 def test_media_to_a_missing_reply_or_from_a_blocked_user_is_refused() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     with pytest.raises(ValueError, match="no message 9"):
         state.user_sends_voice(user.id, reply_to_message_id=9)
     with pytest.raises(ValueError, match="file_name"):
@@ -121,7 +121,7 @@ def test_media_to_a_missing_reply_or_from_a_blocked_user_is_refused() -> None:
 
 def test_to_dict_and_to_telegram_shapes() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     update = state.user_sends_document(user.id, "notes.txt", file_size=1234)
     document = update["message"]["document"]
     assert set(document) == {"file_id", "file_unique_id", "file_name", "mime_type", "file_size"}
@@ -255,7 +255,7 @@ async def test_a_bot_caption_over_1024_is_too_long(
 
 async def test_copies_count_against_the_rate_limits(start_sandbox: StartSandbox) -> None:
     server = await start_sandbox(Limits(per_chat_per_second=0.1, per_chat_burst=1))
-    ana, bo = server.state.add_user("Ana"), server.state.add_user("Bo")
+    ana, bo = started(server.state, "Ana"), started(server.state, "Bo")
     server.state.user_sends_photo(ana.id)
     async with Bot(TOKEN, base_url=server.bot_api_base_url) as bot:
         await bot.send_message(bo.id, "one")

@@ -10,6 +10,8 @@ from telegram import Bot
 from bot.sandbox import SandboxServer, SandboxState, SandboxUser
 from bot.sandbox.html import FormattedText
 
+from .conftest import started
+
 
 def bot_says(state: SandboxState, chat_id: int, text: str) -> int:
     message = state.bot_sends(chat_id, FormattedText(text))
@@ -42,7 +44,7 @@ def test_a_user_who_blocked_the_bot_cannot_write_to_it() -> None:
 
 def test_messages_after_a_seq_are_only_the_newer_ones() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     state.user_sends_text(user.id, "one")
     seen = state.messages(user.id)[-1]["seq"]
     bot_says(state, user.id, "two")
@@ -51,7 +53,7 @@ def test_messages_after_a_seq_are_only_the_newer_ones() -> None:
 
 async def test_waiting_for_messages_returns_when_one_arrives() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     waiting = asyncio.create_task(state.wait_for_messages(user.id, after_seq=0, timeout=5))
     await asyncio.sleep(0)
     bot_says(state, user.id, "hello")
@@ -60,14 +62,14 @@ async def test_waiting_for_messages_returns_when_one_arrives() -> None:
 
 async def test_wait_for_bot_message_returns_an_already_sent_unread_message() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     bot_says(state, user.id, "welcome")
     assert (await state.wait_for_bot_message(user.id))["text"] == "welcome"
 
 
 async def test_wait_for_bot_message_does_not_return_the_same_message_twice() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     bot_says(state, user.id, "welcome")
     await state.wait_for_bot_message(user.id)
     with pytest.raises(TimeoutError):
@@ -76,7 +78,7 @@ async def test_wait_for_bot_message_does_not_return_the_same_message_twice() -> 
 
 async def test_wait_for_bot_message_skips_past_messages_that_do_not_match() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     for text in ("first", "second", "third"):
         bot_says(state, user.id, text)
     assert (await state.wait_for_bot_message(user.id, contains="sec"))["text"] == "second"
@@ -95,7 +97,7 @@ async def test_wait_for_bot_message_sees_an_edit_as_new(
 
 async def test_wait_for_bot_message_ignores_the_users_own_messages() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     state.user_sends_text(user.id, "hello bot")
     with pytest.raises(TimeoutError):
         await state.wait_for_bot_message(user.id, contains="hello", timeout=0.01)
@@ -103,7 +105,7 @@ async def test_wait_for_bot_message_ignores_the_users_own_messages() -> None:
 
 async def test_a_timeout_shows_the_transcript() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     state.user_sends_text(user.id, "/start")
     bot_says(state, user.id, "Welcome")
     with pytest.raises(TimeoutError) as error:
@@ -114,7 +116,7 @@ async def test_a_timeout_shows_the_transcript() -> None:
 
 def test_a_one_time_keyboard_disappears_after_use() -> None:
     state = SandboxState()
-    user = state.add_user("Ana")
+    user = started(state, "Ana")
     keyboard = {"keyboard": [["Yes", "No"]], "one_time_keyboard": True}
     state.bot_sends(user.id, FormattedText("Ok?"), reply_markup=keyboard)
     state.user_sends_text(user.id, "Yes")

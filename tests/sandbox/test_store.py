@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.sandbox import SandboxServer
 from bot.sandbox.store import StateFile, state_path
-from tests.sandbox.conftest import TOKEN
+from tests.sandbox.conftest import TOKEN, started
 
 
 def restarted(server: SandboxServer, path: Path) -> SandboxServer:
@@ -22,7 +22,7 @@ def restarted(server: SandboxServer, path: Path) -> SandboxServer:
 def test_chats_files_menus_and_numbering_go_on_after_a_restart(tmp_path: Path) -> None:
     server = SandboxServer(token=TOKEN, port=0)
     state = server.state
-    ana = state.add_user("Ana", last_name="Berg")
+    ana = started(state, "Ana", last_name="Berg")
     first = state.user_sends_text(ana.id, "/start")
     state.user_sends_document(ana.id, "roster.csv", content=b"name,role\n")
     state.commands.set(f"chat:{ana.id}", "", [{"command": "help", "description": "Help"}])

@@ -189,3 +189,16 @@ async def test_a_sample_photo_has_no_file_url(
     async with page.get(f"/sandbox/api/chats/{alice.id}/messages") as reply:
         [sample] = (await reply.json())["messages"]
     assert sample["media"] == "photo" and "file_url" not in sample
+
+
+async def test_a_text_over_4096_units_typed_on_the_page_goes_as_several_messages(
+    bot: Bot, alice: SandboxUser, page: aiohttp.ClientSession
+) -> None:
+    first, second = "Long shift. " * 300, "Still here. " * 100  # 3600 and 1200 characters
+    url = f"/sandbox/api/chats/{alice.id}/messages"
+    async with page.post(url, json={"text": f"{first}\n{second}"}) as reply:
+        assert reply.status == 201
+        assert len((await reply.json())["update_ids"]) == 2
+    updates = await bot.get_updates()
+    texts = [u.message.text for u in updates if u.message is not None]
+    assert texts == [first.strip(), second.strip()]

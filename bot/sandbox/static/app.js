@@ -1,9 +1,8 @@
-// frizon sandbox page: one Telegram-like chat per panel, each long-polling its chat.
+// frizon sandbox page: one Telegram-like chat per panel, all fed by one event stream.
 // Plain DOM code, no framework: the machine running it may have no internet.
 "use strict";
 
 const API = "/sandbox/api";
-const POLL_WAIT_SECONDS = 25;
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -78,10 +77,11 @@ function sizeLabel(bytes) {
 
 // Photos and voice notes are samples (no file travels); a document is a real file from
 // disk, uploaded so the bot can download its bytes, as from Telegram.
+// Each has a word beside its icon: a machine without an emoji font shows only boxes.
 const MEDIA_BUTTONS = [
-  { kind: "photo", icon: "🖼", title: "Send a sample photo (the text becomes its caption)" },
-  { kind: "voice", icon: "🎤", title: "Send a sample voice note (the text becomes its caption)" },
-  { kind: "document", icon: "📎", title: "Send a file from your computer (the text becomes its caption)" },
+  { kind: "photo", icon: "🖼", label: "Photo", title: "Send a sample photo (the text becomes its caption)" },
+  { kind: "voice", icon: "🎤", label: "Voice", title: "Send a sample voice note (the text becomes its caption)" },
+  { kind: "document", icon: "📎", label: "File", title: "Send a file from your computer (the text becomes its caption)" },
 ];
 
 function mediaLabel(message) {
@@ -94,7 +94,6 @@ class ChatPanel {
   constructor(panel) {
     this.panel = panel;
     this.userId = panel.user_id;
-    this.lastSeq = 0;
     this.messages = new Map(); // message_id -> element
     this.commands = [];
     this.blocked = false;
@@ -121,10 +120,10 @@ class ChatPanel {
     this.fileInput = el("input", {
       type: "file", hidden: true, "data-role": "file-input", onchange: () => this.sendChosenFile(),
     });
-    this.mediaButtons = MEDIA_BUTTONS.map(({ kind, icon, title }) => el("button", {
+    this.mediaButtons = MEDIA_BUTTONS.map(({ kind, icon, label, title }) => el("button", {
       type: "button", className: "attach", "data-role": `send-${kind}`, title, "aria-label": title,
       onclick: () => (kind === "document" ? this.fileInput.click() : this.sendMedia(kind)),
-    }, icon));
+    }, el("span", { className: "icon", "aria-hidden": "true" }, icon), ` ${label}`));
     this.blockToggle = el("button", {
       type: "button", className: "block-toggle", "data-role": "block-toggle", "aria-pressed": "false",
       onclick: () => this.toggleBlocked(),
@@ -145,26 +144,12 @@ class ChatPanel {
       this.blockedNote,
       this.commandList,
       this.replyKeyboard,
-      el("div", { className: "composer" }, this.input, ...this.mediaButtons, this.fileInput, this.sendButton));
-  }
-
-  async poll() {
-    // The first request returns at once; later ones wait for news (long poll).
-    let wait = 0;
-    for (;;) {
-      try {
-        const data = await api(`/chats/${this.userId}/messages?after=${this.lastSeq}&wait=${wait}`);
-        this.apply(data);
-        wait = POLL_WAIT_SECONDS;
-      } catch (error) {
-        await new Promise((resolve) => setTimeout(resolve, 2000)); // server restarting; retry
-      }
-    }
+      el("div", { className: "composer" }, this.input, this.sendButton),
+      el("div", { className: "attachments" }, ...this.mediaButtons, this.fileInput));
   }
 
   apply(data) {
     for (const message of data.messages) this.renderMessage(message);
-    this.lastSeq = Math.max(this.lastSeq, data.last_seq);
     this.commands = data.commands || [];
     this.renderReplyKeyboard(data.reply_keyboard);
     this.setBlocked(data.blocked);
@@ -352,14 +337,36 @@ class ChatPanel {
   }
 }
 
+const chats = new Map(); // user id -> ChatPanel
+const early = new Map(); // user id -> news that came before its panel did ("New chat as")
+
 function addPanel(panel) {
   document.querySelector('[data-role="empty"]').hidden = true;
   const chat = new ChatPanel(panel);
   document.querySelector('[data-role="panels"]').append(chat.root);
-  chat.poll();
+  chats.set(chat.userId, chat);
+  for (const data of early.get(chat.userId) || []) chat.apply(data);
+  early.delete(chat.userId);
 }
 
 let sandboxInstance = null; // which run of the sandbox this page talks to
+
+function listen() {
+  // One connection for every chat: a browser opens only six per host, so a long poll
+  // per chat made sends wait once a few chats were open. EventSource reconnects by
+  // itself (a restart) and tells the server the last batch it saw (Last-Event-ID).
+  const events = new EventSource(`${API}/events`);
+  events.addEventListener("instance", (event) => {
+    const { instance } = JSON.parse(event.data);
+    if (sandboxInstance !== null && instance !== sandboxInstance) window.location.reload();
+  });
+  events.addEventListener("chat", (event) => {
+    const data = JSON.parse(event.data);
+    const chat = chats.get(data.user_id);
+    if (chat) chat.apply(data);
+    else early.set(data.user_id, [...(early.get(data.user_id) || []), data]);
+  });
+}
 
 async function waitForRestart() {
   // The sandbox stops and starts again; reload once a new run answers.
@@ -438,6 +445,7 @@ async function main() {
     const { panels, instance } = await api("/panels");
     sandboxInstance = instance;
     panels.forEach(addPanel);
+    listen();
   } catch (error) {
     toast(`Could not reach the sandbox: ${error.message}`, "error");
   }
