@@ -4,7 +4,7 @@ A new table only: the rhythm that holds stays on pair.meeting_weeks (set when a
 proposal is accepted), so statistics and nudges go on reading it and never a proposal.
 
 Revision ID: 0019
-Revises: 0020 (the sandbox clock, numbered after it but written first)
+Revises: 0018
 Create Date: 2026-12-01
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | Sequence[str] | None = "0020"
+down_revision: str | Sequence[str] | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
