@@ -166,7 +166,7 @@ async def test_names_with_markup_are_shown_as_written(bot: RunningBot) -> None:
 # {checkin}, {mentor}, {student}, {programme}): each number in them is replaced in turn by
 # a value no button carries.
 BUTTONS = {
-    "ci": ("ci:m:0:3", "ci:s:{checkin}", "ci:y:{checkin}:{mentor}", "ci:n:{checkin}"),
+    "ci": ("ci:m:0:3", "ci:s:{checkin}", "ci:y:{checkin}:{mentor}", "ci:n:{checkin}", "ci:h"),
     "hi": (
         "hi:v:0",
         "hi:s:{checkin}:0:{mentor}",
