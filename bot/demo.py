@@ -123,12 +123,14 @@ async def _demo_programme(
 @dataclass(frozen=True)
 class TimePasses:
     """What runs while the sandbox's clock moves: the prompt dispatcher, the look at every
-    pair (meetings, nudges, digests) and waiting until the sender has sent what is due."""
+    pair (meetings, nudges, digests), the demo cohort's part (bot/demo_life.py), and
+    waiting until the sender has sent what is due."""
 
     dispatch: Callable[[], Awaitable[object]]
     check: Callable[[], Awaitable[object]]
     settle: Callable[[], Awaitable[object]]
     step: timedelta = ADVANCE_STEP
+    cohort: Callable[[], Awaitable[object]] | None = None
 
     async def until(self, clock: OffsetClock, end: datetime) -> None:
         """Move the clock to ``end`` so that everything falling due on the way happens at
@@ -142,6 +144,8 @@ class TimePasses:
             if clock.now() - checked >= CHECK_EVERY or clock.now() >= end:
                 await self.check()
                 checked = clock.now()
+            if self.cohort is not None:
+                await self.cohort()
             await self.settle()
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalogue import Catalogue
-from bot.clock import ManualClock
+from bot.clock import Clock, ManualClock
 from bot.crypto import ReflectionCipher
 from bot.dispatch import dispatch_prompts
 from bot.services.checkins import add_text, finish, start_checkin
@@ -40,15 +40,17 @@ from bot.services.meetings import answer_meeting, log_meeting
 from bot.services.members import Person
 from bot.services.pairing import pair
 from bot.services.programmes import create_programme
-from bot.services.schedules import next_prompt_time, set_schedule
+from bot.services.schedules import set_schedule
 from db.models import Delivery, DeliveryStatus, Programme, Role
 
 DEMO_MARK = "(demo)"
 FIRST_COHORT_ID = 90_001  # below the sandbox's first user id (100001): no chat has it
+FIRST_MENTOR_ID = FIRST_COHORT_ID + 50  # students' ids come before it, mentors' after
+COHORT_IDS = range(FIRST_COHORT_ID, FIRST_COHORT_ID + 100)
 HISTORY_WEEKS = 12  # the programme began on the Monday this many weeks back
 QUIET_WEEKS = (6, 7)  # exam weeks, counted from the first: a quiet period, no prompts
 EARLY_STUDENTS = 4  # joined in the first week, too few for its figures to be shown
-MENTOR_CAPACITY = 4
+QUIET_PAIR_STUDENT = FIRST_COHORT_ID + EARLY_STUDENTS  # has not met since the first week
 SEED = 11
 
 STUDENT_NAMES = (
@@ -124,20 +126,58 @@ class _History:
         await self.delivered()
 
     async def delivered(self) -> None:
-        """What the services queued for the cohort has reached them, as the sender would
-        record it: demo people have no chats to send it to. Prompts are delivered as they
-        go out (an answer needs its prompt sent); the rest at the end, all at once."""
-        now = self.clock.now()
-        await self.session.execute(
-            update(Delivery)
-            .where(
-                Delivery.member_id.in_(self.member_ids),
-                Delivery.status == DeliveryStatus.PENDING,
-                Delivery.due_at <= now,
-            )
-            .values(status=DeliveryStatus.SENT, finished_at=now, attempts=1)
-            .execution_options(synchronize_session=False)
+        """Prompts are delivered as they go out (an answer needs its prompt sent); the
+        rest at the end, all at once."""
+        await delivered(self.session, self.member_ids, self.clock.now())
+
+
+async def delivered(session: AsyncSession, member_ids: Sequence[int], now: datetime) -> list[int]:
+    """What the services queued for demo people has reached them, as the sender records a
+    message Telegram accepted: they have no chats to send it to. One the sender has
+    claimed already is left to it. Returns the deliveries so recorded."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.member_id.in_(member_ids),
+            Delivery.status == DeliveryStatus.PENDING,
+            Delivery.claimed_at.is_(None),
+            Delivery.due_at <= now,
         )
+        .values(status=DeliveryStatus.SENT, finished_at=now, attempts=1)
+        .returning(Delivery.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars())
+
+
+async def write_entry(
+    session: AsyncSession,
+    *,
+    clock: Clock,
+    cipher: ReflectionCipher,
+    member_id: int,
+    delivery_id: int | None,
+    mood: int,
+    words: str,
+    share: bool,
+) -> None:
+    """A demo student's entry, as the check-in flow records one: a mood, perhaps some
+    words (encrypted), then shared with the mentor or kept."""
+    started = await start_checkin(
+        session, clock=clock, member_id=member_id, mood=mood, delivery_id=delivery_id
+    )
+    if words:
+        await add_text(
+            session,
+            member_id=member_id,
+            message_id=1,  # the first and only message of the entry
+            text=words,
+            cipher=cipher,
+            now=clock.now(),
+        )
+    await finish(
+        session, clock=clock, member_id=member_id, checkin_id=started.checkin_id, share=share
+    )
 
 
 async def create_demo_cohort(
@@ -171,16 +211,19 @@ async def create_demo_cohort(
     history = _History(session, clock, now)
     cohort = Cohort(
         student_ids=tuple(FIRST_COHORT_ID + n for n in range(len(STUDENT_NAMES))),
-        mentor_ids=tuple(FIRST_COHORT_ID + 50 + n for n in range(len(MENTOR_NAMES))),
+        mentor_ids=tuple(FIRST_MENTOR_ID + n for n in range(len(MENTOR_NAMES))),
     )
     people = _People(session, clock, programme, actor, history)
 
     # The mentors and the first students join on the first day; the rest that week.
+    # Each mentor has room for exactly the mentees they get: the seats' student and mentor
+    # are the pair /match suggests.
     for offset, (telegram_id, person_name) in enumerate(
         zip(cohort.mentor_ids, MENTOR_NAMES, strict=True)
     ):
         moment = start + timedelta(minutes=30 + 5 * offset)
-        history.at(moment, people.joins(telegram_id, person_name, Role.MENTOR))
+        mentees = len(range(offset, len(STUDENT_NAMES), len(MENTOR_NAMES)))
+        history.at(moment, people.joins(telegram_id, person_name, Role.MENTOR, mentees))
     for index, (telegram_id, person_name) in enumerate(
         zip(cohort.student_ids, STUDENT_NAMES, strict=True)
     ):
@@ -203,10 +246,12 @@ async def create_demo_cohort(
         await history.delivered()
         await students.answer_prompts(history)
 
-    prompt_time = next_prompt_time(schedule, start)
-    while prompt_time is not None and prompt_time < now:
-        history.at(prompt_time + timedelta(minutes=1), prompts_go_out)
-        prompt_time = next_prompt_time(schedule, prompt_time)
+    # The dispatcher looks at every cycle as the running bot does, quiet ones included
+    # (it records those as skipped), so nothing is left for it to catch up at the start.
+    cadence = schedule.cadence
+    for cycle in range(cadence.cycle_at(schedule.anchor_day, now, zone) + 1):
+        moment = cadence.occurrence(schedule.anchor_day, cycle, zone)
+        history.at(moment + timedelta(minutes=1), prompts_go_out)
     for week in range(HISTORY_WEEKS + 1):
         students.write_unprompted(history, start + timedelta(weeks=week), week in QUIET_WEEKS)
     await history.run()
@@ -230,7 +275,7 @@ class _People:
         self.pair_of: dict[int, int] = {}  # student's telegram id -> pair id
         self.mentor_of: dict[int, int] = {}  # student's telegram id -> mentor's member id
 
-    def joins(self, telegram_id: int, name: str, role: Role) -> Step:
+    def joins(self, telegram_id: int, name: str, role: Role, capacity: int = 1) -> Step:
         async def step() -> None:
             (invite,) = await issue_invites(
                 self.session,
@@ -246,7 +291,7 @@ class _People:
                 clock=self.clock,
                 token=invite.token,
                 person=Person(telegram_id, name, "en"),
-                mentor_capacity=MENTOR_CAPACITY,
+                mentor_capacity=capacity,
             )
             self.member_of[telegram_id] = enrolment.member_id
             self.history.member_ids.append(enrolment.member_id)
@@ -274,7 +319,7 @@ class _People:
         zone = ZoneInfo(self.programme.timezone)
         first = joined + timedelta(days=rng.randrange(4, 14))
         days = [first.astimezone(zone).date()]
-        if student != FIRST_COHORT_ID + EARLY_STUDENTS:  # the pair needing attention
+        if student != QUIET_PAIR_STUDENT:
             day = now.astimezone(zone).date() - timedelta(days=rng.randrange(2, 22))
             while day > days[0] + timedelta(days=14):
                 days.append(day)
@@ -326,7 +371,6 @@ class _Students:
         self.keen = {t: rng.uniform(0.45, 0.95) for t in telegram_ids}
         self.mood = {t: rng.choice((2, 3, 3, 4, 4, 4, 5)) for t in telegram_ids}
         self.shares = {t: rng.uniform(0.1, 0.7) for t in telegram_ids}
-        self.messages = itertools.count(1)
 
     async def answer_prompts(self, history: _History) -> None:
         """Each student answers the prompt just sent, or not, some hours or days later."""
@@ -367,27 +411,17 @@ class _Students:
         share = self.rng.random() < self.shares[telegram_id]
 
         async def step() -> None:
-            session, clock = self.people.session, self.people.clock
             member_id = self.people.member_of.get(telegram_id)
             if member_id is None:
                 return
-            started = await start_checkin(
-                session, clock=clock, member_id=member_id, mood=mood, delivery_id=delivery_id
-            )
-            if words:
-                await add_text(
-                    session,
-                    member_id=member_id,
-                    message_id=next(self.messages),
-                    text=words,
-                    cipher=self.cipher,
-                    now=clock.now(),
-                )
-            await finish(
-                session,
-                clock=clock,
+            await write_entry(
+                self.people.session,
+                clock=self.people.clock,
+                cipher=self.cipher,
                 member_id=member_id,
-                checkin_id=started.checkin_id,
+                delivery_id=delivery_id,
+                mood=mood,
+                words=words,
                 share=share,
             )
 

@@ -33,6 +33,7 @@ from bot.demo import (
     outbox_sent,
     prepare_demo,
 )
+from bot.demo_life import cohort_lives
 from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer, SandboxState
 from bot.sandbox.store import StateFile, state_path
@@ -102,8 +103,10 @@ async def _run_once(
                 sandbox.load(saved["sandbox"])
             sandbox.set_clock(moved.now, DEMO_TIMEZONE)
             clock = moved
-            await sandbox.start()
+            # Seated before the page is served: a page loaded at once (after "Start over")
+            # finds the three chats, not an empty page while the demo history is made.
             seats = await _seat_demo_people(sandbox, sessionmaker, clock, cipher)
+            await sandbox.start()
             token, base_url = SANDBOX_TOKEN, sandbox.bot_api_base_url
         else:
             assert config.telegram.token is not None
@@ -248,6 +251,7 @@ def _add_clock_control(
         check=lambda: check_pairs_now(services),
         settle=lambda: outbox_sent(services.sessionmaker, clock, wake=services.wake_sender),
         step=min(ADVANCE_STEP, services.config.schedule.grace / 3),
+        cohort=lambda: cohort_lives(services.sessionmaker, clock=clock, cipher=services.cipher),
     )
 
     async def advance() -> str:

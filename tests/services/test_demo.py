@@ -10,10 +10,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
+from bot.catalogue import Catalogue
+from bot.clock import ManualClock, OffsetClock
 from bot.crypto import ReflectionCipher, checkin_binding, new_key
-from bot.demo import DEMO_PEOPLE, DEMO_PROGRAMME, prepare_demo
+from bot.demo import DEMO_PEOPLE, DEMO_PROGRAMME, TimePasses, prepare_demo
 from bot.demo_cohort import DEMO_MARK, ENTRY_TEXTS, MENTOR_NAMES, STUDENT_NAMES
+from bot.demo_life import cohort_lives
+from bot.dispatch import dispatch_prompts
 from bot.services.attention import Concern
 from bot.services.stats import ProgrammeStats, programme_stats
 from db.engine import create_engine, create_sessionmaker
@@ -41,10 +44,10 @@ async def demo_at(sessionmaker: async_sessionmaker[AsyncSession], now: datetime 
     await prepare_demo(sessionmaker, clock=ManualClock(now), seats=seats, cipher=CIPHER)
 
 
-async def stats_of(session: AsyncSession) -> ProgrammeStats:
+async def stats_of(session: AsyncSession, now: datetime = NOW) -> ProgrammeStats:
     programme = await session.scalar(select(Programme).where(Programme.name == DEMO_PROGRAMME))
     assert programme is not None
-    return await programme_stats(session, programme=programme, today=NOW.date(), min_group_size=5)
+    return await programme_stats(session, programme=programme, today=now.date(), min_group_size=5)
 
 
 async def row_counts(session: AsyncSession) -> dict[str, int]:
@@ -181,3 +184,57 @@ async def test_the_same_moment_gives_the_same_history(
             assert await stats_of(other_session) == await stats_of(session)
     finally:
         await other.dispose()
+
+
+async def test_every_demo_mentor_is_full_so_the_seats_are_the_pair_to_match(
+    sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
+) -> None:
+    await demo_at(sessionmaker)
+
+    mentors = (
+        await session.execute(
+            select(Membership.member_id, Membership.capacity).where(Membership.role == Role.MENTOR)
+        )
+    ).all()
+    assert len(mentors) == len(MENTOR_NAMES)
+    for member_id, capacity in mentors:
+        mentees = await session.scalar(
+            select(func.count()).select_from(Pair).where(Pair.mentor_id == member_id)
+        )
+        assert mentees == capacity
+
+
+async def test_as_the_sandbox_clock_moves_the_cohort_answers_and_meets(
+    sessionmaker: async_sessionmaker[AsyncSession], session: AsyncSession
+) -> None:
+    await demo_at(sessionmaker)
+    clock = OffsetClock(ManualClock(NOW))
+    catalogue = Catalogue.load()
+
+    async def dispatch() -> None:
+        async with sessionmaker() as step, step.begin():
+            for role in (Role.STUDENT, Role.MENTOR):
+                await dispatch_prompts(
+                    step, clock=clock, catalogue=catalogue, grace=timedelta(hours=6), role=role
+                )
+
+    async def nothing() -> None:
+        pass
+
+    meetings = await session.scalar(select(func.count()).select_from(Meeting))
+    passes = TimePasses(
+        dispatch=dispatch,
+        check=nothing,
+        settle=nothing,
+        cohort=lambda: cohort_lives(sessionmaker, clock=clock, cipher=CIPHER),
+    )
+    await passes.until(clock, NOW + timedelta(weeks=2))
+
+    stats = await stats_of(session, clock.now())
+    assert [week.response_rate is not None for week in stats.weeks[-3:]] == [True] * 3
+    pending = await session.scalar(
+        select(func.count()).select_from(Delivery).where(Delivery.status == DeliveryStatus.PENDING)
+    )
+    assert pending == 0  # nothing left for the sender
+    assert (await session.scalar(select(func.count()).select_from(Meeting)) or 0) > (meetings or 0)
+    assert stats.attention_counts[Concern.NO_MEETING] == 1  # still only the quiet pair
