@@ -8,18 +8,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.catalogue import Catalogue
 from bot.clock import ManualClock, OffsetClock
 from bot.crypto import ReflectionCipher, checkin_binding, new_key
-from bot.demo import DEMO_PEOPLE, DEMO_PROGRAMME, TimePasses, prepare_demo
+from bot.demo import DEMO_PEOPLE, DEMO_PROGRAMME, TimePasses, erase_database, prepare_demo
 from bot.demo_cohort import DEMO_MARK, ENTRY_TEXTS, MENTOR_NAMES, STUDENT_NAMES
 from bot.demo_life import cohort_lives
 from bot.dispatch import dispatch_prompts
 from bot.services.attention import Concern
 from bot.services.stats import ProgrammeStats, programme_stats
 from db.engine import create_engine, create_sessionmaker
+from db.migrate import upgrade
 from db.models import (
     CheckIn,
     Delivery,
@@ -238,3 +239,18 @@ async def test_as_the_sandbox_clock_moves_the_cohort_answers_and_meets(
     assert pending == 0  # nothing left for the sender
     assert (await session.scalar(select(func.count()).select_from(Meeting)) or 0) > (meetings or 0)
     assert stats.attention_counts[Concern.NO_MEETING] == 1  # still only the quiet pair
+
+
+async def test_start_over_erases_the_cohort_and_makes_it_again(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await demo_at(sessionmaker)
+    async with sessionmaker() as session:
+        first = await row_counts(session)
+
+    await erase_database(engine)  # the sandbox's "Start over"
+    await upgrade(engine)
+    await demo_at(sessionmaker)
+
+    async with sessionmaker() as session:
+        assert await row_counts(session) == first
