@@ -3,8 +3,8 @@
 Drawn headless with matplotlib's object API (no pyplot, no global state), so that the
 bot can render it in a worker thread while it goes on answering people. The chart
 shows no more than the numbers do, and says why a stretch is empty: a week hidden
-because too few people were in it is shaded grey, a quiet period (no prompts were
-meant to go out) is hatched, and a panel with nothing to show says "no data yet".
+because too few people were in it is cross-hatched grey, a quiet period (no prompts
+were meant to go out) hatched blue, and a panel with nothing to show says "no data yet".
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from bot.services.stats import ProgrammeStats
 MOOD_COLOURS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 (low) .. 5
 BUCKET_COLOURS = ("#d9d9d9", "#a6dba0", "#5aae61", "#1b7837")  # 0, 1, 2, 3+ meetings
 BUCKET_LABELS = ("no meeting", "1 meeting", "2 meetings", "3 or more")
-HIDDEN_COLOUR = "#9e9e9e"  # solid: there were figures, about too few people to show
+# Cross-hatched grey: there were figures, about too few people to show (a plain grey
+# would read as mood 3 or "no meeting").
+HIDDEN_COLOUR, HIDDEN_EDGE, HIDDEN_HATCH = "#d0d0d0", "#6e6e6e", "xx"
 QUIET_COLOUR, QUIET_EDGE, QUIET_HATCH = "#eef4fa", "#7fa7cc", "//"  # hatched: no prompts
 NO_DATA = "no data yet"
 SIZE, DPI = (9, 10), 100  # 900 x 1000 pixels
@@ -130,9 +132,23 @@ def _gaps(axes: Axes, hidden: Sequence[bool], quiet: Sequence[bool], smallest: i
     handles = []
     if any(hidden):
         for start, end in _runs(hidden):
-            axes.axvspan(start - 0.5, end - 0.5, color=HIDDEN_COLOUR, alpha=0.55, lw=0, zorder=0)
+            axes.axvspan(
+                start - 0.5,
+                end - 0.5,
+                facecolor=HIDDEN_COLOUR,
+                edgecolor=HIDDEN_EDGE,
+                hatch=HIDDEN_HATCH,
+                lw=0,
+                zorder=0,
+            )
         handles.append(
-            Patch(color=HIDDEN_COLOUR, alpha=0.55, label=f"hidden: fewer than {smallest} people")
+            Patch(
+                facecolor=HIDDEN_COLOUR,
+                edgecolor=HIDDEN_EDGE,
+                hatch=HIDDEN_HATCH,
+                lw=0,
+                label=f"hidden: fewer than {smallest} people",
+            )
         )
     if any(quiet):
         for start, end in _runs(quiet):
@@ -170,11 +186,13 @@ def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
 
 
 def _finish(axes: Axes, *, shown: bool, handles: list[Patch]) -> None:
-    """The legend to the right of the panel; "no data yet" across a panel without figures."""
+    """The legend to the right of the panel; "no data yet" across a panel with nothing in
+    it (one whose weeks are all hidden or quiet shows those, and its legend says why)."""
     if handles:
         axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     if not shown:
         axes.set_yticks([])
+    if not shown and not handles:
         axes.text(
             0.5,
             0.5,

@@ -20,6 +20,7 @@ SHOWN = WeekFigures(MONDAY, 70, (1, 2, 3, 4, 2), prompted=True, wrote=True)
 HIDDEN = WeekFigures(MONDAY, None, None, prompted=True, wrote=True)
 QUIET = WeekFigures(MONDAY, None, None, prompted=False, wrote=False, quiet_period=True)
 A_MONTH = MonthFigures(date(2026, 9, 1), 22, 1.0, (1, 15, 6, 0), paired=True)
+A_MONTH_HIDDEN = MonthFigures(date(2026, 9, 1), None, None, None, paired=True)
 
 
 def programme(weeks: list[WeekFigures], months: list[MonthFigures]) -> ProgrammeStats:
@@ -95,6 +96,19 @@ def test_an_empty_panel_says_no_data_yet_instead_of_an_axis_around_zero() -> Non
         assert [label.get_text() for label in axes.get_yticklabels()] == []
     assert meeting_axes.get_ylim() == (0, 1)
     assert not meeting_axes.get_legend()  # no month was hidden: there were no pairs
+
+
+def test_a_panel_whose_figures_are_all_hidden_shows_them_hidden_without_an_axis() -> None:
+    figure = draw_chart(programme([HIDDEN, HIDDEN], [A_MONTH_HIDDEN]))
+    png_of(figure)
+
+    for axes in figure.axes[:3]:
+        legend = axes.get_legend()
+        assert legend is not None
+        assert "hidden: fewer than 5 people" in [text.get_text() for text in legend.get_texts()]
+        assert [label.get_text() for label in axes.get_yticklabels()] == []
+        assert NO_DATA not in [text.get_text() for text in axes.texts]
+    assert figure.axes[2].get_ylim() == (0, 1)  # not an axis around zero
 
 
 def test_a_panel_with_figures_has_no_no_data_text() -> None:
