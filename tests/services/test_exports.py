@@ -24,7 +24,7 @@ from bot.services.exports import (
     export,
     guarded,
 )
-from bot.services.meetings import agree_rhythm, answer_meeting, log_meeting
+from bot.services.meetings import answer_meeting, choose_rhythm, log_meeting
 from bot.services.pairing import pair, unpair
 from db.models import AuditEvent, CheckIn, Pair, Programme, Role
 from tests.factories import a_member, a_person, a_programme
@@ -45,7 +45,10 @@ async def with_more_meetings(
         p.student_id: p.id
         for p in (await session.scalars(select(Pair).where(Pair.programme_id == programme.id)))
     }
-    await agree_rhythm(session, member_id=mentors[1].id, pair_id=pairs[students[1].id], weeks=2)
+    for side in (mentors[1], students[1]):  # proposed by one side, accepted by the other
+        await choose_rhythm(
+            session, member_id=side.id, pair_id=pairs[students[1].id], weeks=2, clock=clock
+        )
     await log_meeting(
         session,
         member_id=mentors[0].id,
