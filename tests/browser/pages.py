@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from playwright.async_api import Locator, Page
 
+# A clock control answers once everything that fell due in its week has happened and
+# been sent (the demo cohort's too): seconds, more on a loaded machine.
+CONTROL_TIMEOUT = 30_000  # milliseconds
+
 
 def panel(page: Page, title: str) -> Locator:
     return page.locator(f'[data-panel="{title}"]')

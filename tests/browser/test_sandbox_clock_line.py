@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import Browser, expect
 
 from bot.demo import DEMO_TIMEZONE
-from tests.browser.pages import bot_messages, panel
+from tests.browser.pages import CONTROL_TIMEOUT, bot_messages, panel
 
 
 async def test_after_a_week_the_clock_line_and_the_message_times_are_a_week_ahead(
@@ -22,7 +22,9 @@ async def test_after_a_week_the_clock_line_and_the_message_times_are_a_week_ahea
     await expect(clock).to_contain_text(f"({DEMO_TIMEZONE})")
 
     await page.locator('[data-role="control"][data-control="next-week"]').click()
-    await expect(page.locator('[data-role="control-result"]')).to_contain_text("a week has passed")
+    await expect(page.locator('[data-role="control-result"]')).to_contain_text(
+        "a week has passed", timeout=CONTROL_TIMEOUT
+    )
     week_on = datetime.now(ZoneInfo(DEMO_TIMEZONE)) + timedelta(weeks=1)
     await expect(clock).to_contain_text(f"Sandbox clock: {week_on:%a %d %b %Y}")
     line = await clock.inner_text()

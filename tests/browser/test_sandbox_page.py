@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Locator, Page, expect
 
-from tests.browser.pages import bot_messages, panel
+from tests.browser.pages import CONTROL_TIMEOUT, bot_messages, panel
 
 
 async def enrol_and_pair(page: Page) -> None:
@@ -54,7 +54,7 @@ async def test_after_advance_the_student_answers_a_prompt_and_the_mentor_sees_wh
 
     await page.locator('[data-role="control"][data-control="next-prompt"]').click()
     await expect(page.locator('[data-role="control-result"]')).to_contain_text(
-        "the prompt is on its way"
+        "the prompt is on its way", timeout=CONTROL_TIMEOUT
     )
     await expect(bot_messages(page, "student").last).to_contain_text("Start with how you are doing")
     await student.locator('[data-role="button"]', has_text="Good").click()
@@ -115,8 +115,8 @@ async def test_the_pair_chats_meets_and_the_mentor_is_nudged_and_gets_a_digest(
     for _ in range(6):  # past the 4-week rhythm and its week of grace
         before = await result.inner_text()
         await week.click()
-        await expect(result).to_contain_text("a week has passed")
-        await expect(result).not_to_have_text(before)
+        await expect(result).to_contain_text("a week has passed", timeout=CONTROL_TIMEOUT)
+        await expect(result).not_to_have_text(before, timeout=CONTROL_TIMEOUT)
     # One digest a week and the nudge queue up for the mentor, one message a second.
     await expect(
         bot_messages(page, "mentor").filter(has_text="have not logged a meeting")
