@@ -28,10 +28,10 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from benchmarks.common import START, database, programme_of_students
 from benchmarks.sandbox_process import sandbox_process
-from bot.app import build_application, serving
-from bot.clock import ManualClock
-from bot.config import Config, DatabaseConfig
-from bot.crypto import ReflectionCipher, new_key
+from bot.app.application import build_application, serving
+from bot.core.clock import ManualClock
+from bot.core.config import Config, DatabaseConfig
+from bot.core.crypto import ReflectionCipher, new_key
 from bot.sandbox import Limits, SandboxServer, SandboxUser
 
 TOKEN = "8888888888:benchmark"

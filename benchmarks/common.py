@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 from db.models import Member, Membership, MemberStatus, Programme, Role

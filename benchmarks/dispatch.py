@@ -27,15 +27,15 @@ from telegram import Bot
 
 from benchmarks.common import START, database, peak_memory_mb, programme_of_students
 from benchmarks.sandbox_process import sandbox_process
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
-from bot.config import SendingConfig
-from bot.crypto import ReflectionCipher, new_key
-from bot.dispatch import dispatch_prompts
-from bot.http import AiohttpRequest
+from bot.core.clock import ManualClock
+from bot.core.config import SendingConfig
+from bot.core.crypto import ReflectionCipher, new_key
+from bot.domain.catalogue import Catalogue
 from bot.sandbox import Limits
-from bot.sending import OutboxSender
-from bot.texts import Texts
+from bot.sending.sender import OutboxSender
+from bot.services.dispatch import dispatch_prompts
+from bot.texts.templates import Texts
+from bot.transport.http import AiohttpRequest
 from db.models import Delivery, DeliveryStatus
 
 TOKEN = "7777777777:benchmark"

@@ -47,10 +47,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from benchmarks.common import database
 from benchmarks.stats_data import EMPTY, GENERATOR_VERSION, LARGE, Sizes, generate_programme
-from bot.config import PrivacyConfig
+from bot.core.config import PrivacyConfig
+from bot.reports.chart import render_chart
 from bot.services.stats import programme_stats
-from bot.stats_chart import render_chart
-from bot.texts import Texts
+from bot.texts.templates import Texts
 from db.base import Base
 from db.models import CheckIn, Programme
 from handlers.stats import summary_variables

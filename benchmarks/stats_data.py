@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.crypto import ReflectionCipher, new_key
+from bot.core.crypto import ReflectionCipher, new_key
 from db.base import Base
 from db.models import Programme
 

@@ -280,7 +280,7 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(String(200))
-    # Exactly-once sending (bot/ledger.py). A long message goes out in parts; this many
+    # Exactly-once sending (bot/outbox/ledger.py). A long message goes out in parts; this many
     # have reached Telegram. claimed_at is set, and committed, just before the next part
     # is sent and cleared with its outcome: a part still claimed when the sender starts
     # was in flight at a crash. interruptions counts such crashes for the current part;
@@ -338,7 +338,7 @@ class CheckIn(Base):
 class ProcessedUpdate(Base):
     """Telegram updates already handled: a re-delivered one is recognised and skipped.
 
-    Keyed by what the update is about (``bot.update_keys``), never by its update id
+    Keyed by what the update is about (``bot.transport.update_keys``), never by its update id
     alone: a Bot API server's numbering can start again."""
 
     __tablename__ = "processed_update"

@@ -8,11 +8,11 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.keyboards import MOODS, mood_keyboard
-from bot.sending import markup
+from bot.sending.sender import markup
 from bot.services import checkins
 from bot.services.errors import Refused
 from bot.services.members import MemberView
+from bot.texts.keyboards import MOODS, mood_keyboard
 from db.models import Role
 from handlers import fallback, support
 from handlers.buttons import remove_buttons

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-from bot.catalogue import Catalogue
-from bot.clock import Clock
-from bot.config import Config
-from bot.crypto import ReflectionCipher
-from bot.pacing import ChatPace
-from bot.sending import OutboxSender
-from bot.texts import Texts
+from bot.core.clock import Clock
+from bot.core.config import Config
+from bot.core.crypto import ReflectionCipher
+from bot.domain.catalogue import Catalogue
+from bot.sending.pacing import ChatPace
+from bot.sending.sender import OutboxSender
+from bot.texts.templates import Texts
 
 
 @dataclass(frozen=True)

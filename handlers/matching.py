@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.matching import Proposal
+from bot.domain.matching import Proposal
 from bot.services.audit import member_actor
 from bot.services.matching import Applied, apply, suggestions
 from bot.services.members import MemberView

@@ -8,7 +8,7 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.ext import ExtBot
 
 from bot.services.members import MemberView
-from bot.texts import LOCALES, Texts
+from bot.texts.templates import LOCALES, Texts
 from db.models import Role
 
 EVERYONE = ("start", "help", "privacy")

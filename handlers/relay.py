@@ -19,7 +19,7 @@ from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.partners import partners_of
 from bot.services.presence import mark_blocked
-from bot.texts import LOCALES
+from bot.texts.templates import LOCALES
 from db.models import Role
 from handlers import checkins, support
 from handlers.buttons import acknowledge, parse_callback

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
 
-from bot.pacing import ChatPace
+from bot.sending.pacing import ChatPace
 
 # Media that take a caption; the header goes into it when there is room.
 CAPTIONED = ("photo", "video", "document", "audio", "voice", "animation")

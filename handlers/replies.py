@@ -7,7 +7,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update
 
 from bot.services.members import MemberView
-from bot.texts import locale_for
+from bot.texts.templates import locale_for
 from handlers.context import FrizonContext
 
 

@@ -18,7 +18,7 @@ from telegram import Document, InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import filters
 
-from bot.roster import Problem, RosterRow, read_roster
+from bot.domain.roster import Problem, RosterRow, read_roster
 from bot.services import relay as relay_service
 from bot.services.audit import member_actor
 from bot.services.errors import Refused

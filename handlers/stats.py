@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
+from bot.reports.formats import number_text
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
 from bot.services.stats import ProgrammeStats, programme_stats
-from bot.stats_formats import number_text
 from handlers.callback_data import DAY_OR_ZERO, ID, Buttons, day_number, day_of
 from handlers.context import FrizonContext
 from handlers.coordination import (
@@ -87,7 +87,7 @@ class StatsStep(Step):
         chat = update.effective_chat
         if chat is None:
             return
-        from bot.stats_chart import render_chart  # matplotlib loads on the first /stats
+        from bot.reports.chart import render_chart  # matplotlib loads on the first /stats
 
         png = await asyncio.to_thread(render_chart, self.stats)
         caption = context.services.texts.render(

@@ -13,7 +13,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot.services.members import MemberView
 from bot.services.support import count_help_use
-from bot.texts import Texts
+from bot.texts.templates import Texts
 from db.models import Role
 from handlers.context import FrizonContext
 from handlers.people import current_member

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.services.enrolment import Enrolment, enrol
 from bot.services.invites import issue_invites
 from bot.services.members import Person

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import Catalogue, CatalogueError, next_in_rotation
-from bot.texts import LOCALES
+from bot.domain.catalogue import Catalogue, CatalogueError, next_in_rotation
+from bot.texts.templates import LOCALES
 
 catalogue = Catalogue.load()
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher
 from bot.services.programmes import find_programme
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade

@@ -15,7 +15,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.consent import set_consent
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade

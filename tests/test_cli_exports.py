@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.checkins import start_checkin
 from bot.services.meetings import answer_meeting, log_meeting
 from bot.services.pairing import pair

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.enrolment import enrol
 from db.engine import create_engine, create_sessionmaker
 from tests.factories import a_person

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
-from bot.cycle_keys import parse_cycle_key
+from bot.core.clock import ManualClock
+from bot.outbox.cycle_keys import parse_cycle_key
 from bot.services import checkins
 from bot.services.consent import set_consent
 from bot.services.programmes import find_programme

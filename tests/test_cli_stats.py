@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.pairing import pair
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade

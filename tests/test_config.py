@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, ConfigError, load_config
+from bot.core.config import Config, ConfigError, load_config
 
 ROOT = Path(__file__).parent.parent
 

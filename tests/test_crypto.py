@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.crypto import CannotDecrypt, KeyProblem, ReflectionCipher, new_key
+from bot.core.crypto import CannotDecrypt, KeyProblem, ReflectionCipher, new_key
 
 KEY = new_key()
 cipher = ReflectionCipher(KEY)

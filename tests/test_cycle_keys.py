@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.cycle_keys import (
+from bot.outbox.cycle_keys import (
     FAREWELL,
     SENT_NOW,
     CycleKey,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.texts import LOCALES, Texts
+from bot.texts.templates import LOCALES, Texts
 from prompts import TEMPLATE_ROOT
 
 GOLDEN = Path(__file__).parent / "golden"

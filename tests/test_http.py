@@ -11,7 +11,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.http import AiohttpRequest
+from bot.transport.http import AiohttpRequest
 
 
 @pytest.fixture

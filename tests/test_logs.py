@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import configure_logging
+from bot.core.logs import configure_logging
 
 TOKEN = "7777777:AAH-very-secret-token-value_0123456789"
 PAYLOAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Application", "aiosqlite")
@@ -36,7 +36,7 @@ def test_debug_shows_frizons_debug_lines_and_holds_the_payload_loggers_at_info(
 ) -> None:
     configure_logging("DEBUG", secrets=[TOKEN])
 
-    logging.getLogger("bot.sending").debug("frizon's own detail")
+    logging.getLogger("bot.sending.sender").debug("frizon's own detail")
     logging.getLogger("telegram.ext.ExtBot").debug("Calling Bot API endpoint with words")
     logging.getLogger("telegram.ext.Application").info("Application started")
 
@@ -58,7 +58,7 @@ def test_a_quieter_level_stays_quieter_for_the_libraries_too(buffer: io.StringIO
 def test_the_token_is_replaced_in_messages_and_arguments(buffer: io.StringIO) -> None:
     configure_logging("INFO", secrets=[TOKEN])
 
-    logging.getLogger("bot.app").info("GET https://api.telegram.org/bot%s/getMe", TOKEN)
+    logging.getLogger("bot.app.application").info("GET https://api.telegram.org/bot%s/getMe", TOKEN)
 
     assert "https://api.telegram.org/bot[token]/getMe" in buffer.getvalue()
     assert TOKEN.split(":")[1] not in buffer.getvalue()

@@ -8,7 +8,7 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.matching import (
+from bot.domain.matching import (
     NO_MENTOR_WITH_ROOM,
     NO_SHARED_LANGUAGE,
     ONLY_ENDED_PAIRS,

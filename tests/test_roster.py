@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.roster import read_roster
+from bot.domain.roster import read_roster
 from db.models import Role
 
 GOOD = (

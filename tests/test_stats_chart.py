@@ -12,8 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image, ImageStat
 
+from bot.reports.chart import NO_DATA, draw_chart, png_of, render_chart
 from bot.services.stats import MonthFigures, ProgrammeStats, WeekFigures
-from bot.stats_chart import NO_DATA, draw_chart, png_of, render_chart
 
 MONDAY = date(2026, 9, 7)
 SHOWN = WeekFigures(MONDAY, 70, (1, 2, 3, 4, 2), prompted=True, wrote=True)

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
-from bot.template_check import TemplateProblem, check_line_breaks, swallowed_breaks
-from bot.texts import LOCALES, Texts, locale_for
+from bot.texts.check import TemplateProblem, check_line_breaks, swallowed_breaks
+from bot.texts.templates import LOCALES, Texts, locale_for
 from prompts import TEMPLATE_ROOT
 
 EXAMPLES: dict[str, list[dict[str, Any]]] = tomllib.loads(

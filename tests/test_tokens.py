@@ -2,8 +2,8 @@
 
 import re
 
-from bot.durations import parse_duration
-from bot.tokens import hash_token, is_well_formed, new_token
+from bot.core.durations import parse_duration
+from bot.domain.tokens import hash_token, is_well_formed, new_token
 
 
 def test_tokens_are_url_safe_and_fit_a_deep_link() -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.update_keys import KEY_LENGTH, update_identity, update_key
+from bot.transport.update_keys import KEY_LENGTH, update_identity, update_key
 
 USER = {"id": 100001, "is_bot": False, "first_name": "Ana"}
 CHAT = {"id": 100001, "type": "private", "first_name": "Ana"}

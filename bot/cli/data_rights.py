@@ -8,10 +8,10 @@ from pathlib import Path
 
 import typer
 
-from bot.catalogue import Catalogue, CatalogueError
 from bot.cli.support import command_clock, config_from, fail, perform, transaction
-from bot.crypto import KeyProblem
-from bot.keys import reflection_cipher
+from bot.core.crypto import KeyProblem
+from bot.core.keys import reflection_cipher
+from bot.domain.catalogue import Catalogue, CatalogueError
 from bot.services.audit import CLI_ACTOR
 from bot.services.erasure import Erasure, ErasurePreview, erase_member, preview_erasure
 from bot.services.programmes import find_programme

@@ -7,8 +7,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.support import command_clock, config_from, fail, perform, transaction
-from bot.config import SANDBOX_BOT_USERNAME, Config
-from bot.durations import parse_duration
+from bot.core.config import SANDBOX_BOT_USERNAME, Config
+from bot.core.durations import parse_duration
 from bot.services.audit import CLI_ACTOR
 from bot.services.invites import invite_link, issue_invites
 from bot.services.members import list_members

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import typer
 
-from bot.catalogue import Catalogue, CatalogueError
 from bot.cli import enrolment, pairing, programmes, prompts, roster, stats
 from bot.cli.data_rights import forget_command, research_export_command
 from bot.cli.exports import export_command
 from bot.cli.matching import match_command
 from bot.cli.support import config_from, fail, transaction
-from bot.config import Config
-from bot.crypto import new_key
-from bot.logs import configure_logging
-from bot.template_check import TemplateProblem, check_templates
+from bot.core.config import Config
+from bot.core.crypto import new_key
+from bot.core.logs import configure_logging
+from bot.domain.catalogue import Catalogue, CatalogueError
+from bot.texts.check import TemplateProblem, check_templates
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="frizon: mentoring in Telegram.")
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
@@ -50,7 +50,7 @@ def root(
 @app.command("run")
 def run_command(context: typer.Context) -> None:
     """Run the bot: with a token against Telegram, without one in the local sandbox."""
-    from bot.runner import StartupProblem, run
+    from bot.app.runner import StartupProblem, run
 
     config = config_from(context)
     secrets = [config.telegram.token.get_secret_value()] if config.telegram.token else []

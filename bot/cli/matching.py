@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.support import REFUSALS, command_clock, config_from, perform, transaction
-from bot.matching import (
+from bot.domain.matching import (
     NO_MENTOR_WITH_ROOM,
     NO_SHARED_LANGUAGE,
     ONLY_ENDED_PAIRS,

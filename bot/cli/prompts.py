@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from bot.catalogue import Catalogue, CatalogueError
 from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.domain.catalogue import Catalogue, CatalogueError
 from bot.services.audit import CLI_ACTOR
 from bot.services.programmes import find_programme
 from bot.services.prompts import queue_prompt_now

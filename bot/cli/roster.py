@@ -9,8 +9,8 @@ import typer
 
 from bot.cli.enrolment import bot_username
 from bot.cli.support import command_clock, config_from, fail, perform, transaction
-from bot.durations import parse_duration
-from bot.roster import read_roster
+from bot.core.durations import parse_duration
+from bot.domain.roster import read_roster
 from bot.services.audit import CLI_ACTOR
 from bot.services.programmes import find_programme
 from bot.services.roster import RosterInvite, import_roster, invite_csv

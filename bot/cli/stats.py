@@ -14,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.reports.formats import as_csv, as_json, describe_attention, number_text
 from bot.services.programmes import find_programme
 from bot.services.stats import ProgrammeStats, programme_stats
-from bot.stats_formats import as_csv, as_json, describe_attention, number_text
 
 LABELS = {
     "invited_students": "Students invited",
@@ -86,7 +86,7 @@ def stats_command(
     else:
         _print_tables(stats)
     if chart is not None:
-        from bot.stats_chart import render_chart  # matplotlib loads only when asked for
+        from bot.reports.chart import render_chart  # matplotlib loads only when asked for
 
         chart.write_bytes(render_chart(stats))
         typer.echo(f"Chart written to {chart}.", err=format is not Format.table)

@@ -13,8 +13,8 @@ import typer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.clock import Clock, OffsetClock, SystemClock
-from bot.config import Config, ConfigError, load_config, redact_url
+from bot.core.clock import Clock, OffsetClock, SystemClock
+from bot.core.config import Config, ConfigError, load_config, redact_url
 from bot.services.errors import Refused
 from bot.services.sandbox_clock import stored_offset
 from db.engine import create_engine, create_sessionmaker

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.crypto import ReflectionCipher, checkin_binding
-from bot.outbox import enqueue
+from bot.core.clock import Clock
+from bot.core.crypto import ReflectionCipher, checkin_binding
+from bot.outbox.queue import enqueue
 from bot.services.errors import Refused
 from bot.services.pairing import PairView, active_pair_of
 from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Member, Membership, Role

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.outbox import enqueue
+from bot.outbox.queue import enqueue
 from bot.services.meetings import last_meeting_day
 from bot.services.nudges import nudge_kind
 from db.models import (

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cycle_keys import cycle_day_in_sql, cycle_key
-from bot.dispatch import PURPOSE as PROMPT_PURPOSE
+from bot.outbox.cycle_keys import cycle_day_in_sql, cycle_key
+from bot.services.dispatch import PURPOSE as PROMPT_PURPOSE
 from db.dates import as_date, monday_of_timestamp, utc_midnight
 from db.inserts import insert_unless_present
 from db.models import (

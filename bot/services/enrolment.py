@@ -8,11 +8,11 @@ from typing import NoReturn
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.domain.tokens import hash_token, is_well_formed
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
 from bot.services.members import Person, locale_of
-from bot.tokens import hash_token, is_well_formed
 from db.models import Invite, Member, Membership, MemberStatus, Programme, Role
 
 MAX_DISPLAY_NAME = 200

@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.services.audit import record_event
 from bot.services.errors import Refused
 from bot.services.pairing import unpair

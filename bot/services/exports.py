@@ -26,7 +26,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.services.audit import record_event
 from bot.services.stats import programme_stats
 from db.models import Meeting, Member, Pair, Programme

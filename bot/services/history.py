@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.crypto import ReflectionCipher
-from bot.outbox import enqueue
+from bot.core.clock import Clock
+from bot.core.crypto import ReflectionCipher
+from bot.outbox.queue import enqueue
 from bot.services.checkins import read_reflection
 from bot.services.errors import Refused
 from bot.services.pairing import active_pair_of

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
+from bot.domain.tokens import hash_token, new_token
 from bot.services.audit import record_event
 from bot.services.errors import Refused
-from bot.tokens import hash_token, new_token
 from db.models import Invite, Programme, Role
 
 MAX_INVITES_AT_ONCE = 1000

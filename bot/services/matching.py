@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.matching import Mentor, Proposal, Student, Unmatched, allowed, suggest
+from bot.core.clock import Clock
+from bot.domain.matching import Mentor, Proposal, Student, Unmatched, allowed, suggest
 from bot.services.errors import Refused
 from bot.services.pairing import PairView, mentors_with_room, pair, unpaired_students
 from db.models import Invite, Member, MemberStatus, Pair, PairStatus, Programme, Role

@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.outbox import enqueue
+from bot.core.clock import Clock
+from bot.outbox.queue import enqueue
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
 from bot.services.partners import active_pairs_of, other_side

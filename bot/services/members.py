@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from bot.texts import DEFAULT_LOCALE, locale_for
+from bot.texts.templates import DEFAULT_LOCALE, locale_for
 from db.models import Member, Membership, MemberStatus, Pair, PairStatus, Role
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.outbox import enqueue
+from bot.outbox.queue import enqueue
 from bot.services.meetings import rhythm_of
 from db.models import CheckIn, Delivery, DeliveryStatus, MemberStatus, Pair, PairStatus
 

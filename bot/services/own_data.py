@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.crypto import CannotDecrypt, ReflectionCipher
+from bot.core.crypto import CannotDecrypt, ReflectionCipher
 from bot.services.checkins import read_reflection
 from bot.services.errors import Refused
 from db.models import (

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.clock import Clock
-from bot.cycle_keys import farewell_key
-from bot.outbox import enqueue
+from bot.core.clock import Clock
+from bot.outbox.cycle_keys import farewell_key
+from bot.outbox.queue import enqueue
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
 from bot.services.relay import forget_conversations_of_pair

@@ -9,8 +9,8 @@ from zoneinfo import available_timezones
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.durations import parse_duration
+from bot.core.clock import Clock
+from bot.core.durations import parse_duration
 from bot.scheduling.windows import QuietHours
 from bot.services.errors import Refused
 from db.models import Member

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.services.audit import record_event
 from bot.services.errors import Refused
 from db.models import Membership, Pair, PairStatus, Programme, Role

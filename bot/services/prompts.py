@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue
-from bot.clock import Clock
-from bot.cycle_keys import sent_now_key
-from bot.dispatch import PURPOSE
-from bot.prompt_choice import choose_prompt
+from bot.core.clock import Clock
+from bot.domain.catalogue import Catalogue
+from bot.outbox.cycle_keys import sent_now_key
 from bot.services.audit import record_event
+from bot.services.dispatch import PURPOSE
 from bot.services.errors import Refused
+from bot.services.prompt_choice import choose_prompt
 from bot.services.schedules import schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
 

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue
-from bot.clock import Clock
-from bot.crypto import CannotDecrypt, ReflectionCipher
+from bot.core.clock import Clock
+from bot.core.crypto import CannotDecrypt, ReflectionCipher
+from bot.domain.catalogue import Catalogue
 from bot.services.audit import record_event
 from bot.services.checkins import read_reflection
 from db.models import (

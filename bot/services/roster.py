@@ -12,11 +12,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.roster import RosterRow
+from bot.core.clock import Clock
+from bot.domain.roster import RosterRow
+from bot.domain.tokens import hash_token, new_token
 from bot.services.audit import record_event
 from bot.services.invites import invite_link
-from bot.tokens import hash_token, new_token
 from db.models import AuditEvent, Invite, Programme, Role
 
 IMPORTED = "roster_imported"

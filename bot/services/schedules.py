@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.scheduling.cadence import Cadence
 from bot.scheduling.release import next_release
 from bot.scheduling.windows import QuietPeriod as QuietDays

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.attention import Attention, Concern, needing_attention
-from bot.services.engagement import WeekCounts, engagement_by_week, monday_of
+from bot.services.engagement import WeekCounts, engagement_by_week, monday_of, settle_weeks
 from bot.services.meeting_stats import (
     MonthMeetings,
     buckets_of,
     median_of,
     meetings_by_month,
     overall,
+    settle_months,
 )
 from db.models import (
     HelpUse,
@@ -256,3 +258,14 @@ def _percent(part: int, whole: int) -> int | None:
 
 async def _count(session: AsyncSession, query: object) -> int:
     return int(await session.scalar(query) or 0)  # type: ignore[call-overload]
+
+
+async def settle_every_programme(session: AsyncSession, *, now: datetime) -> int:
+    """Keep the counts of every programme's settled weeks and months (each on its own
+    calendar); returns how many weeks were added."""
+    kept = 0
+    for programme in (await session.scalars(select(Programme))).all():
+        today = now.astimezone(ZoneInfo(programme.timezone)).date()
+        kept += await settle_weeks(session, programme=programme, today=today)
+        await settle_months(session, programme=programme, today=today)
+    return kept

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from bot.config import Config, DatabaseConfig, SandboxConfig
-from bot.runner import run
+from bot.app.runner import run
+from bot.core.config import Config, DatabaseConfig, SandboxConfig
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()

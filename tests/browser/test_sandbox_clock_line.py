@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.async_api import Browser, expect
 
-from bot.demo import DEMO_TIMEZONE
+from bot.demo.programme import DEMO_TIMEZONE
 from tests.browser.pages import CONTROL_TIMEOUT, bot_messages, panel
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.crypto import new_key
+from bot.core.crypto import new_key
 from bot.sandbox import SandboxServer
 
 ROOT = Path(__file__).parent.parent.parent

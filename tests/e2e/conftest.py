@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 
 # For the tests that kill `frizon run` (a module's own `sandbox` overrides this one).
 from tests.e2e.bot_process import bot_process, environment, sandbox  # noqa: F401

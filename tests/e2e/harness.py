@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import build_application, serving
-from bot.clock import ManualClock
-from bot.config import Config, DatabaseConfig
-from bot.crypto import ReflectionCipher, new_key
+from bot.app.application import build_application, serving
+from bot.core.clock import ManualClock
+from bot.core.config import Config, DatabaseConfig
+from bot.core.crypto import ReflectionCipher, new_key
 from bot.sandbox import Limits, SandboxServer, SandboxUser
 from bot.services.invites import issue_invites
 from bot.services.pairing import pair

@@ -11,8 +11,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.config import Config, DatabaseConfig, SandboxConfig
-from bot.runner import run
+from bot.app.runner import run
+from bot.core.config import Config, DatabaseConfig, SandboxConfig
 
 
 def database_url(directory: Path) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from bot.crypto import checkin_binding
+from bot.core.crypto import checkin_binding
 from bot.sandbox import SandboxUser
 from bot.services.meetings import choose_rhythm
 from db.models import CheckIn, CheckInStatus, Meeting, Member, Pair, RhythmProposal, Role

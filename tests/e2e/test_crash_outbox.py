@@ -11,8 +11,8 @@ from functools import partial
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import SystemClock
-from bot.crypto import ReflectionCipher
+from bot.core.clock import SystemClock
+from bot.core.crypto import ReflectionCipher
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.services.checkins import add_text, finish, start_checkin
 from bot.services.members import Person

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import SystemClock
-from bot.crypto import ReflectionCipher
+from bot.core.clock import SystemClock
+from bot.core.crypto import ReflectionCipher
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.services.checkins import read_reflection
 from bot.services.enrolment import enrol

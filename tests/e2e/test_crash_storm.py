@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.crypto import ReflectionCipher
+from bot.core.crypto import ReflectionCipher
 from bot.sandbox import SandboxServer
 from tests.e2e.bot_process import (
     KEY,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.roster import read_roster
+from bot.domain.roster import read_roster
 from bot.sandbox import SandboxUser
 from bot.services.roster import import_roster
 from db.models import AuditEvent, Pair, PairStatus, Programme, Role

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.app import check_meetings_now
+from bot.app.jobs import check_meetings_now
 from bot.sandbox import SandboxUser
 from bot.services.pairing import unpair
 from db.models import AuditEvent, Meeting, Pair, Role

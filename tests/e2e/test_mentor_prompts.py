@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.app import dispatch_now
-from bot.catalogue import Catalogue
+from bot.app.jobs import dispatch_now
+from bot.domain.catalogue import Catalogue
 from db.models import CheckIn, Delivery, Member, Role
 from tests.e2e.harness import RunningBot
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import check_pairs_now
+from bot.app.jobs import check_pairs_now
 from bot.sandbox import SandboxUser
 from db.models import (
     CheckIn,

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.app import dispatch_now
+from bot.app.jobs import dispatch_now
 from bot.services.prompts import queue_prompt_now
 from bot.services.schedules import set_schedule
 from db.models import CheckIn, Delivery, DeliveryStatus, Programme, Role

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.app import check_meetings_now
-from bot.config import DEFAULT_MENTOR_SUPPORT
+from bot.app.jobs import check_meetings_now
+from bot.core.config import DEFAULT_MENTOR_SUPPORT
 from bot.sandbox import SandboxUser
 from db.models import Programme, Role
 from tests.e2e.harness import RunningBot

@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 
-from bot.config import Config, DatabaseConfig, SecurityConfig, TelegramConfig
-from bot.crypto import new_key
-from bot.runner import StartupProblem, run
+from bot.app.runner import StartupProblem, run
+from bot.core.config import Config, DatabaseConfig, SecurityConfig, TelegramConfig
+from bot.core.crypto import new_key
 from bot.sandbox import SandboxServer
 
 TOKEN = "4242424242:runner-test-token"

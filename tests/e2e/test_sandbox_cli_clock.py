@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import DEMO_PROGRAMME
+from bot.demo.programme import DEMO_PROGRAMME
 from tests.e2e.sandbox_run import frizon_run, panels, press, says
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.clock import SystemClock
-from bot.demo import DEMO_PROGRAMME
+from bot.core.clock import SystemClock
+from bot.demo.programme import DEMO_PROGRAMME
 from bot.services.members import find_member
 from bot.services.pairing import pair
 from db.engine import create_engine, create_sessionmaker

@@ -7,13 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher, new_key
-from bot.outbox import enqueue
-from bot.sending import MAX_ATTEMPTS, OutboxSender
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher, new_key
+from bot.domain.catalogue import Catalogue
+from bot.outbox.queue import enqueue
+from bot.sending.sender import MAX_ATTEMPTS, OutboxSender
 from bot.services.pairing import pair
-from bot.texts import Texts
+from bot.texts.templates import Texts
 from db.models import Delivery, DeliveryStatus, Member, MemberStatus, Programme, Role
 from tests.e2e.harness import RunningBot
 from tests.factories import a_member, a_programme

@@ -9,14 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher, new_key
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher, new_key
+from bot.domain.catalogue import Catalogue
 from bot.sandbox import SandboxServer, SandboxUser
-from bot.sending import OutboxSender
+from bot.sending.sender import OutboxSender
 from bot.services.members import Person
 from bot.services.pairing import pair
-from bot.texts import Texts
+from bot.texts.templates import Texts
 from db.models import Delivery, DeliveryStatus, Member, Role
 from tests.factories import a_member, a_programme
 

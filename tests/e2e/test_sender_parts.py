@@ -9,15 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher, new_key
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher, new_key
+from bot.domain.catalogue import Catalogue
 from bot.sandbox import SandboxServer, SandboxUser
-from bot.sending import OutboxSender
+from bot.sending.sender import OutboxSender
 from bot.services.checkins import add_text, finish, start_checkin
 from bot.services.members import Person
 from bot.services.pairing import pair
-from bot.texts import Texts
+from bot.texts.templates import Texts
 from db.models import Delivery, DeliveryStatus, Role
 from tests.factories import a_member, a_programme
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.prompts import queue_prompt_now
 from db.models import Member, Programme, Role
 from tests.e2e.harness import RunningBot

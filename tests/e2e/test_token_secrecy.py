@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
-from bot.logs import configure_logging
+from bot.core.clock import ManualClock
+from bot.core.logs import configure_logging
 from tests.e2e.harness import running_bot
 
 SECRET_TOKEN = "7777777:AAH-very-secret-token-value_0123456789"

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.ext import MessageHandler, filters
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from handlers.context import FrizonContext
 from tests.e2e.harness import running_bot
 

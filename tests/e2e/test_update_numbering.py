@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.app import build_application, serving
-from bot.clock import ManualClock
-from bot.config import Config, DatabaseConfig
-from bot.crypto import ReflectionCipher, new_key
+from bot.app.application import build_application, serving
+from bot.core.clock import ManualClock
+from bot.core.config import Config, DatabaseConfig
+from bot.core.crypto import ReflectionCipher, new_key
 from bot.sandbox import SandboxServer
 from db.models import ProcessedUpdate
 from tests.e2e.harness import TOKEN

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher, new_key
-from bot.outbox import enqueue
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher, new_key
+from bot.outbox.queue import enqueue
 from bot.services import checkins
 from bot.services.meetings import log_meeting
 from bot.services.members import Person

@@ -8,16 +8,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher, new_key
-from bot.deliveries import Composer, UnknownPurpose, compose
-from bot.outbox import enqueue
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher, new_key
+from bot.domain.catalogue import Catalogue
+from bot.outbox.queue import enqueue
+from bot.sending.compose import Composer, UnknownPurpose, compose
 from bot.services import checkins
 from bot.services.checkins import read_reflection
 from bot.services.errors import Refused
 from bot.services.pairing import pair, unpair
-from bot.texts import Texts
+from bot.texts.templates import Texts
 from db.models import CheckIn, Delivery, DeliveryStatus, Role
 from tests.factories import a_member, a_programme
 

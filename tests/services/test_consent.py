@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.audit import member_actor
 from bot.services.consent import consent_states, set_consent
 from bot.services.errors import Refused

@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher, new_key
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher, new_key
+from bot.reports.formats import as_csv, as_json
 from bot.services.checkins import add_text, start_checkin
 from bot.services.exports import What, csv_text, export
 from bot.services.stats import programme_stats
-from bot.stats_formats import as_csv, as_json
-from bot.texts import Texts
+from bot.texts.templates import Texts
 from db.models import AuditEvent, Role
 from handlers.stats import summary_variables
 from tests.services.test_stats import SINCE, TODAY, members_in_role, seeded, with_weeks

@@ -10,14 +10,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock, OffsetClock
-from bot.crypto import ReflectionCipher, checkin_binding, new_key
-from bot.demo import DEMO_PEOPLE, DEMO_PROGRAMME, TimePasses, erase_database, prepare_demo
-from bot.demo_cohort import DEMO_MARK, ENTRY_TEXTS, MENTOR_NAMES, STUDENT_NAMES
-from bot.demo_life import cohort_lives
-from bot.dispatch import dispatch_prompts
+from bot.core.clock import ManualClock, OffsetClock
+from bot.core.crypto import ReflectionCipher, checkin_binding, new_key
+from bot.demo.cohort import DEMO_MARK, ENTRY_TEXTS, MENTOR_NAMES, STUDENT_NAMES
+from bot.demo.life import cohort_lives
+from bot.demo.programme import DEMO_PEOPLE, DEMO_PROGRAMME, TimePasses, erase_database, prepare_demo
+from bot.domain.catalogue import Catalogue
 from bot.services.attention import Concern
+from bot.services.dispatch import dispatch_prompts
 from bot.services.stats import ProgrammeStats, programme_stats
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import upgrade

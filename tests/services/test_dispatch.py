@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
-from bot.dispatch import DoNotSend, SendLater, SendNow, dispatch_prompts, recheck
+from bot.core.clock import ManualClock
+from bot.domain.catalogue import Catalogue
 from bot.services import preferences
+from bot.services.dispatch import DoNotSend, SendLater, SendNow, dispatch_prompts, recheck
 from bot.services.errors import Refused
 from bot.services.schedules import set_schedule
 from db.models import Delivery, DeliveryStatus, Member, Programme, Role
@@ -373,7 +373,7 @@ async def test_with_a_checkpoint_the_queue_is_committed_in_chunks_as_it_grows(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.dispatch.CHECKPOINT_EVERY", 2)
+    monkeypatch.setattr("bot.services.dispatch.CHECKPOINT_EVERY", 2)
     clock.set(at(7, 9))
     async with sessionmaker() as session, session.begin():
         programme, _ = await setup(session, clock)

@@ -7,12 +7,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
-from bot.roster import read_roster
+from bot.core.clock import ManualClock
+from bot.domain.roster import read_roster
+from bot.domain.tokens import hash_token
 from bot.services.enrolment import enrol
 from bot.services.errors import Refused
 from bot.services.roster import import_roster
-from bot.tokens import hash_token
 from db.models import AuditEvent, Invite, Member, Membership, Role
 from tests.factories import a_person, a_programme, an_invite
 

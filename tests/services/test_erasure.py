@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.audit import CLI_ACTOR, member_actor
 from bot.services.enrolment import enrol
 from bot.services.erasure import ERASED_NAME, erase_member, is_erased

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
-from bot.crypto import ReflectionCipher, new_key
+from bot.core.clock import ManualClock
+from bot.core.crypto import ReflectionCipher, new_key
 from bot.services.checkins import add_text, finish, read_reflection, start_checkin
 from bot.services.exports import (
     ENGAGEMENT_HEADER,

@@ -7,9 +7,9 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
-from bot.ledger import IN_DOUBT, Ledger, Outcome
-from bot.outbox import enqueue
+from bot.core.clock import ManualClock
+from bot.outbox.ledger import IN_DOUBT, Ledger, Outcome
+from bot.outbox.queue import enqueue
 from db.models import Delivery, DeliveryStatus, Role
 from tests.factories import a_member, a_programme
 

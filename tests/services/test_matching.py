@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
-from bot.matching import NO_SHARED_LANGUAGE, ONLY_ENDED_PAIRS, PLACES_TAKEN, Proposal
-from bot.roster import read_roster
+from bot.core.clock import ManualClock
+from bot.domain.matching import NO_SHARED_LANGUAGE, ONLY_ENDED_PAIRS, PLACES_TAKEN, Proposal
+from bot.domain.roster import read_roster
 from bot.services.enrolment import enrol
 from bot.services.matching import NOT_REACHABLE, apply, suggestions
 from bot.services.pairing import pair, unpair

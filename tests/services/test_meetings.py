@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.attention import Concern, needing_attention
 from bot.services.errors import Refused
 from bot.services.meetings import (

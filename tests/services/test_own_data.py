@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.consent import set_consent
 from bot.services.own_data import as_json, own_data
 from bot.services.pairing import pair

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.meetings import choose_rhythm
 from bot.services.own_data import own_data
 from tests.services.data_rights_cast import a_cast, cipher

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.erasure import erase_member
 from bot.services.errors import Refused
 from bot.services.pairing import ended_by, mentors_with_room, pair, unpair, unpaired_students

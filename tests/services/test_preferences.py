@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services import preferences
 from bot.services.errors import Refused
 from db.models import Member, Role

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.domain.catalogue import Catalogue
 from bot.services.consent import set_consent
 from bot.services.research import ResearchExport, research_export, write_csv
 from db.models import AuditEvent, Programme, Role

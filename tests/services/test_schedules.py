@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from bot.services.errors import Refused
 from bot.services.schedules import next_prompt_time, schedule_of, set_schedule
 from db.models import AuditEvent, Programme, QuietPeriod

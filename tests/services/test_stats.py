@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import ManualClock
-from bot.cycle_keys import cycle_key
-from bot.outbox import enqueue
+from bot.core.clock import ManualClock
+from bot.outbox.cycle_keys import cycle_key
+from bot.outbox.queue import enqueue
 from bot.services.attention import Concern, needing_attention
 from bot.services.checkins import start_checkin
 from bot.services.engagement import settle_weeks

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue
-from bot.clock import ManualClock
-from bot.cycle_keys import (
+from bot.core.clock import ManualClock
+from bot.domain.catalogue import Catalogue
+from bot.outbox.cycle_keys import (
     cycle_day_in_sql,
     cycle_key,
     farewell_key,

@@ -1,5 +1,5 @@
 """The sender: drains the outbox through the bot, each part of each message claimed
-before it is sent and settled just after (bot/ledger.py), so a crash re-sends only
+before it is sent and settled just after (bot/outbox/ledger.py), so a crash re-sends only
 what was in flight at that instant.
 
 Outcomes: sent; failed with a reason (the member blocked the bot, Telegram rejected
@@ -29,17 +29,17 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
-from bot.catalogue import Catalogue
-from bot.clock import Clock
-from bot.config import SendingConfig
-from bot.crypto import ReflectionCipher
-from bot.deliveries import Composer, Outgoing, UnknownPurpose, compose
-from bot.dispatch import DoNotSend, SendLater, quiet_until, recheck
-from bot.keyboards import Keyboard
-from bot.ledger import Ledger, Outcome
-from bot.pacing import ChatPace, Pace
-from bot.reply_limiter import PACED_BY_OUTBOX
-from bot.texts import Texts
+from bot.core.clock import Clock
+from bot.core.config import SendingConfig
+from bot.core.crypto import ReflectionCipher
+from bot.domain.catalogue import Catalogue
+from bot.outbox.ledger import Ledger, Outcome
+from bot.sending.compose import Composer, Outgoing, UnknownPurpose, compose
+from bot.sending.pacing import ChatPace, Pace
+from bot.services.dispatch import DoNotSend, SendLater, quiet_until, recheck
+from bot.texts.keyboards import Keyboard
+from bot.texts.templates import Texts
+from bot.transport.reply_limiter import PACED_BY_OUTBOX
 from db.models import Delivery, DeliveryStatus, Member, Programme
 
 log = logging.getLogger(__name__)

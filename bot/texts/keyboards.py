@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.texts import Texts
+from bot.texts.templates import Texts
 
 MOODS = (1, 2, 3, 4, 5)
 

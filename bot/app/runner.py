@@ -16,11 +16,14 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError
 
-from bot.app import build_application, check_pairs_now, dispatch_now, serving
-from bot.clock import Clock, OffsetClock, SystemClock
-from bot.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
-from bot.crypto import KeyProblem, ReflectionCipher
-from bot.demo import (
+from bot.app.application import build_application, serving
+from bot.app.jobs import check_pairs_now, dispatch_now
+from bot.core.clock import Clock, OffsetClock, SystemClock
+from bot.core.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
+from bot.core.crypto import KeyProblem, ReflectionCipher
+from bot.core.keys import reflection_cipher
+from bot.demo.life import cohort_lives
+from bot.demo.programme import (
     ADVANCE_STEP,
     DEMO_PEOPLE,
     DEMO_TIMEZONE,
@@ -33,8 +36,6 @@ from bot.demo import (
     outbox_sent,
     prepare_demo,
 )
-from bot.demo_life import cohort_lives
-from bot.keys import reflection_cipher
 from bot.sandbox import Panel, SandboxServer, SandboxState
 from bot.sandbox.store import StateFile, state_path
 from bot.services.sandbox_clock import store_offset, stored_offset

@@ -29,11 +29,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue
-from bot.clock import Clock, ManualClock
-from bot.crypto import ReflectionCipher
-from bot.dispatch import dispatch_prompts
+from bot.core.clock import Clock, ManualClock
+from bot.core.crypto import ReflectionCipher
+from bot.domain.catalogue import Catalogue
 from bot.services.checkins import add_text, finish, start_checkin
+from bot.services.dispatch import dispatch_prompts
 from bot.services.enrolment import enrol
 from bot.services.invites import issue_invites
 from bot.services.meetings import answer_meeting, log_meeting

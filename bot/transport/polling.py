@@ -4,7 +4,7 @@ PTB's Updater asks for the next batch (which confirms the last one to Telegram) 
 the handlers are still running, so a crash can lose updates. Here each update is
 handled, then remembered as processed, and only then does the offset move past it.
 A crash in between means Telegram sends it again; it is then recognised (processed
-table, keyed by what the update is about: ``bot.update_keys``) or, if it got that far,
+table, keyed by what the update is about: ``bot.transport.update_keys``) or, if it got that far,
 handled idempotently by the services.
 """
 
@@ -15,6 +15,7 @@ import contextvars
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -30,11 +31,11 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.ext import Application
 
-from bot.clock import Clock
-from bot.update_keys import update_key
+from bot.core.clock import Clock
+from bot.transport.update_keys import update_key
 from db.models import ProcessedUpdate
-from handlers.context import FrizonApplication
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def should_retry(error: BaseException | None) -> bool:
 class DurablePoller:
     def __init__(
         self,
-        application: FrizonApplication,
+        application: Application[Any, Any, Any, Any, Any, Any],
         *,
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import Config
-from bot.crypto import KeyProblem, ReflectionCipher, new_key
+from bot.core.config import Config
+from bot.core.crypto import KeyProblem, ReflectionCipher, new_key
 
 SANDBOX_KEY_FILE = Path("frizon-sandbox.key")
 

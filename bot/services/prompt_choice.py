@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue, CataloguePrompt, next_in_rotation
+from bot.domain.catalogue import Catalogue, CataloguePrompt, next_in_rotation
 from bot.services.schedules import ProgrammeSchedule
 from db.models import Delivery
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from bot.texts import LOCALES, MESSAGES, Texts
+from bot.texts.templates import LOCALES, MESSAGES, Texts
 from prompts import TEMPLATE_ROOT
 
 EXAMPLES_FILE = TEMPLATE_ROOT / "messages" / "examples.toml"

@@ -2,7 +2,7 @@
 
 Each step of "Advance one week" (and "to the next prompt") lets the cohort do its part
 before the sender looks at the outbox: what was queued for them reaches them (they have
-no chats, see bot/demo_cohort.py), most students answer the prompt they just got, and a
+no chats, see bot/demo/cohort.py), most students answer the prompt they just got, and a
 pair that has not met for about three weeks meets, except the one that needs attention.
 So the sender never spends Telegram's pace on people who are not there, and /stats goes
 on showing a living programme however far the clock is moved. Choices are drawn from a
@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.clock import Clock
-from bot.crypto import ReflectionCipher
-from bot.demo_cohort import (
+from bot.core.clock import Clock
+from bot.core.crypto import ReflectionCipher
+from bot.demo.cohort import (
     COHORT_IDS,
     ENTRY_TEXTS,
     FIRST_MENTOR_ID,

@@ -12,7 +12,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from bot.texts import LOCALES
+from bot.texts.templates import LOCALES
 from db.models import Role
 
 REQUIRED = ("name", "role")

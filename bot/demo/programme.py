@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.catalogue import Catalogue
-from bot.clock import Clock, OffsetClock
-from bot.crypto import ReflectionCipher
-from bot.demo_cohort import create_demo_cohort
-from bot.dispatch import next_prompt_time
+from bot.core.clock import Clock, OffsetClock
+from bot.core.crypto import ReflectionCipher
+from bot.demo.cohort import create_demo_cohort
+from bot.domain.catalogue import Catalogue
+from bot.services.dispatch import next_prompt_time
 from bot.services.invites import issue_invites
 from bot.services.members import find_member
 from db.base import Base
@@ -64,7 +64,7 @@ async def prepare_demo(
     catalogue: Catalogue | None = None,
 ) -> list[DemoSeat]:
     """Create the demo programme once, with its cohort and their weeks of history (see
-    bot/demo_cohort.py); give each seat a fresh invite unless already enrolled."""
+    bot/demo/cohort.py); give each seat a fresh invite unless already enrolled."""
     result = []
     async with sessionmaker() as session, session.begin():
         programme = await _demo_programme(session, clock, cipher, catalogue)
@@ -123,7 +123,7 @@ async def _demo_programme(
 @dataclass(frozen=True)
 class TimePasses:
     """What runs while the sandbox's clock moves: the prompt dispatcher, the look at every
-    pair (meetings, nudges, digests), the demo cohort's part (bot/demo_life.py), and
+    pair (meetings, nudges, digests), the demo cohort's part (bot/demo/life.py), and
     waiting until the sender has sent what is due."""
 
     dispatch: Callable[[], Awaitable[object]]

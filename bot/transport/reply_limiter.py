@@ -1,7 +1,7 @@
 """Pacing of the handlers' replies, and a way around it for the outbox.
 
 PTB's AIORateLimiter paces every call the Application's bot makes and, on a 429, sleeps
-and retries inside the call. The outbox sender paces itself (bot/pacing.py) *before* it
+and retries inside the call. The outbox sender paces itself (bot/sending/pacing.py) *before* it
 claims a message, and then wants the call to go out at once: waiting or retrying inside
 the call would happen while the message is claimed, widening the window in which a
 crash leaves it in doubt. A 429 is the sender's to handle (it reschedules the message).

@@ -25,13 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.catalogue import Catalogue, CatalogueError
-from bot.clock import Clock
-from bot.cycle_keys import cycle_key, parse_cycle_key
-from bot.prompt_choice import choose_prompt, histories
+from bot.core.clock import Clock
+from bot.domain.catalogue import Catalogue, CatalogueError
+from bot.outbox.cycle_keys import cycle_key, parse_cycle_key
 from bot.scheduling.cadence import Cadence, normalise
 from bot.scheduling.release import next_release, release_time
 from bot.scheduling.windows import QuietHours, Windows
+from bot.services.prompt_choice import choose_prompt, histories
 from bot.services.schedules import ProgrammeSchedule, schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
 
@@ -47,6 +47,13 @@ class DispatchReport:
     skipped: int = 0
     missed: int = 0
     keys: list[str] = field(default_factory=list)
+
+    def __iadd__(self, other: DispatchReport) -> DispatchReport:
+        self.queued += other.queued
+        self.skipped += other.skipped
+        self.missed += other.missed
+        self.keys += other.keys
+        return self
 
 
 class _Lazy:

@@ -25,7 +25,7 @@ from typing import cast
 from sqlalchemy import Integer, Table, Update, bindparam, case, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from db.models import Delivery, DeliveryStatus, Member, MemberStatus
 
 log = logging.getLogger(__name__)

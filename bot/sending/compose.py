@@ -8,15 +8,15 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.catalogue import Catalogue
-from bot.crypto import ReflectionCipher
-from bot.keyboards import Button, Keyboard, mood_keyboard
+from bot.core.crypto import ReflectionCipher
+from bot.domain.catalogue import Catalogue
 from bot.services.checkins import read_reflection
 from bot.services.digest import summarise
 from bot.services.erasure import is_erased
 from bot.services.meetings import RHYTHMS, Rhythm, last_meeting_day, rhythm_for, rhythm_of
 from bot.services.nudges import nudge_kind
-from bot.texts import Texts
+from bot.texts.keyboards import Button, Keyboard, mood_keyboard
+from bot.texts.templates import Texts
 from db.models import (
     CheckIn,
     Delivery,

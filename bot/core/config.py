@@ -21,7 +21,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.durations import parse_duration
+from bot.core.durations import parse_duration
 
 DEFAULT_CONFIG_FILE = "config.toml"
 TELEGRAM_API_URL = "https://api.telegram.org/bot"

@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined, Template, TemplateError
 
-from bot.texts import DEFAULT_LOCALE, LOCALES
+from bot.texts.templates import DEFAULT_LOCALE, LOCALES
 from prompts import TEMPLATE_ROOT
 
 BUILT_IN = TEMPLATE_ROOT / "catalogue"

@@ -1,0 +1,1 @@
+"""The composition root: the Application wired up, its periodic jobs, `frizon run`."""

@@ -1,0 +1,159 @@
+"""The composition root: builds the Application and wires services, sender and handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import ApplicationBuilder
+
+from bot.app.jobs import DISPATCH_EVERY, PAIR_CHECK_EVERY, dispatch_job, pair_check_job
+from bot.core.clock import Clock
+from bot.core.config import Config
+from bot.core.crypto import ReflectionCipher
+from bot.domain.catalogue import Catalogue
+from bot.sending.sender import OutboxSender
+from bot.texts.templates import Texts
+from bot.transport.http import AiohttpRequest
+from bot.transport.polling import DurablePoller
+from bot.transport.reply_limiter import RepliesRateLimiter
+from handlers.context import CONTEXT_TYPES, FrizonApplication, Services
+from handlers.menus import set_default_menu
+from handlers.registry import register_handlers
+
+log = logging.getLogger(__name__)
+
+
+def file_base_url(base_url: str) -> str:
+    """Where getFile's paths download from: the Bot API's ``…/bot`` becomes ``…/file/bot``."""
+    if base_url.endswith("/bot"):
+        return base_url.removesuffix("bot") + "file/bot"
+    return base_url  # an unusual server: assume it serves files where it answers
+
+
+def build_application(
+    *,
+    config: Config,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    token: str,
+    base_url: str,
+    cipher: ReflectionCipher,
+    texts: Texts | None = None,
+    catalogue: Catalogue | None = None,
+    paced_replies: bool = True,
+    pair_checks: bool = True,
+) -> FrizonApplication:
+    """Build the bot; `base_url` names the Bot API server (Telegram, the sandbox, or another)."""
+    texts = texts or Texts()
+    catalogue = catalogue or Catalogue.load(config.prompts.folder)
+    builder = (
+        ApplicationBuilder()
+        .updater(None)  # updates come through DurablePoller, confirmed only once handled
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(file_base_url(base_url))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
+        .context_types(CONTEXT_TYPES)
+    )
+    application: FrizonApplication
+    if paced_replies:
+        # Paces replies below Telegram's limits and retries a 429 after retry_after.
+        # (Benchmarks turn it off to measure the bot itself.)
+        application = builder.rate_limiter(RepliesRateLimiter(max_retries=3)).build()
+    else:
+        application = builder.build()
+    sender = OutboxSender(
+        sessionmaker=sessionmaker,
+        bot=application.bot,
+        texts=texts,
+        clock=clock,
+        cipher=cipher,
+        catalogue=catalogue,
+        grace=config.schedule.grace,
+        pacing=config.sending,
+    )
+    application.bot_data.attach(
+        Services(
+            config=config,
+            sessionmaker=sessionmaker,
+            texts=texts,
+            clock=clock,
+            cipher=cipher,
+            catalogue=catalogue,
+            wake_sender=sender.wake,
+            chat_pace=sender.chat_pace,
+        )
+    )
+    application.bot_data.sender = sender
+    register_handlers(application)
+    assert application.job_queue is not None  # python-telegram-bot[job-queue] is a dependency
+    # APScheduler (through PTB's JobQueue) runs the dispatcher; schedules are data, so one
+    # job serves every member.
+    application.job_queue.run_repeating(
+        dispatch_job,
+        interval=DISPATCH_EVERY,
+        first=1,
+        name="dispatcher",
+        data={"first_run": True},
+    )
+    if pair_checks:  # tests that want them call check_pairs_now at a moment they choose
+        application.job_queue.run_repeating(
+            pair_check_job, interval=PAIR_CHECK_EVERY, first=5, name="pair check"
+        )
+    return application
+
+
+@asynccontextmanager
+async def serving(
+    application: FrizonApplication, *, poll_timeout: timedelta = timedelta(seconds=10)
+) -> AsyncIterator[None]:
+    """Run the bot (long polling) and its services for the duration of the block."""
+    try:
+        await application.initialize()
+    except Exception:
+        # A rejected token fails initialize() half-way; PTB's shutdown() then skips the
+        # bot's HTTP clients, so close them here.
+        await application.bot.shutdown()
+        raise
+    services = application.bot_data.services
+    poller = DurablePoller(
+        application, sessionmaker=services.sessionmaker, clock=services.clock, timeout=poll_timeout
+    )
+    try:
+        await _start_services(application)
+        await application.start()
+        polling = asyncio.create_task(poller.run(), name="poller")
+        try:
+            yield
+        finally:
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+            await application.stop()
+    finally:
+        await _stop_services(application)
+        await application.shutdown()
+
+
+async def _start_services(application: FrizonApplication) -> None:
+    """Once the bot is initialised: set the menus and start the sender."""
+    await set_default_menu(application.bot, application.bot_data.services.texts)
+    sender = application.bot_data.sender
+    if sender is not None:
+        application.bot_data.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+    log.info("bot @%s is ready", application.bot.username)
+
+
+async def _stop_services(application: FrizonApplication) -> None:
+    task = application.bot_data.sender_task
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,109 @@
+"""The periodic jobs (APScheduler through PTB's JobQueue) and what they run: the prompt
+dispatcher, the look at every pair, the settling of statistics. Tests and the sandbox's
+clock controls call the ``*_now`` functions at moments they choose."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.scheduling.cadence import WEEKDAYS
+from bot.services.digest import queue_digests
+from bot.services.dispatch import DispatchReport, dispatch_prompts
+from bot.services.meetings import ask_overdue_pairs
+from bot.services.nudges import queue_nudges
+from bot.services.stats import settle_every_programme
+from db.models import Role
+from handlers.context import FrizonContext, Services
+
+log = logging.getLogger(__name__)
+DISPATCH_EVERY = 10.0  # seconds
+PAIR_CHECK_EVERY = 900.0  # seconds: meetings, nudges and digests are matters of days
+LOOKBACK_AT_START = 26  # cycles: half a year of weekly prompts
+
+
+async def dispatch_now(services: Services, *, lookback: int = 1) -> DispatchReport:
+    """Queue every prompt that is due and wake the sender; the job calls this too.
+    `lookback`: how many cycles before the current one to consider (see dispatch_prompts)."""
+    async with services.sessionmaker() as session:
+
+        async def commit_and_send() -> None:
+            await session.commit()
+            services.wake_sender()
+
+        report = DispatchReport()
+        # Students' prompts, then mentors' own (private to them, every MENTOR_EVERY_WEEKS).
+        for role in (Role.STUDENT, Role.MENTOR):
+            report += await dispatch_prompts(
+                session,
+                clock=services.clock,
+                catalogue=services.catalogue,
+                grace=services.config.schedule.grace,
+                checkpoint=commit_and_send,
+                lookback=lookback,
+                role=role,
+            )
+            await session.commit()
+    if report.queued:
+        log.info(
+            "queued %s prompts (%s skipped, %s missed)",
+            report.queued,
+            report.skipped,
+            report.missed,
+        )
+        services.wake_sender()
+    return report
+
+
+async def dispatch_job(context: FrizonContext) -> None:
+    # After a start the bot may have been down for weeks: the first run looks further
+    # back, so every cycle it slept through is recorded as missed, not just the last.
+    data = context.job.data if context.job is not None else None
+    first_run = isinstance(data, dict) and data.pop("first_run", False)
+    try:
+        await dispatch_now(context.services, lookback=LOOKBACK_AT_START if first_run else 1)
+    except IntegrityError:
+        # Another dispatcher queued the same prompt a moment ago: its row stands, ours
+        # rolled back; the unique (member, purpose, cycle) key is doing its job.
+        log.info("a prompt was queued concurrently; nothing to do")
+
+
+async def check_meetings_now(services: Services) -> int:
+    """Ask "did you meet?" of every pair whose rhythm passed without a meeting; once each."""
+    now = services.clock.now()
+    async with services.sessionmaker() as session, session.begin():
+        asked = await ask_overdue_pairs(session, today=now.date(), now=now)
+    if asked:
+        services.wake_sender()
+    return asked
+
+
+async def check_pairs_now(services: Services) -> int:
+    """The periodic look at every pair: "did you meet?", nudges to mentors, and the
+    weekly digests that are due. Each is keyed in the outbox, so repeats queue nothing."""
+    now = services.clock.now()
+    digest = services.config.digest
+    queued = await check_meetings_now(services)
+    async with services.sessionmaker() as session, session.begin():
+        queued += await queue_nudges(session, today=now.date(), now=now)
+        queued += await queue_digests(
+            session, now=now, weekday=WEEKDAYS.index(digest.weekday), at=digest.at
+        )
+    services.wake_sender()
+    await settle_statistics_now(services)
+    return queued
+
+
+async def settle_statistics_now(services: Services) -> int:
+    """Keep the counts of weeks that have settled, in the background, so that a
+    coordinator's first /stats after a quiet month is as quick as the next one."""
+    async with services.sessionmaker() as session, session.begin():
+        return await settle_every_programme(session, now=services.clock.now())
+
+
+async def pair_check_job(context: FrizonContext) -> None:
+    try:
+        await check_pairs_now(context.services)
+    except IntegrityError:  # a concurrent check queued the same message: it stands
+        log.info("a meeting question was queued concurrently; nothing to do")

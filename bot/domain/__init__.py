@@ -1,0 +1,1 @@
+"""Pure domain logic: the prompt catalogue, matching, rosters, invite tokens."""

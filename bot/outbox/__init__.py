@@ -1,0 +1,1 @@
+"""The outbox: proactive messages as rows, their keys, and the sender's ledger."""

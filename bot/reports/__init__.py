@@ -1,0 +1,1 @@
+"""Statistics rendered for people and files: the chart, JSON and CSV."""

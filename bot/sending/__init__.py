@@ -1,0 +1,1 @@
+"""Sending the outbox: what each delivery says, the sender, its pacing."""

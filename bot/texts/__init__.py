@@ -1,0 +1,1 @@
+"""What the bot says and shows: templates per locale, keyboards as values, their check."""

@@ -1,0 +1,1 @@
+"""Talking to the Bot API: HTTP, durable polling, reply pacing, update identity."""
