@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError
@@ -22,6 +23,7 @@ from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.core.crypto import KeyProblem, ReflectionCipher
 from bot.core.keys import reflection_cipher
+from bot.demo.cohort import COHORT_IDS
 from bot.demo.life import cohort_lives
 from bot.demo.programme import (
     ADVANCE_STEP,
@@ -41,6 +43,7 @@ from bot.sandbox.store import StateFile, state_path
 from bot.services.sandbox_clock import store_offset, stored_offset
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import migrations_count, upgrade
+from db.models import Member
 from handlers.context import FrizonApplication, Services
 
 log = logging.getLogger(__name__)
@@ -212,7 +215,30 @@ async def _seat_demo_people(
         seats.append((person, user_id))
     demo = await prepare_demo(sessionmaker, clock=clock, seats=seats, cipher=cipher)
     sandbox.set_panels([Panel(seat.title, seat.telegram_user_id, seat.suggestion) for seat in demo])
+    await _give_the_cohort_accounts(sandbox, sessionmaker)
     return demo
+
+
+async def _give_the_cohort_accounts(
+    sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The demo cohort are people with Telegram accounts who once pressed Start: what the
+    bot sends them arrives (in chats the page does not show), as it would on Telegram,
+    instead of failing as "chat not found" in the log of a first start."""
+    known = {user.id for user in sandbox.state.users}
+    async with sessionmaker() as session:
+        people = (
+            await session.execute(
+                select(Member.telegram_user_id, Member.display_name, Member.language).where(
+                    Member.telegram_user_id.in_(COHORT_IDS)
+                )
+            )
+        ).all()
+    for telegram_user_id, name, language in people:
+        if telegram_user_id not in known:
+            sandbox.state.add_user(
+                name, language_code=language, started=True, user_id=telegram_user_id
+            )
 
 
 def _add_start_over(sandbox: SandboxServer, start_over: asyncio.Event) -> None:

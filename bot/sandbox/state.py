@@ -33,6 +33,7 @@ _NOT_MODIFIED = (
     "the same as a current content and reply markup of the message"
 )
 MAX_CAPTION_LENGTH = 1024  # UTF-16 units, like texts
+FIRST_USER_ID = 100_001  # the people a person plays on the page count up from here
 MAX_FILE_NAME_LENGTH = 255
 
 
@@ -74,16 +75,21 @@ class SandboxState:
         username: str | None = None,
         language_code: str = "en",
         started: bool = False,
+        user_id: int | None = None,
     ) -> SandboxUser:
         """Create a user (ids count up from 100001) with an empty private chat.
 
         The bot may write to them only once they wrote to it (pressed Start or sent
         anything), as on Telegram; ``started`` is a user who did so before, with the
-        history since cleared.
+        history since cleared. ``user_id`` gives a person who has a Telegram account
+        already (the demo cohort) their own id.
         """
         if not first_name.strip():
             raise ValueError("first_name must not be empty")
-        user_id = max(self._users, default=100000) + 1
+        if user_id is None:
+            user_id = max([FIRST_USER_ID - 1, *self._users]) + 1
+        elif user_id in self._users:
+            raise ValueError(f"there is a user {user_id} already")
         user = SandboxUser(user_id, first_name, last_name, username, language_code)
         self._users[user_id] = user
         self._chats[user_id] = ChatLog()

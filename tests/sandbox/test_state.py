@@ -23,6 +23,16 @@ def test_user_ids_count_up_from_100001() -> None:
     assert [state.add_user(name).id for name in ("A", "B")] == [100001, 100002]
 
 
+def test_a_person_with_an_account_keeps_their_id_and_the_count_goes_on_above_it() -> None:
+    state = SandboxState()
+    cohort = state.add_user("Elin (demo)", user_id=90_001, started=True)
+    first = state.add_user("Ana")
+
+    assert (cohort.id, first.id) == (90_001, 100_001)  # not 90_002: the page's count
+    with pytest.raises(ValueError, match="90001"):
+        state.add_user("Someone", user_id=90_001)
+
+
 def test_a_user_looks_like_a_telegram_user() -> None:
     user = SandboxState().add_user("Ana", username="ana", language_code="sv")
     assert user.to_telegram() == {
