@@ -8,12 +8,11 @@ has not met since its first week. Everything goes through the services with a
 `ManualClock` that walks from the programme's first day to the sandbox's now, and a
 seeded random, so every demo starts with the same history.
 
-Demo people have no chats: their Telegram ids lie below the sandbox's first user id
-(see `SandboxState.add_user`), so no chat on the page ever has one. What the services
-queued for them in the past is recorded as sent, as the sender records a message
-Telegram accepted; what is queued for them later gets Telegram's answer for a chat that
-does not exist (400 "chat not found"), which the sender records once as failed: it is
-not retried, nobody is marked as having blocked the bot, and nothing is logged.
+Demo people have no chats on the page: their Telegram ids lie below the page's people
+(see `SandboxState.add_user`), and the runner gives them sandbox accounts of their own
+with those ids, as people who pressed Start long ago. What the services queued for
+them in the past is recorded as sent, as the sender records a message Telegram
+accepted; what is queued for them later is sent to those accounts like any message.
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ from bot.services.schedules import set_schedule
 from db.models import Delivery, DeliveryStatus, Programme, Role
 
 DEMO_MARK = "(demo)"
-FIRST_COHORT_ID = 90_001  # below the sandbox's first user id (100001): no chat has it
+FIRST_COHORT_ID = 90_001  # below the page's people (100001 up): never one of theirs
 FIRST_MENTOR_ID = FIRST_COHORT_ID + 50  # students' ids come before it, mentors' after
 COHORT_IDS = range(FIRST_COHORT_ID, FIRST_COHORT_ID + 100)
 HISTORY_WEEKS = 12  # the programme began on the Monday this many weeks back
@@ -133,7 +132,7 @@ class _History:
 
 async def delivered(session: AsyncSession, member_ids: Sequence[int], now: datetime) -> list[int]:
     """What the services queued for demo people has reached them, as the sender records a
-    message Telegram accepted: they have no chats to send it to. One the sender has
+    message Telegram accepted, sparing the sender's pace for the page. One the sender has
     claimed already is left to it. Returns the deliveries so recorded."""
     result = await session.execute(
         update(Delivery)

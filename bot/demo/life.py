@@ -1,10 +1,10 @@
 """The demo cohort goes on living while the sandbox's clock controls move time.
 
 Each step of "Advance one week" (and "to the next prompt") lets the cohort do its part
-before the sender looks at the outbox: what was queued for them reaches them (they have
-no chats, see bot/demo/cohort.py), most students answer the prompt they just got, and a
+before the sender looks at the outbox: what was queued for them reaches them (see
+bot/demo/cohort.py), most students answer the prompt they just got, and a
 pair that has not met for about three weeks meets, except the one that needs attention.
-So the sender never spends Telegram's pace on people who are not there, and /stats goes
+So the sender spends no pace on people nobody is watching, and /stats goes
 on showing a living programme however far the clock is moved. Choices are drawn from a
 random seeded by the delivery or pair, so the same steps give the same programme.
 """
