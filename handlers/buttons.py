@@ -1,4 +1,4 @@
-"""Inline-button plumbing shared by the button flows: acknowledge, parse, edit, cancel."""
+"""Inline-button plumbing shared by the button flows: acknowledge, edit, cancel, page."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
 
-from handlers.callback_data import ID_OR_ZERO, Buttons
 from handlers.context import FrizonContext
 
 log = logging.getLogger(__name__)
@@ -47,18 +46,6 @@ def offered(query: CallbackQuery) -> bool:
         for row in message.reply_markup.inline_keyboard
         for button in row
     )
-
-
-def parse_callback(data: str | None, arities: dict[str, int]) -> tuple[str, list[int]] | None:
-    """Split "ns:verb:1:2" into ("verb", [1, 2]) if the verb is known and takes that many ids,
-    each a database key or 0 (see `handlers.callback_data` for numbers with other bounds).
-
-    Callback data comes from the client, so anything else is treated as forged or stale.
-    """
-    namespace = (data or "").split(":")[0]
-    buttons = Buttons(namespace, {verb: (ID_OR_ZERO,) * n for verb, n in arities.items()})
-    parsed = buttons.parse(data)
-    return None if parsed is None else (parsed.verb, list(parsed.ids))
 
 
 def with_cancel(

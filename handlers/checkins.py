@@ -8,15 +8,15 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
+from bot.buttons import checkins as checkin_buttons
+from bot.buttons.checkins import MOODS, mood_keyboard
 from bot.sending.sender import markup
 from bot.services import checkins
 from bot.services.errors import Refused
 from bot.services.members import MemberView
-from bot.texts.keyboards import MOODS, mood_keyboard
 from db.models import Role
 from handlers import fallback, support
 from handlers.buttons import remove_buttons
-from handlers.callback_data import ID, ID_OR_ZERO, MOOD, Buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member, enrolled_member
 from handlers.presses import pressed
@@ -24,16 +24,7 @@ from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
-BUTTONS = Buttons(
-    "ci",
-    {
-        "m": (ID_OR_ZERO, MOOD),  # the prompt answered (0: none), the mood
-        "s": (ID,),  # skip the words of this entry
-        "y": (ID, ID),  # share the entry with the mentor the button names
-        "n": (ID,),  # keep it private
-        "h": (),  # "I need help", offered beside the question for words after the lowest mood
-    },
-)
+BUTTONS = checkin_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
 SKIP_MESSAGE = "checkin_skip_message"
 
@@ -194,11 +185,11 @@ async def _ask_for_words(
 ) -> None:
     texts = context.services.texts
     skip = texts.render_plain("checkin/skip_button", member.locale)
-    buttons = [InlineKeyboardButton(skip, callback_data=f"ci:s:{started.checkin_id}")]
+    buttons = [InlineKeyboardButton(skip, callback_data=checkin_buttons.skip(started.checkin_id))]
     if started.mood == MOODS[0]:
         # A quiet offer beside the question: it tells nobody, and the entry goes on.
         help_label = texts.render_plain("support/menu_button", member.locale)
-        buttons.append(InlineKeyboardButton(help_label, callback_data="ci:h"))
+        buttons.append(InlineKeyboardButton(help_label, callback_data=checkin_buttons.need_help()))
     sent = await reply(
         update,
         context,
@@ -224,18 +215,18 @@ async def _ask_to_share(
         buttons = [
             InlineKeyboardButton(
                 texts.render_plain("checkin/share_button", member.locale, mentor=mentor.name),
-                callback_data=f"ci:y:{checkin_id}:{mentor.member_id}",
+                callback_data=checkin_buttons.share(checkin_id, mentor.member_id),
             ),
             InlineKeyboardButton(
                 texts.render_plain("checkin/keep_button", member.locale),
-                callback_data=f"ci:n:{checkin_id}",
+                callback_data=checkin_buttons.keep_private(checkin_id),
             ),
         ]
     else:
         buttons = [
             InlineKeyboardButton(
                 texts.render_plain("checkin/done_button", member.locale),
-                callback_data=f"ci:n:{checkin_id}",
+                callback_data=checkin_buttons.keep_private(checkin_id),
             )
         ]
     await reply(

@@ -7,10 +7,10 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.buttons.data import CANCEL, Buttons
 from bot.services.members import MemberView
 from db.models import Role
 from handlers.buttons import edit_to, with_cancel
-from handlers.callback_data import Buttons
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
 from handlers.presses import pressed
@@ -83,27 +83,22 @@ async def ask_programme_then(
     update: Update,
     context: FrizonContext,
     member: MemberView,
-    callback_data: str,
+    choose: Callable[[int], str],
     first_step: Callable[[FrizonContext, MemberView, int], Awaitable[Step]],
+    *,
+    cancel: str,
 ) -> None:
-    """With one programme go straight to `first_step`; with several, ask which first.
-
-    `callback_data` has a {} for the programme id, e.g. "pair:p:{}:0".
-    """
+    """With one programme go straight to `first_step`; with several, ask which first:
+    `choose` makes the data of a programme's button, `cancel` that of Cancel."""
     programmes = member.programmes_as(Role.COORDINATOR)
     if len(programmes) == 1:
         step = await first_step(context, member, programmes[0].programme_id)
         await step.show(update, context, member.locale)
         return
     rows = [
-        [
-            InlineKeyboardButton(
-                held.programme_name, callback_data=callback_data.format(held.programme_id)
-            )
-        ]
+        [InlineKeyboardButton(held.programme_name, callback_data=choose(held.programme_id))]
         for held in programmes
     ]
-    cancel = callback_data.split(":")[0] + ":x"
     keyboard = with_cancel(rows, context, member.locale, cancel)
     note_menu(context, waiting=True)
     await reply(
@@ -111,7 +106,6 @@ async def ask_programme_then(
     )
 
 
-CANCEL_VERB = "x"  # every coordinator flow's Cancel: "pair:x", "st:x", …
 StepFor = Callable[[FrizonContext, MemberView, tuple[int, ...]], Awaitable[Step]]
 
 
@@ -125,7 +119,7 @@ async def on_coordinator_button(
     if press is None:
         return
     member, locale, ids = press.member, press.locale, press.ids
-    if press.verb == CANCEL_VERB:
+    if press.verb == CANCEL:
         note_menu(context, waiting=False)
         await edit_to(press.query, context, "pairing/cancelled", locale)
         return

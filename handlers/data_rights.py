@@ -14,6 +14,7 @@ from telegram import (
     Update,
 )
 
+from bot.buttons import data_rights as data_rights_buttons
 from bot.services.audit import member_actor
 from bot.services.consent import ConsentState, consent_states, set_consent
 from bot.services.erasure import erase_member, was_erased
@@ -22,7 +23,6 @@ from bot.services.own_data import as_json, own_data
 from bot.services.partners import partners_of
 from db.models import Role
 from handlers.buttons import edit_to, offered, remove_buttons
-from handlers.callback_data import ID, Buttons
 from handlers.context import FrizonContext
 from handlers.people import current_member, enrolled_member
 from handlers.presses import pressed
@@ -30,15 +30,7 @@ from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
 
-BUTTONS = Buttons(
-    "dr",
-    {
-        "f": (ID,),  # erase this member (the presser must be them)
-        "k": (ID,),  # keep everything
-        "i": (ID,),  # opt in to research use, in this programme
-        "o": (ID,),  # opt out
-    },
-)
+BUTTONS = data_rights_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
 
 
@@ -76,10 +68,11 @@ async def ask_to_forget(update: Update, context: FrizonContext) -> None:
             [
                 InlineKeyboardButton(
                     texts.render_plain("data_rights/forget_button", locale),
-                    callback_data=f"dr:f:{member.id}",
+                    callback_data=data_rights_buttons.erase(member.id),
                 ),
                 InlineKeyboardButton(
-                    texts.render_plain("buttons/cancel", locale), callback_data=f"dr:k:{member.id}"
+                    texts.render_plain("buttons/cancel", locale),
+                    callback_data=data_rights_buttons.keep(member.id),
                 ),
             ]
         ]
@@ -212,16 +205,18 @@ def _consent_keyboard(
     rows = []
     for state in states:
         programme = state.programme_name if several else ""
-        template, verb = (
-            ("data_rights/consent_out_button", "o")
+        template = (
+            "data_rights/consent_out_button"
             if state.consenting
-            else ("data_rights/consent_in_button", "i")
+            else "data_rights/consent_in_button"
         )
         rows.append(
             [
                 InlineKeyboardButton(
                     texts.render_plain(template, locale, programme=programme),
-                    callback_data=f"dr:{verb}:{state.programme_id}",
+                    callback_data=data_rights_buttons.research_use(
+                        state.programme_id, opt_in=not state.consenting
+                    ),
                 )
             ]
         )

@@ -5,23 +5,16 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.buttons import endings as ending_buttons
 from bot.services.errors import Refused
 from bot.services.pairing import end_own_pair
 from bot.services.partners import Partner, partners_of
-from handlers.callback_data import ID, ZERO, Buttons
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
 from handlers.presses import pressed
 from handlers.replies import reply
 
-BUTTONS = Buttons(
-    "ep",
-    {
-        "c": (ID,),  # ask to confirm ending this pair
-        "y": (ID,),  # end it
-        "n": (ZERO,),  # keep it
-    },
-)
+BUTTONS = ending_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
 
 
@@ -36,7 +29,8 @@ async def start_ending(update: Update, context: FrizonContext) -> None:
         return
     if len(partners) > 1:
         buttons = [
-            [InlineKeyboardButton(p.name, callback_data=f"ep:c:{p.pair_id}")] for p in partners
+            [InlineKeyboardButton(p.name, callback_data=ending_buttons.ask(p.pair_id))]
+            for p in partners
         ]
         await reply(
             update,
@@ -87,10 +81,11 @@ async def _confirm(update: Update, context: FrizonContext, locale: str, partner:
             [
                 InlineKeyboardButton(
                     texts.render_plain("endings/end_button", locale),
-                    callback_data=f"ep:y:{partner.pair_id}",
+                    callback_data=ending_buttons.end(partner.pair_id),
                 ),
                 InlineKeyboardButton(
-                    texts.render_plain("buttons/cancel", locale), callback_data="ep:n:0"
+                    texts.render_plain("buttons/cancel", locale),
+                    callback_data=ending_buttons.keep(),
                 ),
             ]
         ]

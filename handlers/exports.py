@@ -7,15 +7,15 @@ import logging
 
 from telegram import InlineKeyboardButton, InputFile, Update
 
+from bot.buttons import exports as export_buttons
+from bot.buttons.data import CANCEL as CANCEL_VERB
 from bot.services.audit import member_actor
 from bot.services.exports import What, csv_file_bytes, export
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
 from handlers.buttons import edit_to, with_cancel
-from handlers.callback_data import ID, Buttons
 from handlers.context import FrizonContext
 from handlers.coordination import (
-    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -26,17 +26,18 @@ from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
-CHOOSE = "p"  # exp:p:programme shows the kinds; exp:<kind>:programme sends that export
-BUTTONS = Buttons("exp", {CHOOSE: (ID,), **{what.value: (ID,) for what in What}, CANCEL_VERB: ()})
+BUTTONS = export_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
-CANCEL = f"exp:{CANCEL_VERB}"
+CANCEL = export_buttons.cancel()
 
 
 async def start_export(update: Update, context: FrizonContext) -> None:
     """Ask which programme (if several), then which export."""
     member = await coordinator_or_explain(update, context)
     if member is not None:
-        await ask_programme_then(update, context, member, f"exp:{CHOOSE}:{{}}", _kind_choice)
+        await ask_programme_then(
+            update, context, member, export_buttons.kinds, _kind_choice, cancel=CANCEL
+        )
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
@@ -56,7 +57,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
     if member is None or not member.coordinates(programme_id):
         await reply(update, context, "errors/not_allowed", locale=locale)
         return
-    if verb == CHOOSE:
+    if verb == export_buttons.CHOOSE:
         step = await _kind_choice(context, member, programme_id)
         await step.show(update, context, locale)
         return
@@ -71,7 +72,7 @@ async def _kind_choice(context: FrizonContext, member: MemberView, programme_id:
         [
             InlineKeyboardButton(
                 services.texts.render_plain("exports/button", member.locale, what=what.value),
-                callback_data=f"exp:{what.value}:{programme_id}",
+                callback_data=export_buttons.send(what, programme_id),
             )
         ]
         for what in What

@@ -6,28 +6,19 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.buttons import history as history_buttons
 from bot.sending.compose import split_text
 from bot.services import history
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from db.models import Role
 from handlers.buttons import edit_to, offered
-from handlers.callback_data import ID, POSITION, Buttons
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
 from handlers.presses import pressed
 from handlers.replies import reply
 
-BUTTONS = Buttons(
-    "hi",
-    {
-        "v": (POSITION,),  # view the entry at this position
-        "s": (ID, POSITION, ID),  # share this entry with the mentor the button names
-        "p": (ID, POSITION),  # make it private
-        "d": (ID, POSITION),  # ask before deleting it
-        "y": (ID, POSITION),  # delete it
-    },
-)
+BUTTONS = history_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
 
 
@@ -67,11 +58,11 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             [
                 (
                     context.services.texts.render_plain("history/delete_button", locale),
-                    f"hi:y:{checkin_id}:{position}",
+                    history_buttons.delete(checkin_id, position),
                 ),
                 (
                     context.services.texts.render_plain("history/keep_button", locale),
-                    f"hi:v:{position}",
+                    history_buttons.view(position),
                 ),
             ]
         )
@@ -122,9 +113,13 @@ async def _show(
     rows: list[list[tuple[str, str]]] = []
     paging = []
     if entry.position > 0:
-        paging.append((texts.render_plain("history/newer", locale), f"hi:v:{entry.position - 1}"))
+        paging.append(
+            (texts.render_plain("history/newer", locale), history_buttons.view(entry.position - 1))
+        )
     if entry.position < entry.total - 1:
-        paging.append((texts.render_plain("history/older", locale), f"hi:v:{entry.position + 1}"))
+        paging.append(
+            (texts.render_plain("history/older", locale), history_buttons.view(entry.position + 1))
+        )
     if paging:
         rows.append(paging)
     change = []
@@ -132,18 +127,21 @@ async def _show(
         change.append(
             (
                 texts.render_plain("history/make_private", locale),
-                f"hi:p:{entry.checkin_id}:{entry.position}",
+                history_buttons.make_private(entry.checkin_id, entry.position),
             )
         )
-    elif entry.mentor:
+    elif entry.mentor and entry.mentor_id is not None:  # the two come from one pair
         change.append(
             (
                 texts.render_plain("checkin/share_button", locale, mentor=entry.mentor),
-                f"hi:s:{entry.checkin_id}:{entry.position}:{entry.mentor_id}",
+                history_buttons.share(entry.checkin_id, entry.position, entry.mentor_id),
             )
         )
     change.append(
-        (texts.render_plain("history/delete", locale), f"hi:d:{entry.checkin_id}:{entry.position}")
+        (
+            texts.render_plain("history/delete", locale),
+            history_buttons.ask_delete(entry.checkin_id, entry.position),
+        )
     )
     rows.append(change)
     keyboard = InlineKeyboardMarkup(

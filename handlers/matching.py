@@ -13,15 +13,14 @@ from collections.abc import Awaitable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from bot.buttons import matching as match_buttons
 from bot.domain.matching import Proposal
 from bot.services.audit import member_actor
 from bot.services.matching import Applied, apply, suggestions
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
-from handlers.callback_data import ID, PAGE, Buttons
 from handlers.context import FrizonContext
 from handlers.coordination import (
-    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -32,17 +31,9 @@ from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 
-BUTTONS = Buttons(
-    "mx",
-    {
-        "p": (ID, PAGE),  # programme, page of suggestions
-        "a": (ID, ID, ID),  # programme, student, mentor: accept one suggestion
-        "all": (ID,),  # accept every suggestion the pressed message offers
-        CANCEL_VERB: (),
-    },
-)
+BUTTONS = match_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
-CANCEL = f"mx:{CANCEL_VERB}"
+CANCEL = match_buttons.cancel()
 PAGE_SIZE = 5  # each suggestion brings its reasons: a page stays short on a phone
 UNMATCHED_SHOWN = 10  # `frizon match` lists every one
 NEWEST_OFFER = "match_newest_offer"  # chat_data: the message id of the newest suggestions
@@ -52,7 +43,9 @@ async def start_matching(update: Update, context: FrizonContext) -> None:
     """Ask which programme (if several), then show the first page of suggestions."""
     member = await coordinator_or_explain(update, context)
     if member is not None:
-        await ask_programme_then(update, context, member, "mx:p:{}:0", _page)
+        await ask_programme_then(
+            update, context, member, match_buttons.suggestions, _page, cancel=CANCEL
+        )
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
@@ -194,24 +187,30 @@ def _keyboard(
                     student=s.student_name,
                     mentor=s.mentor_name,
                 ),
-                callback_data=f"mx:a:{programme_id}:{s.student_id}:{s.mentor_id}",
+                callback_data=match_buttons.accept(programme_id, s.student_id, s.mentor_id),
             )
         ]
         for s in shown
     ]
     if len(shown) > 1:
         label = texts.render_plain("matching/accept_all_button", locale, count=len(shown))
-        rows.append([InlineKeyboardButton(label, callback_data=f"mx:all:{programme_id}")])
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=match_buttons.accept_all(programme_id))]
+        )
     navigation = []
     if page > 0:
         label = texts.render_plain("buttons/previous", locale)
         navigation.append(
-            InlineKeyboardButton(label, callback_data=f"mx:p:{programme_id}:{page - 1}")
+            InlineKeyboardButton(
+                label, callback_data=match_buttons.suggestions(programme_id, page - 1)
+            )
         )
     if page < pages - 1:
         label = texts.render_plain("buttons/next", locale)
         navigation.append(
-            InlineKeyboardButton(label, callback_data=f"mx:p:{programme_id}:{page + 1}")
+            InlineKeyboardButton(
+                label, callback_data=match_buttons.suggestions(programme_id, page + 1)
+            )
         )
     if navigation:
         rows.append(navigation)

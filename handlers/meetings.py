@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.buttons import meetings as meeting_buttons
+from bot.buttons.data import day_of
 from bot.sending.compose import rhythm_keyboard
 from bot.sending.sender import markup
 from bot.services import meetings
@@ -16,34 +18,12 @@ from bot.services.members import MemberView
 from bot.services.partners import partners_of
 from db.models import Role
 from handlers.buttons import offered, remove_buttons
-from handlers.callback_data import DAY, ID, Buttons, Number, day_of
 from handlers.context import FrizonContext
 from handlers.people import enrolled_member
 from handlers.presses import pressed
 from handlers.replies import reply
 
-DAYS_BACK = Number("days back", 0, meetings.MAX_DAYS_BACK)
-WEEKS = Number(
-    "weeks between meetings",
-    min(meetings.RHYTHMS),
-    max(meetings.RHYTHMS),
-    lambda weeks: weeks in meetings.RHYTHMS,  # only the rhythms a button offers
-)
-BUTTONS = Buttons(
-    "mt",
-    {
-        "p": (ID,),  # which pair a meeting is for
-        "d": (ID, DAYS_BACK),  # the pair met today (0) or yesterday (1)
-        "e": (ID, DAY),  # the pair met on the day /met named
-        "c": (ID,),  # yes, that meeting happened
-        "n": (ID,),  # not that day
-        "a": (ID, WEEKS),  # propose this rhythm to the other side (or accept theirs)
-        "y": (ID, ID),  # accept the other side's proposal: pair, proposal
-        "r": (ID,),  # show the rhythm buttons of one pair (/meetings with several)
-        "x": (ID,),  # not met yet
-        "l": (ID,),  # show the meetings
-    },
-)
+BUTTONS = meeting_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
 
 
@@ -65,9 +45,8 @@ async def log_meeting(update: Update, context: FrizonContext) -> None:
         await _refused(update, context, member, Refused("no_pair"))
         return
     if len(partners) > 1:
-        verb = f"e:{{}}:{day:%Y%m%d}" if day else "p:{}"
         buttons = [
-            [InlineKeyboardButton(p.name, callback_data="mt:" + verb.format(p.pair_id))]
+            [InlineKeyboardButton(p.name, callback_data=meeting_buttons.which_pair(p.pair_id, day))]
             for p in partners
         ]
         await reply(
@@ -105,7 +84,7 @@ async def show_meetings(update: Update, context: FrizonContext) -> None:
                         texts.render_plain(
                             "meetings/rhythm_with_button", member.locale, partner=pair.partner
                         ),
-                        callback_data=f"mt:r:{pair.pair_id}",
+                        callback_data=meeting_buttons.rhythm_menu(pair.pair_id),
                     )
                 ]
                 for pair in found
@@ -282,11 +261,11 @@ async def _ask_day(
         [
             InlineKeyboardButton(
                 texts.render_plain("meetings/today_button", member.locale),
-                callback_data=f"mt:d:{pair_id}:0",
+                callback_data=meeting_buttons.met(pair_id, days_back=0),
             ),
             InlineKeyboardButton(
                 texts.render_plain("meetings/yesterday_button", member.locale),
-                callback_data=f"mt:d:{pair_id}:1",
+                callback_data=meeting_buttons.met(pair_id, days_back=1),
             ),
         ]
     ]

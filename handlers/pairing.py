@@ -6,16 +6,15 @@ import logging
 
 from telegram import InlineKeyboardButton, Update
 
+from bot.buttons import pairing as pair_buttons
 from bot.services.audit import member_actor
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.pairing import mentors_with_room, pair, unpaired_student, unpaired_students
 from bot.services.programmes import get_programme
 from handlers.buttons import paged, with_cancel
-from handlers.callback_data import ID, PAGE, Buttons
 from handlers.context import FrizonContext
 from handlers.coordination import (
-    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -24,24 +23,18 @@ from handlers.coordination import (
 
 log = logging.getLogger(__name__)
 
-BUTTONS = Buttons(
-    "pair",
-    {
-        "p": (ID, PAGE),  # programme, page of students
-        "s": (ID, ID, PAGE),  # programme, student, page of mentors
-        "m": (ID, ID, ID),  # programme, student, mentor: pair them
-        CANCEL_VERB: (),
-    },
-)
+BUTTONS = pair_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
-CANCEL = f"pair:{CANCEL_VERB}"
+CANCEL = pair_buttons.cancel()
 
 
 async def start_pairing(update: Update, context: FrizonContext) -> None:
     """Ask which programme (if several), then which student."""
     member = await coordinator_or_explain(update, context)
     if member is not None:
-        await ask_programme_then(update, context, member, "pair:p:{}:0", _student_choice)
+        await ask_programme_then(
+            update, context, member, pair_buttons.students, _student_choice, cancel=CANCEL
+        )
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
@@ -69,13 +62,13 @@ async def _student_choice(
     rows = [
         [
             InlineKeyboardButton(
-                s.display_name, callback_data=f"pair:s:{programme_id}:{s.member_id}:0"
+                s.display_name, callback_data=pair_buttons.mentors(programme_id, s.member_id)
             )
         ]
         for s in students
     ]
     keyboard = with_cancel(
-        paged(rows, page, context, member.locale, lambda p: f"pair:p:{programme_id}:{p}"),
+        paged(rows, page, context, member.locale, lambda p: pair_buttons.students(programme_id, p)),
         context,
         member.locale,
         CANCEL,
@@ -99,14 +92,18 @@ async def _mentor_choice(
             InlineKeyboardButton(
                 # Names are data, not prose; the number is how many more mentees fit.
                 f"{m.display_name} ({m.free_places})",
-                callback_data=f"pair:m:{programme_id}:{student_id}:{m.member_id}",
+                callback_data=pair_buttons.pair(programme_id, student_id, m.member_id),
             )
         ]
         for m in mentors
     ]
     keyboard = with_cancel(
         paged(
-            rows, page, context, member.locale, lambda p: f"pair:s:{programme_id}:{student_id}:{p}"
+            rows,
+            page,
+            context,
+            member.locale,
+            lambda p: pair_buttons.mentors(programme_id, student_id, p),
         ),
         context,
         member.locale,

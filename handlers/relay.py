@@ -14,6 +14,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden
 
+from bot.buttons import relay as relay_buttons
 from bot.services import relay
 from bot.services.errors import Refused
 from bot.services.members import MemberView
@@ -22,20 +23,24 @@ from bot.services.presence import mark_blocked
 from bot.texts.templates import LOCALES
 from db.models import Role
 from handlers import checkins, support
-from handlers.buttons import acknowledge, parse_callback
 from handlers.context import FrizonContext
 from handlers.people import current_member, enrolled_member
+from handlers.presses import Answer, pressed
 from handlers.relay_copy import send_relayed
 from handlers.replies import locale_of_update, reply
 
 log = logging.getLogger(__name__)
 
-PATTERN = r"^rl:"
+BUTTONS = relay_buttons.BUTTONS
+PATTERN = BUTTONS.pattern
+NOT_YOUR_PAIR = Answer("relay/refused", {"reason": "not_your_pair"})  # forged or stale
 
 
 async def write_to_mentor(update: Update, context: FrizonContext) -> None:
     """/mentor, or the "Message my mentor" button: open the conversation with the mentor."""
-    await _open(update, context, pair_id=None)
+    member = await enrolled_member(update, context)
+    if member is not None:
+        await _open(update, context, member, pair_id=None)
 
 
 async def write_to_mentee(update: Update, context: FrizonContext) -> None:
@@ -51,7 +56,7 @@ async def write_to_mentee(update: Update, context: FrizonContext) -> None:
             [
                 InlineKeyboardButton(
                     texts.render_plain("relay/reply_button", member.locale, name=partner.name),
-                    callback_data=f"rl:o:{partner.pair_id}",
+                    callback_data=relay_buttons.write_to(partner.pair_id),
                 )
             ]
             for partner in partners
@@ -64,7 +69,7 @@ async def write_to_mentee(update: Update, context: FrizonContext) -> None:
             keyboard=InlineKeyboardMarkup(buttons),
         )
         return
-    await _open(update, context, pair_id=None)
+    await _open(update, context, member, pair_id=None)
 
 
 async def done(update: Update, context: FrizonContext) -> None:
@@ -85,31 +90,22 @@ async def done(update: Update, context: FrizonContext) -> None:
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
-    """rl:o:<pair>: write to the person on the other side of that pair."""
-    query = update.callback_query
-    if query is None:
+    """rl:o:<pair>: write to the person on the other side of that pair; rl:s:<pair> the
+    same, with a draft suggesting a time."""
+    press = await pressed(update, context, BUTTONS, strangers=True, stale=NOT_YOUR_PAIR)
+    if press is None:
         return
-    await acknowledge(query)
-    parsed = parse_callback(query.data, {"o": 1, "s": 1})
-    if parsed is None:
-        member = await current_member(update, context)
-        await reply(
-            update,
-            context,
-            "relay/refused",
-            locale=locale_of_update(update, member),
-            reason="not_your_pair",
-        )
+    if press.member is None:  # told how to join, as /mentor tells them
+        await reply(update, context, "errors/not_enrolled", locale=locale_of_update(update))
         return
-    verb, (pair_id,) = parsed
-    route = await _open(update, context, pair_id=pair_id)
-    if verb == "s" and route is not None:  # "Suggest a time": a draft to copy and adapt
-        member = await current_member(update, context)
+    (pair_id,) = press.ids
+    route = await _open(update, context, press.member, pair_id=pair_id)
+    if press.verb == "s" and route is not None:  # "Suggest a time": a draft to copy and adapt
         await reply(
             update,
             context,
             "relay/draft",
-            locale=locale_of_update(update, member),
+            locale=press.locale,
             partner=route.partner_name.split()[0],
         )
 
@@ -127,7 +123,7 @@ async def on_message(update: Update, context: FrizonContext) -> None:
         await support.show_support(update, context)
         return
     if label in _menu_labels(context):
-        await _open(update, context, pair_id=None)
+        await _open(update, context, member, pair_id=None)
         return
     services = context.services
     reply_to = message.reply_to_message.message_id if message.reply_to_message else None
@@ -178,7 +174,7 @@ async def _relay(
                     texts.render_plain(
                         "relay/reply_button", route.partner_locale, name=route.sender_name
                     ),
-                    callback_data=f"rl:o:{route.pair_id}",
+                    callback_data=relay_buttons.write_to(route.pair_id),
                 )
             ]
         ]
@@ -239,11 +235,8 @@ async def _relay(
 
 
 async def _open(
-    update: Update, context: FrizonContext, *, pair_id: int | None
+    update: Update, context: FrizonContext, member: MemberView, *, pair_id: int | None
 ) -> relay.Route | None:
-    member = await enrolled_member(update, context)
-    if member is None:
-        return None
     services = context.services
     try:
         async with services.sessionmaker() as session, session.begin():
@@ -280,7 +273,9 @@ async def _refused(
                         context.services.texts.render_plain(
                             "relay/reply_button", member.locale, name=partner
                         ),
-                        callback_data=f"rl:o:{refusal.details.get('pair_id', 0)}",
+                        callback_data=relay_buttons.write_to(
+                            int(refusal.details.get("pair_id", 0))
+                        ),
                     )
                 ]
             ]

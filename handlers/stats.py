@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
+from bot.buttons import stats as stats_buttons
+from bot.buttons.data import day_number, day_of
 from bot.reports.formats import number_text
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
 from bot.services.stats import ProgrammeStats, programme_stats
-from handlers.callback_data import DAY_OR_ZERO, ID, Buttons, day_number, day_of
 from handlers.context import FrizonContext
 from handlers.coordination import (
-    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -28,15 +28,9 @@ from handlers.coordination import (
 )
 from handlers.replies import reply
 
-BUTTONS = Buttons(
-    "st",
-    {
-        "p": (ID, DAY_OR_ZERO),  # programme, counting from this day (0: from the start)
-        CANCEL_VERB: (),
-    },
-)
+BUTTONS = stats_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
-CANCEL = f"st:{CANCEL_VERB}"
+CANCEL = stats_buttons.cancel()
 SHOWN_WEEKS = 4
 SHOWN_MONTHS = 3
 SHOWN_ATTENTION = 8  # the rest: `frizon stats` or the pairs export
@@ -60,8 +54,9 @@ async def show_stats(update: Update, context: FrizonContext) -> None:
         update,
         context,
         member,
-        f"st:p:{{}}:{since}",
+        lambda programme_id: stats_buttons.programme(programme_id, since),
         lambda c, m, programme_id: _statistics(c, m, programme_id, since),
+        cancel=CANCEL,
     )
 
 

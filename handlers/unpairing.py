@@ -6,16 +6,15 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.buttons import unpairing as unpair_buttons
 from bot.services.audit import member_actor
 from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.pairing import PairView, active_pair_of, active_pairs, ended_by, unpair
 from bot.services.programmes import get_programme
 from handlers.buttons import paged, with_cancel
-from handlers.callback_data import ID, PAGE, Buttons
 from handlers.context import FrizonContext
 from handlers.coordination import (
-    CANCEL_VERB,
     Step,
     ask_programme_then,
     coordinator_or_explain,
@@ -24,24 +23,18 @@ from handlers.coordination import (
 
 log = logging.getLogger(__name__)
 
-BUTTONS = Buttons(
-    "unpair",
-    {
-        "p": (ID, PAGE),  # programme, page of pairs
-        "s": (ID, ID),  # programme, student: confirm ending their pair
-        "y": (ID, ID, ID),  # end it: programme, student, and the very pair asked about
-        CANCEL_VERB: (),
-    },
-)
+BUTTONS = unpair_buttons.BUTTONS
 PATTERN = BUTTONS.pattern
-CANCEL = f"unpair:{CANCEL_VERB}"
+CANCEL = unpair_buttons.cancel()
 
 
 async def start_unpairing(update: Update, context: FrizonContext) -> None:
     """Ask which programme (if several), then which pair should end."""
     member = await coordinator_or_explain(update, context)
     if member is not None:
-        await ask_programme_then(update, context, member, "unpair:p:{}:0", _pair_choice)
+        await ask_programme_then(
+            update, context, member, unpair_buttons.pairs, _pair_choice, cancel=CANCEL
+        )
 
 
 async def on_button(update: Update, context: FrizonContext) -> None:
@@ -70,13 +63,13 @@ async def _pair_choice(
         [
             InlineKeyboardButton(
                 f"{p.student_name} – {p.mentor_name}",  # names are data, not prose
-                callback_data=f"unpair:s:{programme_id}:{p.student_id}",
+                callback_data=unpair_buttons.ask(programme_id, p.student_id),
             )
         ]
         for p in pairs
     ]
     keyboard = with_cancel(
-        paged(rows, page, context, member.locale, lambda p: f"unpair:p:{programme_id}:{p}"),
+        paged(rows, page, context, member.locale, lambda p: unpair_buttons.pairs(programme_id, p)),
         context,
         member.locale,
         CANCEL,
@@ -94,7 +87,7 @@ async def _confirmation(
     label = context.services.texts.render("buttons/end_pair", member.locale)
     # The pair's own id: pressed after the student was paired anew, it ends nothing.
     end = InlineKeyboardButton(
-        label, callback_data=f"unpair:y:{programme_id}:{student_id}:{current.pair_id}"
+        label, callback_data=unpair_buttons.end(programme_id, student_id, current.pair_id)
     )
     keyboard = with_cancel([[end]], context, member.locale, CANCEL)
     return _about(current, "pairing/confirm_end", keyboard)

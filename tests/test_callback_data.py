@@ -2,9 +2,9 @@
 
 import pytest
 
-from handlers.buttons import parse_callback
-from handlers.callback_data import DAY, ID, ID_OR_ZERO, MOOD, PAGE, Buttons, Number
-from handlers.meetings import BUTTONS as MEETINGS
+from bot.buttons.data import DAY, ID, ID_OR_ZERO, MOOD, PAGE, Buttons, Number
+from bot.buttons.meetings import BUTTONS as MEETINGS
+from bot.buttons.relay import BUTTONS as RELAY
 
 BUTTONS = Buttons("ns", {"a": (ID, MOOD), "d": (DAY,), "x": ()})
 
@@ -60,11 +60,11 @@ def test_a_number_may_be_checked_beyond_its_range() -> None:
     assert (even.read("4"), even.read("5"), even.read("12")) == (4, None, None)
 
 
-def test_the_simple_parser_takes_database_keys_and_zero() -> None:
-    assert parse_callback("rl:o:0", {"o": 1}) == ("o", [0])
-    assert parse_callback("rl:o:2147483647", {"o": 1}) == ("o", [2147483647])
-    assert parse_callback("rl:o:2147483648", {"o": 1}) is None
-    assert parse_callback("rl:o:²", {"o": 1}) is None
+def test_the_relay_buttons_take_database_keys_and_zero() -> None:
+    assert RELAY.parse("rl:o:0") == ("o", (0,))
+    assert RELAY.parse("rl:o:2147483647") == ("o", (2147483647,))
+    assert RELAY.parse("rl:o:2147483648") is None
+    assert RELAY.parse("rl:o:²") is None
     assert ID_OR_ZERO.read("0") == 0
 
 

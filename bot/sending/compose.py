@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import meetings as meeting_buttons
+from bot.buttons import relay as relay_buttons
+from bot.buttons.checkins import mood_keyboard
 from bot.core.crypto import ReflectionCipher
 from bot.domain.catalogue import Catalogue
 from bot.services.checkins import read_reflection
@@ -15,7 +19,7 @@ from bot.services.digest import summarise
 from bot.services.erasure import is_erased
 from bot.services.meetings import RHYTHMS, Rhythm, last_meeting_day, rhythm_for, rhythm_of
 from bot.services.nudges import nudge_kind
-from bot.texts.keyboards import Button, Keyboard, mood_keyboard
+from bot.texts.keyboards import Button, Keyboard
 from bot.texts.templates import Texts
 from db.models import (
     CheckIn,
@@ -133,9 +137,13 @@ async def _meeting_logged(
     )
     keyboard = (
         (
-            Button(texts.render_plain("meetings/yes_button", locale), f"mt:c:{meeting.id}"),
             Button(
-                texts.render_plain("meetings/not_that_day_button", locale), f"mt:n:{meeting.id}"
+                texts.render_plain("meetings/yes_button", locale),
+                meeting_buttons.confirm(meeting.id),
+            ),
+            Button(
+                texts.render_plain("meetings/not_that_day_button", locale),
+                meeting_buttons.not_that_day(meeting.id),
             ),
         ),
     )
@@ -162,20 +170,31 @@ async def _did_you_meet(
     )
     keyboard = (
         (
-            Button(texts.render_plain("meetings/today_button", locale), f"mt:d:{pair.id}:0"),
-            Button(texts.render_plain("meetings/yesterday_button", locale), f"mt:d:{pair.id}:1"),
+            Button(
+                texts.render_plain("meetings/today_button", locale),
+                meeting_buttons.met(pair.id, days_back=0),
+            ),
+            Button(
+                texts.render_plain("meetings/yesterday_button", locale),
+                meeting_buttons.met(pair.id, days_back=1),
+            ),
         ),
-        (Button(texts.render_plain("meetings/not_yet_button", locale), f"mt:x:{pair.id}"),),
+        (
+            Button(
+                texts.render_plain("meetings/not_yet_button", locale),
+                meeting_buttons.not_yet(pair.id),
+            ),
+        ),
     )
     return Outgoing(member.telegram_user_id, (text,), keyboard)
 
 
-# The one next step each nudge offers: (button template, callback verb).
-NEXT_STEP = {
-    "no_meeting": ("nudges/suggest_button", "rl:s"),
-    "low_mood": ("relay/reply_button", "rl:o"),
-    "silent": ("relay/reply_button", "rl:o"),
-    "gone": ("nudges/meetings_button", "mt:l"),
+# The one next step each nudge offers: (button template, its data for the pair).
+NEXT_STEP: dict[str, tuple[str, Callable[[int], str]]] = {
+    "no_meeting": ("nudges/suggest_button", relay_buttons.suggest_time),
+    "low_mood": ("relay/reply_button", relay_buttons.write_to),
+    "silent": ("relay/reply_button", relay_buttons.write_to),
+    "gone": ("nudges/meetings_button", meeting_buttons.show_meetings),
 }
 
 
@@ -200,10 +219,8 @@ async def _nudge(
         last=last.isoformat() if last else "",
         gone=student.status.value,
     )
-    template, verb = NEXT_STEP[kind]
-    button = Button(
-        texts.render_plain(template, locale, name=student.display_name), f"{verb}:{pair.id}"
-    )
+    template, data = NEXT_STEP[kind]
+    button = Button(texts.render_plain(template, locale, name=student.display_name), data(pair.id))
     return Outgoing(mentor.telegram_user_id, (text,), ((button,),))
 
 
@@ -258,7 +275,7 @@ async def _rhythm(
     if proposing:
         accept = Button(
             texts.render_plain("meetings/accept_button", locale, weeks=proposal.weeks),
-            f"mt:y:{pair.id}:{proposal.id}",
+            meeting_buttons.accept_rhythm(pair.id, proposal.id),
         )
         keyboard = ((accept,), *keyboard)
     return Outgoing(member.telegram_user_id, (text,), keyboard)
@@ -275,7 +292,7 @@ def rhythm_keyboard(texts: Texts, locale: str, pair_id: int, rhythm: Rhythm) -> 
                 current=rhythm.weeks,
                 proposed=rhythm.proposed or 0,
             ),
-            f"mt:a:{pair_id}:{weeks}",
+            meeting_buttons.rhythm(pair_id, weeks),
         )
         for weeks in RHYTHMS
     ]

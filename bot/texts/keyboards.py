@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.texts.templates import Texts
-
-MOODS = (1, 2, 3, 4, 5)
-
 
 @dataclass(frozen=True)
 class Button:
@@ -17,16 +13,3 @@ class Button:
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
-
-
-def mood_keyboard(texts: Texts, locale: str, *, delivery_id: int | None) -> Keyboard:
-    """Five moods in words; the data names the prompt answered (0 for /checkin)."""
-    return (
-        tuple(
-            Button(
-                texts.render_plain("checkin/mood_word", locale, mood=mood),
-                f"ci:m:{delivery_id or 0}:{mood}",
-            )
-            for mood in MOODS
-        ),
-    )

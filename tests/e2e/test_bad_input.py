@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import CallbackQueryHandler
 
+from bot.buttons.namespaces import NAMESPACES
 from bot.sandbox import SandboxUser
 from db.base import Base
 from db.models import (
@@ -22,6 +23,7 @@ from db.models import (
     Pair,
     Role,
 )
+from tests.e2e.every_button import every_button
 from tests.e2e.harness import RunningBot
 
 TABLES = (Member, Membership, Pair, Delivery, AuditEvent, Invite)
@@ -162,52 +164,8 @@ async def test_names_with_markup_are_shown_as_written(bot: RunningBot) -> None:
     assert "Hello again, <b>Ana</b> & <i>co." in (await bot.hears(user, "Hello"))["text"]
 
 
-# Every namespace's buttons, as the bot makes them for the cast below ({pair}, {meeting},
-# {checkin}, {mentor}, {student}, {programme}): each number in them is replaced in turn by
-# a value no button carries.
-BUTTONS = {
-    "ci": ("ci:m:0:3", "ci:s:{checkin}", "ci:y:{checkin}:{mentor}", "ci:n:{checkin}", "ci:h"),
-    "hi": (
-        "hi:v:0",
-        "hi:s:{checkin}:0:{mentor}",
-        "hi:p:{checkin}:0",
-        "hi:d:{checkin}:0",
-        "hi:y:{checkin}:0",
-    ),
-    "mt": (
-        "mt:p:{pair}",
-        "mt:d:{pair}:0",
-        "mt:e:{pair}:20260906",
-        "mt:c:{meeting}",
-        "mt:n:{meeting}",
-        "mt:a:{pair}:4",
-        "mt:y:{pair}:1",
-        "mt:r:{pair}",
-        "mt:x:{pair}",
-        "mt:l:{pair}",
-    ),
-    "ep": ("ep:c:{pair}", "ep:y:{pair}", "ep:n:0"),
-    "dr": ("dr:f:{student}", "dr:k:{student}", "dr:i:{programme}", "dr:o:{programme}"),
-    "rl": ("rl:o:{pair}", "rl:s:{pair}"),
-    "pair": (
-        "pair:p:{programme}:0",
-        "pair:s:{programme}:{student}:0",
-        "pair:m:{programme}:{student}:{mentor}",
-    ),
-    "unpair": (
-        "unpair:p:{programme}:0",
-        "unpair:s:{programme}:{student}",
-        "unpair:y:{programme}:{student}:{pair}",
-    ),
-    "mx": ("mx:p:{programme}:0", "mx:a:{programme}:{student}:{mentor}", "mx:all:{programme}"),
-    "st": ("st:p:{programme}:0", "st:p:{programme}:20260901"),
-    "exp": (
-        "exp:p:{programme}",
-        "exp:pairs:{programme}",
-        "exp:meetings:{programme}",
-        "exp:engagement:{programme}",
-    ),
-}
+# Beside one button per verb (tests/e2e/every_button.py), the variants a verb also takes.
+VARIANTS = {"st": ("st:p:{programme}:20260901",)}
 COORDINATORS = ("pair", "unpair", "mx", "st", "exp")  # Maja presses these, Ana the rest
 # Out of range for any field (past PostgreSQL's INTEGER, past Python's C int), negative,
 # not a number, a digit that is not ASCII, empty.
@@ -220,11 +178,11 @@ NOT_YOUR_PAIR = "That is not one of your pairs, so nothing was sent."  # the rel
 SKIPPED_TABLES = {"processed_update"}  # every update is recorded as handled, forged or not
 
 
-def forgeries(template: str) -> list[str]:
-    """Callback data like `template` with one part wrong: each number out of range, negative,
+def forgeries(button: str) -> list[str]:
+    """Callback data like `button` with one part wrong: each number out of range, negative,
     not a number, or so long that the data fills Telegram's 64 bytes; an unknown verb; a
     number too many or too few."""
-    parts = template.split(":")
+    parts = button.split(":")
     forged = []
     for index in range(2, len(parts)):
         for bad in BAD_NUMBERS:
@@ -233,7 +191,7 @@ def forgeries(template: str) -> list[str]:
         room = 64 - len(":".join(parts[:index])) - len(rest) - (2 if rest else 1)
         forged.append(":".join([*parts[:index], "9" * room, *parts[index + 1 :]]))
     forged.append(":".join([parts[0], "zz", *parts[2:]]))
-    forged.append(f"{template}:1")
+    forged.append(f"{button}:1")
     if len(parts) > 2:
         forged.append(":".join(parts[:-1]))
     return forged
@@ -281,10 +239,12 @@ async def cast(bot: RunningBot) -> dict[str, Any]:
         ids = {
             "pair": await session.scalar(select(Pair.id)),
             "meeting": await session.scalar(select(Meeting.id)),
-            "checkin": await session.scalar(select(CheckIn.id)),
+            "entry": await session.scalar(select(CheckIn.id)),
             "mentor": people["Lars"],
             "student": people["Ana"],
+            "member": people["Ana"],  # the presser herself (/forget's buttons)
             "programme": programme.id,
+            "proposal": 1,  # none in this cast: only the numbers around it matter here
         }
     return {
         "ana": ana,
@@ -300,10 +260,11 @@ async def test_every_callback_namespace_of_the_bot_is_forged_below(bot: RunningB
         for handler in handlers
         if isinstance(handler, CallbackQueryHandler) and isinstance(handler.pattern, re.Pattern)
     }
-    assert registered == {f"^{namespace}:" for namespace in BUTTONS}
+    assert registered == {buttons.pattern for buttons in NAMESPACES}
+    assert set(COORDINATORS) | set(VARIANTS) <= {buttons.namespace for buttons in NAMESPACES}
 
 
-@pytest.mark.parametrize("namespace", sorted(BUTTONS))
+@pytest.mark.parametrize("namespace", sorted(buttons.namespace for buttons in NAMESPACES))
 async def test_numbers_no_button_carries_are_refused_kindly_and_change_nothing(
     bot: RunningBot,
     cast: dict[str, Any],
@@ -316,8 +277,10 @@ async def test_numbers_no_button_carries_are_refused_kindly_and_change_nothing(
     anchor = await bot.hears(presser, "/privacy")
     before = await every_row(bot)
 
-    for template in BUTTONS[namespace]:
-        for data in forgeries(template.format(**cast["ids"])):
+    made = every_button(cast["ids"])[namespace]
+    variants = [template.format(**cast["ids"]) for template in VARIANTS.get(namespace, ())]
+    for button in [*made, *variants]:
+        for data in forgeries(button):
             query_id = forge_button(bot, presser.id, anchor, data)
             assert (await bot.hears(presser))["text"] == expected, data
             assert bot.sandbox.state.callbacks.answer_for(query_id) is not None, data
@@ -375,7 +338,7 @@ async def test_a_students_press_on_their_data_file_answers_in_a_new_message(
         ana,
         document,
         {
-            "hi:d:{checkin}:0".format(**cast["ids"]): (
+            "hi:d:{entry}:0".format(**cast["ids"]): (
                 "Delete this entry for good? It can't be undone."
             ),
             "dr:k:{student}".format(**cast["ids"]): (

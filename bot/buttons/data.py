@@ -1,4 +1,5 @@
-"""Callback data read strictly: "ns:verb:1:2", every number checked against its own bounds.
+"""Callback data written and read strictly: "ns:verb:1:2", every number checked against its
+own bounds.
 
 Callback data is written by the client: a modified app can send any string of up to 64
 bytes with a press, on any of the bot's messages. So each namespace declares its verbs
@@ -23,10 +24,11 @@ DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²".isdigit() is True
 class Number:
     """One number in callback data, and the values it may take."""
 
-    what: str
+    what: str  # what the number is: "pair", "mood", … (the tests fill keys by this name)
     low: int
     high: int
     valid: Callable[[int], bool] | None = None
+    example: int | None = None  # a value a real button carries; None for a row's key
 
     def read(self, text: str) -> int | None:
         if not DIGITS.fullmatch(text):
@@ -51,14 +53,31 @@ def day_number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-ID = Number("id", 1, DB_INTEGER)  # a row's key: member, pair, entry, meeting, programme
-ID_OR_ZERO = Number("id, or 0 for none", 0, DB_INTEGER)
-ZERO = Number("placeholder", 0, 0)
-PAGE = Number("page", 0, 9_999)
-POSITION = Number("position in a list, 0 the newest", 0, 99_999)
-MOOD = Number("mood", 1, 5)
-DAY = Number("day as YYYYMMDD", 1_0101, 9999_1231, lambda n: day_of(n) is not None)
-DAY_OR_ZERO = Number("day as YYYYMMDD, or 0", 0, 9999_1231, lambda n: n == 0 or bool(day_of(n)))
+def key(what: str, *, or_zero: bool = False) -> Number:
+    """A row's key (a pair, a member, an entry, …), or 0 for none where a button may say so
+    (0 is then its example: no row's key is one)."""
+    return Number(what, 0 if or_zero else 1, DB_INTEGER, example=0 if or_zero else None)
+
+
+ID = key("id")  # any row's key
+ID_OR_ZERO = key("id", or_zero=True)
+PAIR = key("pair")
+MEETING = key("meeting")
+PROPOSAL = key("proposal")  # a rhythm proposal
+ENTRY = key("entry")  # a check-in
+MEMBER = key("member")  # the presser themselves
+STUDENT = key("student")
+MENTOR = key("mentor")
+PROGRAMME = key("programme")
+ZERO = Number("placeholder", 0, 0, example=0)
+PAGE = Number("page", 0, 9_999, example=0)
+POSITION = Number("position in a list, 0 the newest", 0, 99_999, example=0)
+MOOD = Number("mood", 1, 5, example=3)
+DAY = Number("day as YYYYMMDD", 1_0101, 9999_1231, lambda n: day_of(n) is not None, 2026_0906)
+DAY_OR_ZERO = Number(
+    "day as YYYYMMDD, or 0", 0, 9999_1231, lambda n: n == 0 or bool(day_of(n)), example=0
+)
+CANCEL = "x"  # the verb of every coordinator flow's Cancel: "pair:x", "st:x", …
 
 
 class Parsed(NamedTuple):
@@ -72,6 +91,13 @@ class Buttons:
 
     namespace: str
     verbs: Mapping[str, tuple[Number, ...]]
+
+    def data(self, verb: str, *numbers: int) -> str:
+        """The callback data of one button; a verb or a count of numbers this namespace
+        does not read is a mistake in the bot, caught where the button is made."""
+        if verb not in self.verbs or len(numbers) != len(self.verbs[verb]):
+            raise ValueError(f"{self.namespace}:{verb} does not take {len(numbers)} numbers")
+        return ":".join([self.namespace, verb, *map(str, numbers)])
 
     @property
     def pattern(self) -> str:
