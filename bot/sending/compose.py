@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.crypto import ReflectionCipher
 from bot.domain.catalogue import Catalogue
+from bot.outbox.keys.nudges import NudgeKey
+from bot.outbox.purposes import Purpose
 from bot.services.checkins import read_reflection
 from bot.services.digest import summarise
 from bot.services.erasure import is_erased
 from bot.services.meetings import RHYTHMS, Rhythm, last_meeting_day, rhythm_for, rhythm_of
-from bot.services.nudges import nudge_kind
 from bot.texts.keyboards import Button, Keyboard, mood_keyboard
 from bot.texts.templates import Texts
 from db.models import (
@@ -56,30 +57,30 @@ async def compose(session: AsyncSession, delivery: Delivery, composer: Composer)
     member = await session.get_one(Member, delivery.member_id)
     if delivery.subject_id is None:
         raise UnknownPurpose(delivery.purpose)
-    if delivery.purpose in ("intro", "pair_ended"):
+    if delivery.purpose in (Purpose.INTRO, Purpose.PAIR_ENDED):
         text = await _about_pair(session, delivery, member, composer.texts)
         keyboard: Keyboard = ()
-        if delivery.purpose == "intro":
+        if delivery.purpose == Purpose.INTRO:
             pair = await session.get_one(Pair, delivery.subject_id)
             keyboard = rhythm_keyboard(
                 composer.texts, member.language, pair.id, await rhythm_for(session, pair, member.id)
             )
         return Outgoing(member.telegram_user_id, (text,), keyboard)
-    if delivery.purpose == "meeting_logged":
+    if delivery.purpose == Purpose.MEETING_LOGGED:
         return await _meeting_logged(session, delivery.subject_id, member, composer.texts)
-    if delivery.purpose in ("rhythm_proposed", "rhythm_agreed"):
+    if delivery.purpose in (Purpose.RHYTHM_PROPOSED, Purpose.RHYTHM_AGREED):
         return await _rhythm(session, delivery, member, composer.texts)
-    if delivery.purpose == "did_you_meet":
+    if delivery.purpose == Purpose.DID_YOU_MEET:
         return await _did_you_meet(session, delivery.subject_id, member, composer.texts)
-    if delivery.purpose == "nudge":
+    if delivery.purpose == Purpose.NUDGE:
         return await _nudge(session, delivery, member, composer.texts)
-    if delivery.purpose == "digest":
+    if delivery.purpose == Purpose.DIGEST:
         return await _digest(session, delivery, member, composer.texts)
-    if delivery.purpose == "prompt":
+    if delivery.purpose == Purpose.PROMPT:
         text = _prompt(delivery, member, composer)
         keyboard = mood_keyboard(composer.texts, member.language, delivery_id=delivery.id)
         return Outgoing(member.telegram_user_id, (text,), keyboard)
-    if delivery.purpose == "shared_entry":
+    if delivery.purpose == Purpose.SHARED_ENTRY:
         parts = await _shared_entry(session, delivery.subject_id, member, composer)
         return Outgoing(member.telegram_user_id, parts)
     raise UnknownPurpose(delivery.purpose)
@@ -99,7 +100,7 @@ async def _about_pair(
         if member.id == pair.mentor_id
         else "coordinator"
     )
-    kind = "intro" if delivery.purpose == "intro" else "ended"
+    kind = "intro" if delivery.purpose == Purpose.INTRO else "ended"
     # The coordinator is told which side asked to be erased, not handed the description
     # as if it were a name ("The pair a former member who … and Lars Ek has ended").
     erased = "student" if is_erased(student) else "mentor" if is_erased(mentor) else ""
@@ -186,7 +187,10 @@ async def _nudge(
     if pair.status != PairStatus.ACTIVE:
         raise UnknownPurpose("pair ended")
     student = await session.get_one(Member, pair.student_id)
-    kind = nudge_kind(delivery.cycle)
+    try:
+        kind = NudgeKey.parse(delivery.cycle).kind
+    except ValueError as error:
+        raise UnknownPurpose(str(error)) from None
     if kind not in NEXT_STEP:
         raise UnknownPurpose(f"nudge {kind!r}")
     locale = mentor.language

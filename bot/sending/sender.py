@@ -34,6 +34,7 @@ from bot.core.config import SendingConfig
 from bot.core.crypto import ReflectionCipher
 from bot.domain.catalogue import Catalogue
 from bot.outbox.ledger import Ledger, Outcome
+from bot.outbox.purposes import Purpose
 from bot.sending.compose import Composer, Outgoing, UnknownPurpose, compose
 from bot.sending.pacing import ChatPace, Pace
 from bot.services.dispatch import DoNotSend, SendLater, quiet_until, recheck
@@ -80,7 +81,7 @@ async def _preload(session: AsyncSession, deliveries: Sequence[Delivery]) -> lis
             select(Member).where(Member.id.in_({d.member_id for d in deliveries}))
         )
     )
-    programme_ids = {d.subject_id for d in deliveries if d.purpose == "prompt"}
+    programme_ids = {d.subject_id for d in deliveries if d.purpose == Purpose.PROMPT}
     if programme_ids:
         loaded += await session.scalars(
             select(Programme)
@@ -212,7 +213,7 @@ class OutboxSender:
     async def _plan(self, session: AsyncSession, delivery: Delivery, now: datetime) -> Plan:
         plan = Plan(delivery.id, delivery.member_id, delivery.attempts, delivery.parts_sent)
         try:
-            if delivery.purpose == "prompt":
+            if delivery.purpose == Purpose.PROMPT:
                 decision = await recheck(session, delivery, now=now, grace=self._grace)
                 if isinstance(decision, SendLater):
                     plan.outcome = self._pending(plan, at=decision.at)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.domain.catalogue import Catalogue
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.sending.compose import Composer, UnknownPurpose, compose
 from bot.services import checkins
@@ -36,7 +37,7 @@ async def a_prompt(
     delivery = await enqueue(
         session,
         member_id=member_id,
-        purpose="prompt",
+        purpose=Purpose.PROMPT,
         cycle=f"{programme_id}:{cycle}",
         subject_id=programme_id,
         due_at=clock.now(),
@@ -233,7 +234,7 @@ async def test_an_ex_mentor_never_receives_an_entry_still_waiting_to_go_out(
         share=True,
         mentor_id=lars.member_id,
     )
-    copy = await session.scalar(select(Delivery).where(Delivery.purpose == "shared_entry"))
+    copy = await session.scalar(select(Delivery).where(Delivery.purpose == Purpose.SHARED_ENTRY))
     assert copy is not None
     composer = Composer(Texts(), cipher, Catalogue.load())
     await compose(session, copy, composer)  # while paired, it can go out
@@ -305,7 +306,7 @@ async def test_finishing_an_entry_again_the_same_way_answers_as_the_first_time(
     )
 
     assert again == first == checkins.Finished(share, "Lars")
-    copies = await session.scalars(select(Delivery).where(Delivery.purpose == "shared_entry"))
+    copies = await session.scalars(select(Delivery).where(Delivery.purpose == Purpose.SHARED_ENTRY))
     assert len(copies.all()) == (1 if share else 0)
 
 
