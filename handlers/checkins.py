@@ -8,7 +8,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.sending.sender import markup
+from bot.sending.methods import markup
 from bot.services import checkins
 from bot.services.errors import Refused
 from bot.services.members import MemberView

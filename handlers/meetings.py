@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot.sending.compose import rhythm_keyboard
-from bot.sending.sender import markup
+from bot.sending.keyboards import rhythm_keyboard
+from bot.sending.methods import markup
 from bot.services import meetings
 from bot.services.errors import Refused
 from bot.services.members import MemberView
