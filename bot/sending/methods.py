@@ -34,6 +34,8 @@ async def send_part(bot: Bot, chat_id: int, part: Part, keyboard: Keyboard, **ex
             await bot.copy_message(
                 chat_id, from_chat_id, message_id, reply_markup=reply_markup, **extra
             )
+        case _:  # a kind added without its method must fail, never count as sent
+            raise TypeError(f"no Bot API method sends {part!r}")
 
 
 def _caption(media: Media) -> dict[str, Any]:
