@@ -24,6 +24,9 @@ from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.crypto import ReflectionCipher, new_key
+from bot.outbox.keys.digests import digest_key
+from bot.outbox.keys.prompts import cycle_key
+from bot.outbox.purposes import Purpose
 from db.base import Base
 from db.models import Programme
 
@@ -586,7 +589,7 @@ async def _prompts_and_checkins(
     delivery_id, checkin_id = first["delivery"], first["checkin"]
     latest = now - timedelta(minutes=1)
     for week, (monday, due) in enumerate(zip(mondays, prompt_times, strict=True)):
-        cycle = f"{programme_id}:{monday.isoformat()}"
+        cycle = cycle_key(programme_id, monday)
         for index, student in enumerate(students):
             status = plans[index][week]
             if status is not None:
@@ -602,7 +605,7 @@ async def _prompts_and_checkins(
                     (
                         delivery_id,
                         student.id,
-                        "prompt",
+                        Purpose.PROMPT,
                         cycle,
                         programme_id,
                         prompt_key if status == "sent" else None,
@@ -647,8 +650,8 @@ async def _prompts_and_checkins(
                     (
                         delivery_id,
                         mentor.id,
-                        "digest",
-                        f"digest:{year}-W{iso_week:02d}",
+                        Purpose.DIGEST,
+                        digest_key(year, iso_week),
                         mentor.id,
                         None,
                         "sent",

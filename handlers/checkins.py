@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot.buttons import checkins as checkin_buttons
 from bot.buttons.checkins import MOODS, mood_keyboard
-from bot.sending.sender import markup
+from bot.sending.methods import markup
 from bot.services import checkins
 from bot.services.errors import Refused
 from bot.services.members import MemberView

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.buttons import history as history_buttons
-from bot.sending.compose import split_text
+from bot.sending.splitting import split_text
 from bot.services import history
 from bot.services.errors import Refused
 from bot.services.members import MemberView

@@ -10,8 +10,8 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 
 from bot.buttons import meetings as meeting_buttons
 from bot.buttons.data import day_of
-from bot.sending.compose import rhythm_keyboard
-from bot.sending.sender import markup
+from bot.sending.keyboards import rhythm_keyboard
+from bot.sending.methods import markup
 from bot.services import meetings
 from bot.services.errors import Refused
 from bot.services.members import MemberView

@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
-from bot.outbox.cycle_keys import parse_cycle_key
+from bot.outbox.keys.prompts import parse_cycle_key
+from bot.outbox.purposes import Purpose
 from bot.services import checkins
 from bot.services.consent import set_consent
 from bot.services.programmes import find_programme
@@ -82,7 +83,7 @@ async def delivered_and_answered(session: AsyncSession, students: list[int]) -> 
     clock = ManualClock(datetime.now(UTC))
     await session.execute(
         update(Delivery)
-        .where(Delivery.purpose == "prompt")
+        .where(Delivery.purpose == Purpose.PROMPT)
         .values(status=DeliveryStatus.SENT, finished_at=clock.now())
     )
     rows = await session.execute(select(Delivery.member_id, Delivery.id, Delivery.cycle))

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.outbox.cycle_keys import (
+from bot.outbox.keys.prompts import (
     FAREWELL,
     SENT_NOW,
     CycleKey,

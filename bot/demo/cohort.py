@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import Clock, ManualClock
 from bot.core.crypto import ReflectionCipher
 from bot.domain.catalogue import Catalogue
+from bot.outbox.purposes import Purpose
 from bot.services.checkins import add_text, finish, start_checkin
 from bot.services.dispatch import dispatch_prompts
 from bot.services.enrolment import enrol
@@ -379,7 +380,7 @@ class _Students:
                 await session.execute(
                     select(Delivery.member_id, Delivery.id).where(
                         Delivery.member_id.in_(history.member_ids),
-                        Delivery.purpose == "prompt",
+                        Delivery.purpose == Purpose.PROMPT,
                         Delivery.status == DeliveryStatus.SENT,
                         Delivery.finished_at == now,
                     )

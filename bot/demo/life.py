@@ -29,6 +29,7 @@ from bot.demo.cohort import (
     delivered,
     write_entry,
 )
+from bot.outbox.purposes import Purpose
 from bot.services.errors import Refused
 from bot.services.meetings import answer_meeting, log_meeting
 from db.models import Delivery, Member, Pair, PairStatus, Programme
@@ -67,7 +68,7 @@ async def _answer(
         .join(Member, Member.id == Delivery.member_id)
         .where(
             Delivery.id.in_(delivery_ids),
-            Delivery.purpose == "prompt",
+            Delivery.purpose == Purpose.PROMPT,
             Member.telegram_user_id < FIRST_MENTOR_ID,  # students; mentors keep theirs
         )
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.outbox.purposes import Purpose
 from db.models import Delivery, DeliveryStatus
 
 
@@ -14,7 +15,7 @@ async def enqueue(
     session: AsyncSession,
     *,
     member_id: int,
-    purpose: str,
+    purpose: Purpose,
     cycle: str,
     due_at: datetime,
     subject_id: int | None = None,

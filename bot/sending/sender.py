@@ -2,9 +2,12 @@
 before it is sent and settled just after (bot/outbox/ledger.py), so a crash re-sends only
 what was in flight at that instant.
 
+What may hold a delivery back, and what it says, each purpose declares with its
+composer (bot/sending/composers/); every part, text or media, goes out the same way.
+
 Outcomes: sent; failed with a reason (the member blocked the bot, Telegram rejected
-the message, the purpose is unknown, an unexpected error, in doubt after two crashes
-mid-send); or, after a network error, pending again with a growing delay until
+the message, it cannot be composed (any more), an unexpected error, in doubt after two
+crashes mid-send); or, after a network error, pending again with a growing delay until
 MAX_ATTEMPTS. A 429 waits retry_after and does not count as an attempt. A send that
 timed out may have reached Telegram; it is retried, so such a message can arrive twice
 but is never silently lost.
@@ -16,7 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -25,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ExtBot
 
@@ -34,10 +37,13 @@ from bot.core.config import SendingConfig
 from bot.core.crypto import ReflectionCipher
 from bot.domain.catalogue import Catalogue
 from bot.outbox.ledger import Ledger, Outcome
-from bot.sending.compose import Composer, Outgoing, UnknownPurpose, compose
+from bot.sending.composer import CannotCompose, ComposeContext, Composer
+from bot.sending.holds import Hold, held_back
+from bot.sending.methods import send_part
+from bot.sending.outgoing import Outgoing
 from bot.sending.pacing import ChatPace, Pace
-from bot.services.dispatch import DoNotSend, SendLater, quiet_until, recheck
-from bot.texts.keyboards import Keyboard
+from bot.sending.registry import COMPOSERS, Composers
+from bot.services.dispatch import DoNotSend, SendLater
 from bot.texts.templates import Texts
 from bot.transport.reply_limiter import PACED_BY_OUTBOX
 from db.models import Delivery, DeliveryStatus, Member, Programme
@@ -71,16 +77,19 @@ class Plan:
     outcome: Outcome | None = None  # decided without sending
 
 
-async def _preload(session: AsyncSession, deliveries: Sequence[Delivery]) -> list[object]:
-    """Members and prompt programmes of a batch in two queries: composing then reads them
-    from the session's identity map instead of one query each. The identity map holds
-    objects weakly, so the caller keeps the returned list until the batch is planned."""
+async def _preload(
+    session: AsyncSession, deliveries: Sequence[Delivery], composers: Composers
+) -> list[object]:
+    """Members and prompt programmes of a batch in two queries: planning and composing
+    then read them from the session's identity map instead of one query each. The
+    identity map holds objects weakly, so the caller keeps the returned list until the
+    batch is planned."""
     loaded: list[object] = list(
         await session.scalars(
             select(Member).where(Member.id.in_({d.member_id for d in deliveries}))
         )
     )
-    programme_ids = {d.subject_id for d in deliveries if d.purpose == "prompt"}
+    programme_ids = {d.subject_id for d in deliveries if _hold_of(d, composers) is Hold.SCHEDULE}
     if programme_ids:
         loaded += await session.scalars(
             select(Programme)
@@ -105,7 +114,9 @@ class OutboxSender:
         grace: timedelta = timedelta(hours=6),
         pacing: SendingConfig | None = None,
         interval: float = 2.0,
+        composers: Iterable[Composer] = COMPOSERS,
     ) -> None:
+        self._composers = Composers(composers)  # a purpose without one fails here
         pacing = pacing or SendingConfig()
         self._overall = Pace(pacing.rate)
         self._per_chat = ChatPace(pacing.per_chat)
@@ -113,7 +124,7 @@ class OutboxSender:
         self._sessionmaker = sessionmaker
         self._ledger = Ledger(sessionmaker, clock)
         self._bot = bot
-        self._composer = Composer(texts, cipher, catalogue)
+        self._context = ComposeContext(texts, cipher, catalogue)
         self._grace = grace
         self._clock = clock
         self._interval = interval
@@ -204,7 +215,7 @@ class OutboxSender:
                     .limit(limit)
                 )
             ).all()
-            preloaded = await _preload(session, deliveries) if deliveries else []
+            preloaded = await _preload(session, deliveries, self._composers) if deliveries else []
             plans = [await self._plan(session, delivery, now) for delivery in deliveries]
             del preloaded
         return plans
@@ -212,8 +223,11 @@ class OutboxSender:
     async def _plan(self, session: AsyncSession, delivery: Delivery, now: datetime) -> Plan:
         plan = Plan(delivery.id, delivery.member_id, delivery.attempts, delivery.parts_sent)
         try:
-            if delivery.purpose == "prompt":
-                decision = await recheck(session, delivery, now=now, grace=self._grace)
+            composer = self._composers.get(delivery.purpose)
+            if composer is not None:  # else composing fails it below
+                decision = await held_back(
+                    session, delivery, composer.hold, now=now, grace=self._grace
+                )
                 if isinstance(decision, SendLater):
                     plan.outcome = self._pending(plan, at=decision.at)
                     return plan
@@ -226,11 +240,8 @@ class OutboxSender:
                         parts_sent=plan.parts_sent,
                     )
                     return plan
-            elif (later := await quiet_until(session, delivery.member_id, now)) is not None:
-                plan.outcome = self._pending(plan, at=later)
-                return plan
-            plan.outgoing = await compose(session, delivery, self._composer)
-        except UnknownPurpose as problem:
+            plan.outgoing = await self._composers.compose(session, delivery, self._context)
+        except CannotCompose as problem:
             plan.outcome = self._failed(plan, f"cannot compose: {problem}")
         except Exception as error:  # one bad row must not hold up the queue behind it
             log.exception("delivery %s could not be prepared", delivery.id)
@@ -279,12 +290,8 @@ class OutboxSender:
         last = index == len(outgoing.parts) - 1
         keyboard = outgoing.keyboard if last else ()
         try:
-            await self._bot.send_message(
-                outgoing.chat_id,
-                outgoing.parts[index],
-                parse_mode="HTML",
-                reply_markup=markup(keyboard) if keyboard else None,
-                **self._straight_out,
+            await send_part(
+                self._bot, outgoing.chat_id, outgoing.parts[index], keyboard, **self._straight_out
             )
         except Forbidden:
             blocked = self._failed(plan, "blocked", parts_sent=index)
@@ -342,11 +349,9 @@ class OutboxSender:
         )
 
 
-def markup(keyboard: Keyboard) -> InlineKeyboardMarkup:
-    """Plain buttons as Telegram's inline keyboard."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in keyboard]
-    )
+def _hold_of(delivery: Delivery, composers: Composers) -> Hold | None:
+    composer = composers.get(delivery.purpose)
+    return composer.hold if composer is not None else None
 
 
 def _release(taken: set[int], delivery_id: int, _: object) -> None:

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.crypto import ReflectionCipher, checkin_binding
+from bot.outbox.keys.shared_entries import shared_entry_key
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.errors import Refused
 from bot.services.pairing import PairView, active_pair_of
@@ -160,8 +162,8 @@ async def finish(
         await enqueue(
             session,
             member_id=pair.mentor_id,
-            purpose="shared_entry",
-            cycle=f"checkin:{checkin.id}",
+            purpose=Purpose.SHARED_ENTRY,
+            cycle=shared_entry_key(checkin.id),
             subject_id=checkin.id,
             due_at=now,
         )
@@ -176,7 +178,10 @@ async def _finished_before(
         mentor = await session.scalar(
             select(Member.display_name)
             .join(Delivery, Delivery.member_id == Member.id)
-            .where(Delivery.purpose == "shared_entry", Delivery.cycle == f"checkin:{checkin.id}")
+            .where(
+                Delivery.purpose == Purpose.SHARED_ENTRY,
+                Delivery.cycle == shared_entry_key(checkin.id),
+            )
             .order_by(Delivery.id.desc())
             .limit(1)
         )
@@ -232,7 +237,7 @@ async def _source(
             raise Refused("not_student")
         return programme_id, None
     delivery = await session.get(Delivery, delivery_id)
-    if delivery is None or delivery.member_id != member_id or delivery.purpose != "prompt":
+    if delivery is None or delivery.member_id != member_id or delivery.purpose != Purpose.PROMPT:
         raise Refused("stale")
     answered = await session.scalar(select(CheckIn.id).where(CheckIn.delivery_id == delivery_id))
     if answered is not None:
@@ -240,7 +245,7 @@ async def _source(
     newer = await session.scalar(
         select(Delivery.id).where(
             Delivery.member_id == member_id,
-            Delivery.purpose == "prompt",
+            Delivery.purpose == Purpose.PROMPT,
             Delivery.id > delivery_id,
             Delivery.status == DeliveryStatus.SENT,  # only prompts that reached the student
         )

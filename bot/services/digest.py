@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.outbox.keys.digests import digest_key
+from bot.outbox.keys.nudges import NudgeKey
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.meetings import last_meeting_day
-from bot.services.nudges import nudge_kind
 from db.models import (
     CheckIn,
     Delivery,
@@ -24,8 +26,6 @@ from db.models import (
     PairStatus,
     Programme,
 )
-
-PURPOSE = "digest"
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ async def queue_digests(session: AsyncSession, *, now: datetime, weekday: int, a
         await enqueue(
             session,
             member_id=mentor.id,
-            purpose=PURPOSE,
-            cycle=f"{PURPOSE}:{year}-W{week:02d}",
+            purpose=Purpose.DIGEST,
+            cycle=digest_key(year, week),
             subject_id=mentor.id,
             due_at=now,
         )
@@ -73,7 +73,7 @@ async def summarise(session: AsyncSession, *, mentor_id: int, now: datetime) -> 
     previous = await session.scalar(
         select(func.max(Delivery.finished_at)).where(
             Delivery.member_id == mentor_id,
-            Delivery.purpose == PURPOSE,
+            Delivery.purpose == Purpose.DIGEST,
             Delivery.status == DeliveryStatus.SENT,
         )
     )
@@ -102,7 +102,7 @@ async def summarise(session: AsyncSession, *, mentor_id: int, now: datetime) -> 
             await session.scalars(
                 select(Delivery.cycle).where(
                     Delivery.member_id == mentor_id,
-                    Delivery.purpose == "nudge",
+                    Delivery.purpose == Purpose.NUDGE,
                     Delivery.subject_id == pair.id,
                     Delivery.created_at >= since,
                 )
@@ -113,7 +113,7 @@ async def summarise(session: AsyncSession, *, mentor_id: int, now: datetime) -> 
                 pair.student.display_name,
                 await last_meeting_day(session, pair.id),
                 int(shared or 0),
-                tuple(sorted({nudge_kind(key) for key in nudge_keys})),
+                tuple(sorted({NudgeKey.parse(key).kind for key in nudge_keys})),
             )
         )
     return summaries

@@ -27,7 +27,8 @@ from sqlalchemy.orm import selectinload
 
 from bot.core.clock import Clock
 from bot.domain.catalogue import Catalogue, CatalogueError
-from bot.outbox.cycle_keys import cycle_key, parse_cycle_key
+from bot.outbox.keys.prompts import cycle_key, parse_cycle_key
+from bot.outbox.purposes import Purpose
 from bot.scheduling.cadence import Cadence, normalise
 from bot.scheduling.release import next_release, release_time
 from bot.scheduling.windows import QuietHours, Windows
@@ -35,7 +36,6 @@ from bot.services.prompt_choice import choose_prompt, histories
 from bot.services.schedules import ProgrammeSchedule, schedule_of
 from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus, Programme, Role
 
-PURPOSE = "prompt"
 CHECKPOINT_EVERY = 250
 MENTOR_EVERY_WEEKS = 4  # "monthly": a mentor's own reflection prompt
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ async def dispatch_prompts(
         ]
         rows = await session.execute(
             select(Delivery.member_id, Delivery.cycle).where(
-                Delivery.purpose == PURPOSE, Delivery.cycle.in_(keys)
+                Delivery.purpose == Purpose.PROMPT, Delivery.cycle.in_(keys)
             )
         )
         done = {(row.member_id, row.cycle) for row in rows}
@@ -217,7 +217,7 @@ async def _dispatch_member(
         session.add(
             Delivery(
                 member_id=member.id,
-                purpose=PURPOSE,
+                purpose=Purpose.PROMPT,
                 cycle=key,
                 subject_id=programme.id,
                 prompt_key=prompt_key,

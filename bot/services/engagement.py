@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.cycle_keys import cycle_day_in_sql, cycle_key
-from bot.services.dispatch import PURPOSE as PROMPT_PURPOSE
+from bot.outbox.keys.prompts import cycle_day_in_sql, cycle_key
+from bot.outbox.purposes import Purpose
 from db.dates import as_date, monday_of_timestamp, utc_midnight
 from db.inserts import insert_unless_present
 from db.models import (
@@ -151,7 +151,7 @@ async def _prompt_counts(
         )
         .join(Membership, _as_student(Delivery.member_id, programme_id))
         .where(
-            Delivery.purpose == PROMPT_PURPOSE,
+            Delivery.purpose == Purpose.PROMPT,
             Delivery.subject_id == programme_id,
             Delivery.cycle >= cycle_key(programme_id, first),
             Delivery.cycle < cycle_key(programme_id, end),

@@ -23,6 +23,7 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
+from bot.outbox.purposes import Purpose
 from bot.services.audit import record_event
 from bot.services.errors import Refused
 from bot.services.pairing import unpair
@@ -221,8 +222,12 @@ async def _cancel_deliveries(
                 Delivery.status == DeliveryStatus.PENDING,
                 or_(
                     Delivery.member_id == member_id,
-                    and_(Delivery.purpose == "shared_entry", Delivery.subject_id.in_(entry_ids)),
-                    and_(Delivery.purpose == "meeting_logged", Delivery.subject_id.in_(logged)),
+                    and_(
+                        Delivery.purpose == Purpose.SHARED_ENTRY, Delivery.subject_id.in_(entry_ids)
+                    ),
+                    and_(
+                        Delivery.purpose == Purpose.MEETING_LOGGED, Delivery.subject_id.in_(logged)
+                    ),
                 ),
             )
         )

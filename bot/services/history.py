@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.crypto import ReflectionCipher
+from bot.outbox.keys.shared_entries import shared_entry_key
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.checkins import read_reflection
 from bot.services.errors import Refused
@@ -57,7 +59,7 @@ async def entry_at(
     pair = await active_pair_of(session, programme_id=checkin.programme_id, student_id=member_id)
     delivered = await session.scalar(
         select(Delivery.id).where(
-            Delivery.purpose == "shared_entry",
+            Delivery.purpose == Purpose.SHARED_ENTRY,
             Delivery.subject_id == checkin.id,
             Delivery.status == DeliveryStatus.SENT,
         )
@@ -102,8 +104,8 @@ async def set_shared(
         await enqueue(
             session,
             member_id=pair.mentor_id,
-            purpose="shared_entry",
-            cycle=f"checkin:{checkin.id}",
+            purpose=Purpose.SHARED_ENTRY,
+            cycle=shared_entry_key(checkin.id),
             subject_id=checkin.id,
             due_at=clock.now(),
         )
@@ -118,7 +120,7 @@ async def delete_entry(session: AsyncSession, *, member_id: int, checkin_id: int
     # entry may get this id again and must not look "already shared".
     await session.execute(
         delete(Delivery).where(
-            Delivery.purpose == "shared_entry", Delivery.subject_id == checkin.id
+            Delivery.purpose == Purpose.SHARED_ENTRY, Delivery.subject_id == checkin.id
         )
     )
     await session.delete(checkin)

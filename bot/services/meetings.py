@@ -17,6 +17,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
+from bot.outbox.keys.meetings import meeting_key, rhythm_key
+from bot.outbox.keys.pairs import meeting_gap_key
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
@@ -105,8 +108,8 @@ async def choose_rhythm(
     await enqueue(
         session,
         member_id=_other(pair, member_id),
-        purpose="rhythm_proposed",
-        cycle=f"rhythm:{proposal.id}",
+        purpose=Purpose.RHYTHM_PROPOSED,
+        cycle=rhythm_key(proposal.id),
         subject_id=proposal.id,
         due_at=now,
     )
@@ -151,8 +154,8 @@ async def _accept(
     await enqueue(
         session,
         member_id=proposal.proposed_by_id,
-        purpose="rhythm_agreed",
-        cycle=f"rhythm:{proposal.id}",
+        purpose=Purpose.RHYTHM_AGREED,
+        cycle=rhythm_key(proposal.id),
         subject_id=proposal.id,
         due_at=now,
     )
@@ -239,8 +242,8 @@ async def log_meeting(
     await enqueue(
         session,
         member_id=_other(pair, member_id),
-        purpose="meeting_logged",
-        cycle=f"meeting:{meeting.id}",
+        purpose=Purpose.MEETING_LOGGED,
+        cycle=meeting_key(meeting.id),
         subject_id=meeting.id,
         due_at=now,
     )
@@ -324,8 +327,8 @@ async def ask_overdue_pairs(session: AsyncSession, *, today: date, now: datetime
             await enqueue(
                 session,
                 member_id=member_id,
-                purpose="did_you_meet",
-                cycle=f"pair:{pair.id}:since:{since.isoformat()}",  # once per gap
+                purpose=Purpose.DID_YOU_MEET,
+                cycle=meeting_gap_key(pair.id, since),
                 subject_id=pair.id,
                 due_at=now,
             )

@@ -9,18 +9,18 @@ student chose to share can cause a low-mood nudge; a private entry causes nothin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.outbox.keys.nudges import NudgeKey
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.meetings import rhythm_of
 from db.models import CheckIn, Delivery, DeliveryStatus, MemberStatus, Pair, PairStatus
 
-PURPOSE = "nudge"
 MEETING_GRACE = timedelta(days=7)
 LOW_MOOD = 2  # moods 1 and 2 of 5
 SILENT_AFTER = 3  # unanswered prompts in a row
@@ -30,17 +30,6 @@ COOL_DOWN = {  # days
     "silent": 14,
     "gone": 30,
 }
-
-
-@dataclass(frozen=True)
-class NudgeKey:
-    kind: str
-    pair_id: int
-
-
-def nudge_kind(cycle: str) -> str:
-    """The kind of a nudge from its outbox key "nudge:<kind>:<pair>:<period>"."""
-    return cycle.split(":")[1]
 
 
 async def queue_nudges(session: AsyncSession, *, today: date, now: datetime) -> int:
@@ -57,8 +46,8 @@ async def queue_nudges(session: AsyncSession, *, today: date, now: datetime) -> 
             await enqueue(
                 session,
                 member_id=pair.mentor_id,
-                purpose=PURPOSE,
-                cycle=f"{PURPOSE}:{kind}:{pair.id}:{period}",
+                purpose=Purpose.NUDGE,
+                cycle=str(NudgeKey(kind, pair.id, period)),
                 subject_id=pair.id,
                 due_at=now,
             )
@@ -98,7 +87,7 @@ async def _silent(session: AsyncSession, pair: Pair) -> bool:
             select(Delivery.id, Delivery.due_at)
             .where(
                 Delivery.member_id == pair.student_id,
-                Delivery.purpose == "prompt",
+                Delivery.purpose == Purpose.PROMPT,
                 Delivery.status == DeliveryStatus.SENT,
                 Delivery.due_at >= pair.started_at,
             )

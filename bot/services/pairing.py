@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.core.clock import Clock
-from bot.outbox.cycle_keys import farewell_key
+from bot.outbox.keys.pairs import pair_key
+from bot.outbox.keys.prompts import farewell_key
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
@@ -98,8 +100,8 @@ async def pair(
         await enqueue(
             session,
             member_id=member_id,
-            purpose="intro",
-            cycle=f"pair:{new_pair.id}",
+            purpose=Purpose.INTRO,
+            cycle=pair_key(new_pair.id),
             subject_id=new_pair.id,
             due_at=now,
         )
@@ -157,8 +159,8 @@ async def unpair(
         await enqueue(
             session,
             member_id=member_id,
-            purpose="pair_ended",
-            cycle=f"pair:{current.id}",
+            purpose=Purpose.PAIR_ENDED,
+            cycle=pair_key(current.id),
             subject_id=current.id,
             due_at=now,
         )
@@ -167,7 +169,7 @@ async def unpair(
     await enqueue(
         session,
         member_id=current.student_id,
-        purpose="prompt",
+        purpose=Purpose.PROMPT,
         cycle=farewell_key(programme.id, today, current.id),
         subject_id=programme.id,
         due_at=now,

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.catalogue import Catalogue, CataloguePrompt, next_in_rotation
+from bot.outbox.purposes import Purpose
 from bot.services.schedules import ProgrammeSchedule
 from db.models import Delivery
 
@@ -20,7 +21,7 @@ async def prompt_history(session: AsyncSession, member_id: int) -> list[str]:
         select(Delivery.prompt_key)
         .where(
             Delivery.member_id == member_id,
-            Delivery.purpose == "prompt",
+            Delivery.purpose == Purpose.PROMPT,
             Delivery.prompt_key.is_not(None),
         )
         .order_by(Delivery.id)
@@ -36,7 +37,7 @@ async def histories(
     rows = await session.execute(
         select(Delivery.member_id, Delivery.prompt_key)
         .where(
-            Delivery.purpose == "prompt",
+            Delivery.purpose == Purpose.PROMPT,
             Delivery.subject_id == programme_id,
             Delivery.prompt_key.is_not(None),
         )

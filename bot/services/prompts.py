@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.domain.catalogue import Catalogue
-from bot.outbox.cycle_keys import sent_now_key
+from bot.outbox.keys.prompts import sent_now_key
+from bot.outbox.purposes import Purpose
 from bot.services.audit import record_event
-from bot.services.dispatch import PURPOSE
 from bot.services.errors import Refused
 from bot.services.prompt_choice import choose_prompt
 from bot.services.schedules import schedule_of
@@ -61,7 +61,7 @@ async def queue_prompt_now(
         session.add(
             Delivery(
                 member_id=member.id,
-                purpose=PURPOSE,
+                purpose=Purpose.PROMPT,
                 cycle=sent_now_key(programme.id, day, now),
                 subject_id=programme.id,
                 prompt_key=key,

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import SystemClock
 from bot.core.crypto import ReflectionCipher
+from bot.outbox.purposes import Purpose
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.services.checkins import read_reflection
 from bot.services.members import Person
@@ -340,10 +341,10 @@ async def _count(
     async with sessionmaker() as session:
         entries = (await session.scalars(select(CheckIn))).all()
         prompts = (
-            await session.scalars(select(Delivery).where(Delivery.purpose == "prompt"))
+            await session.scalars(select(Delivery).where(Delivery.purpose == Purpose.PROMPT))
         ).all()
         shared = (
-            await session.scalars(select(Delivery).where(Delivery.purpose == "shared_entry"))
+            await session.scalars(select(Delivery).where(Delivery.purpose == Purpose.SHARED_ENTRY))
         ).all()
     rows_per_marker: Counter[str] = Counter()
     marker_of_entry: dict[int, str] = {}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.app.jobs import dispatch_now
 from bot.domain.catalogue import Catalogue
+from bot.outbox.purposes import Purpose
 from db.models import CheckIn, Delivery, Member, Role
 from tests.e2e.harness import RunningBot
 
@@ -34,7 +35,7 @@ async def test_a_mentor_reflects_monthly_and_the_answer_stays_with_them(bot: Run
         keys = (
             await session.scalars(
                 select(Delivery.prompt_key)
-                .where(Delivery.member_id == mentor_id, Delivery.purpose == "prompt")
+                .where(Delivery.member_id == mentor_id, Delivery.purpose == Purpose.PROMPT)
                 .order_by(Delivery.id)
             )
         ).all()

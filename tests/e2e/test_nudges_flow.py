@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app.jobs import check_pairs_now
+from bot.outbox.purposes import Purpose
 from bot.sandbox import SandboxUser
 from db.models import (
     CheckIn,
@@ -102,7 +103,7 @@ async def three_prompts_left_unanswered(
             session.add(
                 Delivery(
                     member_id=student,
-                    purpose="prompt",
+                    purpose=Purpose.PROMPT,
                     cycle=f"{programme.id}:week{week}",
                     subject_id=programme.id,
                     prompt_key="space-corner",

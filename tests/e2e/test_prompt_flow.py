@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.app.jobs import dispatch_now
+from bot.outbox.purposes import Purpose
 from bot.services.prompts import queue_prompt_now
 from bot.services.schedules import set_schedule
 from db.models import CheckIn, Delivery, DeliveryStatus, Programme, Role
@@ -58,7 +59,7 @@ async def test_a_prompt_arrives_at_its_time_and_a_shared_answer_reaches_the_ment
     assert (await bot.hears(lars))["text"] == "The team let me lead the ward round today."
     async with bot.sessionmaker() as session:
         entry = await session.scalar(select(CheckIn))
-        delivery = await session.scalar(select(Delivery).where(Delivery.purpose == "prompt"))
+        delivery = await session.scalar(select(Delivery).where(Delivery.purpose == Purpose.PROMPT))
     assert entry is not None and delivery is not None
     assert entry.delivery_id == delivery.id and entry.prompt_key == delivery.prompt_key
     assert entry.theme in {"space", "future", "transition"}

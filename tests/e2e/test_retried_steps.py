@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.outbox.purposes import Purpose
 from bot.sandbox import SandboxUser
 from bot.sandbox.faults import FaultKind
 from db.models import CheckIn, Delivery, Meeting, Role
@@ -282,7 +283,9 @@ async def test_a_meeting_logged_by_a_retried_press_is_noted_once(
     async with bot.sessionmaker() as session:
         assert len((await session.scalars(select(Meeting))).all()) == 1
         questions = (
-            await session.scalars(select(Delivery).where(Delivery.purpose == "meeting_logged"))
+            await session.scalars(
+                select(Delivery).where(Delivery.purpose == Purpose.MEETING_LOGGED)
+            )
         ).all()
         assert len(questions) == 1
     assert sum("2026-09-07" in m["text"] for m in bot.sandbox.state.messages(lars.id)) == 1

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.core.clock import SystemClock
 from bot.demo.programme import DEMO_PROGRAMME
+from bot.outbox.purposes import Purpose
 from bot.services.members import find_member
 from bot.services.pairing import pair
 from db.engine import create_engine, create_sessionmaker
@@ -52,7 +53,9 @@ async def prompts_by_status(directory: Path, telegram_user_id: int) -> dict[str,
             rows = await session.scalars(
                 select(Delivery.status)
                 .join(Member, Member.id == Delivery.member_id)
-                .where(Member.telegram_user_id == telegram_user_id, Delivery.purpose == "prompt")
+                .where(
+                    Member.telegram_user_id == telegram_user_id, Delivery.purpose == Purpose.PROMPT
+                )
             )
             found: dict[str, int] = {}
             for status in rows.all():

@@ -10,6 +10,8 @@ from telegram import Bot
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.domain.catalogue import Catalogue
+from bot.outbox.keys.pairs import pair_key
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.sending.sender import MAX_ATTEMPTS, OutboxSender
 from bot.services.pairing import pair
@@ -143,8 +145,8 @@ async def test_one_bad_delivery_does_not_hold_up_the_others(bot: RunningBot) -> 
         await enqueue(
             session,
             member_id=lars.id,
-            purpose="intro",
-            cycle="pair:999",
+            purpose=Purpose.INTRO,
+            cycle=pair_key(999),
             subject_id=999,
             due_at=bot.clock.now() - timedelta(minutes=1),
         )

@@ -12,6 +12,7 @@ from telegram import Bot
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.domain.catalogue import Catalogue
+from bot.outbox.purposes import Purpose
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.sending.sender import OutboxSender
 from bot.services.checkins import add_text, finish, start_checkin
@@ -102,7 +103,9 @@ async def a_long_shared_entry(
 
 async def shared_entry(sessionmaker: async_sessionmaker[AsyncSession]) -> Delivery:
     async with sessionmaker() as session:
-        found = await session.scalar(select(Delivery).where(Delivery.purpose == "shared_entry"))
+        found = await session.scalar(
+            select(Delivery).where(Delivery.purpose == Purpose.SHARED_ENTRY)
+        )
     assert found is not None
     return found
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services import checkins
 from bot.services.meetings import log_meeting
@@ -53,7 +54,7 @@ async def an_entry(
     prompt = await enqueue(
         session,
         member_id=member_id,
-        purpose="prompt",
+        purpose=Purpose.PROMPT,
         cycle=f"{programme.id}:test-{member_id}-{day}-{mood}",
         subject_id=programme.id,
         due_at=clock.now(),

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.domain.catalogue import Catalogue
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
-from bot.sending.compose import Composer, UnknownPurpose, compose
+from bot.sending.composer import CannotCompose, ComposeContext
+from bot.sending.registry import Composers
 from bot.services import checkins
 from bot.services.checkins import read_reflection
 from bot.services.errors import Refused
@@ -36,7 +38,7 @@ async def a_prompt(
     delivery = await enqueue(
         session,
         member_id=member_id,
-        purpose="prompt",
+        purpose=Purpose.PROMPT,
         cycle=f"{programme_id}:{cycle}",
         subject_id=programme_id,
         due_at=clock.now(),
@@ -233,15 +235,15 @@ async def test_an_ex_mentor_never_receives_an_entry_still_waiting_to_go_out(
         share=True,
         mentor_id=lars.member_id,
     )
-    copy = await session.scalar(select(Delivery).where(Delivery.purpose == "shared_entry"))
+    copy = await session.scalar(select(Delivery).where(Delivery.purpose == Purpose.SHARED_ENTRY))
     assert copy is not None
-    composer = Composer(Texts(), cipher, Catalogue.load())
-    await compose(session, copy, composer)  # while paired, it can go out
+    context = ComposeContext(Texts(), cipher, Catalogue.load())
+    await Composers().compose(session, copy, context)  # while paired, it can go out
 
     await unpair(session, clock=clock, programme=programme, student_id=ana.member_id, actor="test")
 
-    with pytest.raises(UnknownPurpose, match="no longer this student's mentor"):
-        await compose(session, copy, composer)
+    with pytest.raises(CannotCompose, match="no longer this student's mentor"):
+        await Composers().compose(session, copy, context)
 
 
 async def test_a_prompt_that_never_reached_the_student_does_not_make_theirs_old(
@@ -305,7 +307,7 @@ async def test_finishing_an_entry_again_the_same_way_answers_as_the_first_time(
     )
 
     assert again == first == checkins.Finished(share, "Lars")
-    copies = await session.scalars(select(Delivery).where(Delivery.purpose == "shared_entry"))
+    copies = await session.scalars(select(Delivery).where(Delivery.purpose == Purpose.SHARED_ENTRY))
     assert len(copies.all()) == (1 if share else 0)
 
 

@@ -16,6 +16,7 @@ from bot.demo.cohort import DEMO_MARK, ENTRY_TEXTS, MENTOR_NAMES, STUDENT_NAMES
 from bot.demo.life import cohort_lives
 from bot.demo.programme import DEMO_PEOPLE, DEMO_PROGRAMME, TimePasses, erase_database, prepare_demo
 from bot.domain.catalogue import Catalogue
+from bot.outbox.purposes import Purpose
 from bot.services.attention import Concern
 from bot.services.dispatch import dispatch_prompts
 from bot.services.stats import ProgrammeStats, programme_stats
@@ -146,7 +147,7 @@ async def test_nothing_in_the_past_is_left_for_the_sender(
         select(func.count())
         .select_from(Delivery)
         .join(Membership, Membership.member_id == Delivery.member_id)
-        .where(Delivery.purpose == "prompt", Membership.role == Role.MENTOR)
+        .where(Delivery.purpose == Purpose.PROMPT, Membership.role == Role.MENTOR)
     )
     assert mentor_prompts  # mentors reflect too
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import ManualClock
 from bot.domain.catalogue import Catalogue
+from bot.outbox.purposes import Purpose
 from bot.services import preferences
 from bot.services.dispatch import DoNotSend, SendLater, SendNow, dispatch_prompts, recheck
 from bot.services.errors import Refused
@@ -52,7 +53,7 @@ async def dispatch(session: AsyncSession, clock: ManualClock) -> list[Delivery]:
     return list(
         (
             await session.scalars(
-                select(Delivery).where(Delivery.purpose == "prompt").order_by(Delivery.id)
+                select(Delivery).where(Delivery.purpose == Purpose.PROMPT).order_by(Delivery.id)
             )
         ).all()
     )

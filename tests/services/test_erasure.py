@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
+from bot.outbox.purposes import Purpose
 from bot.services.audit import CLI_ACTOR, member_actor
 from bot.services.enrolment import enrol
 from bot.services.erasure import ERASED_NAME, erase_member, is_erased
@@ -87,7 +88,7 @@ async def counts(session: AsyncSession, programme_id: int) -> dict[str, Any]:
         "prompts_sent": await session.scalar(
             select(func.count())
             .select_from(Delivery)
-            .where(Delivery.purpose == "prompt", Delivery.status == DeliveryStatus.SENT)
+            .where(Delivery.purpose == Purpose.PROMPT, Delivery.status == DeliveryStatus.SENT)
         ),
     }
 
@@ -235,7 +236,7 @@ async def test_an_erased_mentor_has_no_places_and_their_mentee_is_told(
     told = await session.scalar(
         select(Delivery.id).where(
             Delivery.member_id == cast.ana,
-            Delivery.purpose == "pair_ended",
+            Delivery.purpose == Purpose.PAIR_ENDED,
             Delivery.status == DeliveryStatus.PENDING,
         )
     )

@@ -8,7 +8,9 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import ManualClock
+from bot.outbox.keys.digests import digest_key
 from bot.outbox.ledger import IN_DOUBT, Ledger, Outcome
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from db.models import Delivery, DeliveryStatus, Role
 from tests.factories import a_member, a_programme
@@ -21,8 +23,8 @@ async def a_delivery(sessionmaker: async_sessionmaker[AsyncSession], clock: Manu
         delivery = await enqueue(
             session,
             member_id=member.member_id,
-            purpose="digest",
-            cycle="2026-W49",
+            purpose=Purpose.DIGEST,
+            cycle=digest_key(2026, 49),
             due_at=clock.now(),
             subject_id=1,
         )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.clock import ManualClock
 from bot.domain.matching import NO_SHARED_LANGUAGE, ONLY_ENDED_PAIRS, PLACES_TAKEN, Proposal
 from bot.domain.roster import read_roster
+from bot.outbox.purposes import Purpose
 from bot.services.enrolment import enrol
 from bot.services.matching import NOT_REACHABLE, apply, suggestions
 from bot.services.pairing import pair, unpair
@@ -206,7 +207,9 @@ async def test_accepting_pairs_them_introduces_both_and_audits(
         ("Bo Lind", "Eva Holm"),
     ]
     assert applied.declined == ()
-    intros = (await session.scalars(select(Delivery).where(Delivery.purpose == "intro"))).all()
+    intros = (
+        await session.scalars(select(Delivery).where(Delivery.purpose == Purpose.INTRO))
+    ).all()
     assert len(intros) == 4
     events = (await session.scalars(select(AuditEvent).where(AuditEvent.kind == "paired"))).all()
     assert [e.actor for e in events] == ["member:1", "member:1"]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import ManualClock
+from bot.outbox.purposes import Purpose
 from bot.services.attention import Concern, needing_attention
 from bot.services.errors import Refused
 from bot.services.meetings import (
@@ -103,7 +104,9 @@ async def test_logging_the_same_meeting_again_is_the_same_meeting_asked_about_on
 
     first = await log(ana)
     assert await log(ana) == first
-    questions = await session.scalars(select(Delivery).where(Delivery.purpose == "meeting_logged"))
+    questions = await session.scalars(
+        select(Delivery).where(Delivery.purpose == Purpose.MEETING_LOGGED)
+    )
     assert [q.member_id for q in questions.all()] == [lars]
     with pytest.raises(Refused, match="already_logged"):
         await log(lars)  # the other side logs the day Ana did: theirs to confirm instead
@@ -269,7 +272,7 @@ async def test_two_accepts_at_once_agree_once(
     assert list(await asyncio.gather(first(), second())) == ["agreed", "already_agreed"]
     async with sessionmaker() as session:
         told = (
-            await session.scalars(select(Delivery).where(Delivery.purpose == "rhythm_agreed"))
+            await session.scalars(select(Delivery).where(Delivery.purpose == Purpose.RHYTHM_AGREED))
         ).all()
         assert [d.member_id for d in told] == [ana]
         assert (await session.get_one(Pair, pair_id)).meeting_weeks == 2

@@ -9,7 +9,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
-from bot.outbox.cycle_keys import cycle_key
+from bot.outbox.keys.prompts import cycle_key
+from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.attention import Concern, needing_attention
 from bot.services.checkins import start_checkin
@@ -107,7 +108,7 @@ async def sent_prompt(
     delivery = await enqueue(
         session,
         member_id=member_id,
-        purpose="prompt",
+        purpose=Purpose.PROMPT,
         cycle=cycle_key(programme.id, day),
         due_at=clock.now(),
         subject_id=programme.id,

@@ -12,13 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
 from bot.domain.catalogue import Catalogue
-from bot.outbox.cycle_keys import (
+from bot.outbox.keys.prompts import (
     cycle_day_in_sql,
     cycle_key,
     farewell_key,
     parse_cycle_key,
     sent_now_key,
 )
+from bot.outbox.purposes import Purpose
 from bot.services.engagement import WeekCounts, count_weeks
 from bot.services.pairing import unpair
 from bot.services.prompts import queue_prompt_now
@@ -33,12 +34,12 @@ async def sent_by_the_bot(session: AsyncSession, clock: ManualClock) -> dict[int
     """Every pending prompt delivered, as the sender leaves it; member id -> delivery id."""
     await session.execute(
         update(Delivery)
-        .where(Delivery.purpose == "prompt", Delivery.status == DeliveryStatus.PENDING)
+        .where(Delivery.purpose == Purpose.PROMPT, Delivery.status == DeliveryStatus.PENDING)
         .values(status=DeliveryStatus.SENT, finished_at=clock.now())
     )
     rows = await session.execute(
         select(Delivery.member_id, Delivery.id).where(
-            Delivery.purpose == "prompt", Delivery.finished_at == clock.now()
+            Delivery.purpose == Purpose.PROMPT, Delivery.finished_at == clock.now()
         )
     )
     return {member_id: delivery_id for member_id, delivery_id in rows}

@@ -1,0 +1,1 @@
+"""One module per purpose family: each declares its composers (bot/sending/composer.py)."""
