@@ -60,7 +60,7 @@ async def show_support(update: Update, context: FrizonContext) -> None:
         "support/resources",
         locale=locale,
         audience=audience,
-        resources=services.config.support.for_audience(audience, locale),
+        resources=_resources(context, audience, locale),
     )
     if member is None or not member.roles:
         return
@@ -71,3 +71,12 @@ async def show_support(update: Update, context: FrizonContext) -> None:
             await count_help_use(session, programme_id=held.programme_id, today=today)
     except Exception:  # the count must never stand between someone and the answer
         log.exception("could not count a use of the help entry")
+
+
+def _resources(context: FrizonContext, audience: str, locale: str) -> str:
+    """The programme's own support resources, else the default words for this audience."""
+    configured = context.services.config.support.for_audience(audience, locale)
+    if configured is not None:
+        return configured
+    default = "support/default_student" if audience == "student" else "support/default_staff"
+    return context.services.texts.render_plain(default, locale)

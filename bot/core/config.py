@@ -103,48 +103,20 @@ class ScheduleConfig(_Section):
         return parse_duration(value) if isinstance(value, str) else value
 
 
-DEFAULT_SUPPORT = {
-    "en": (
-        "You don't have to carry this alone.\n"
-        "• Your university's student health service can talk with you, in confidence.\n"
-        "• If you or someone else is in danger right now, call 112."
-    ),
-    "sv": (
-        "Du behöver inte bära det här ensam.\n"
-        "• Studenthälsan vid ditt lärosäte kan prata med dig, i förtroende.\n"
-        "• Om du eller någon annan är i fara just nu, ring 112."
-    ),
-}
-
-
-DEFAULT_MENTOR_SUPPORT = {
-    "en": (
-        "Supporting a student can weigh on you too.\n"
-        "• Your workplace's occupational health service can talk with you, in confidence.\n"
-        "• Your programme coordinator can help with questions about your mentoring.\n"
-        "• If you or someone else is in danger right now, call 112."
-    ),
-    "sv": (
-        "Att stötta en student kan väga tungt för dig också.\n"
-        "• Företagshälsovården på din arbetsplats kan prata med dig, i förtroende.\n"
-        "• Din programkoordinator kan hjälpa till med frågor om ditt mentorskap.\n"
-        "• Om du eller någon annan är i fara just nu, ring 112."
-    ),
-}
-
-
 class SupportConfig(_Section):
     # What "I need help" (/support) shows at once, per locale: the programme's own support
     # services and crisis lines. Nobody is told that it was opened; only an anonymous count
     # is kept. `text` is for students; `mentor_text` for mentors and coordinators, who are
-    # staff: a student health service is not theirs to call.
-    text: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SUPPORT))
-    mentor_text: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MENTOR_SUPPORT))
+    # staff: a student health service is not theirs to call. Unset, the templates
+    # support/default_student and support/default_staff speak for them.
+    text: dict[str, str] = Field(default_factory=dict)
+    mentor_text: dict[str, str] = Field(default_factory=dict)
 
-    def for_audience(self, audience: str, locale: str) -> str:
-        """The resources for "student" or staff ("mentor", "coordinator") in a locale."""
+    def for_audience(self, audience: str, locale: str) -> str | None:
+        """The programme's resources for "student" or staff ("mentor", "coordinator") in a
+        locale (else in English); ``None`` when the programme set none."""
         resources = self.text if audience == "student" else self.mentor_text
-        return resources.get(locale) or resources.get("en") or ""
+        return resources.get(locale) or resources.get("en")
 
 
 class DigestConfig(_Section):

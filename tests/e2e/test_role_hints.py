@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.app.jobs import check_meetings_now
-from bot.core.config import DEFAULT_MENTOR_SUPPORT
 from bot.sandbox import SandboxUser
 from db.models import Programme, Role
 from tests.e2e.harness import RunningBot
@@ -95,7 +94,11 @@ async def test_a_mentor_asking_for_support_gets_the_mentors_resources(bot: Runni
     bot.says(lars, "/support")
 
     assert (await bot.hears(lars, "112"))["text"] == (
-        DEFAULT_MENTOR_SUPPORT["en"] + "\n\nNobody is told that you opened this, not your "
+        "Supporting a student can weigh on you too.\n"
+        "• Your workplace's occupational health service can talk with you, in confidence.\n"
+        "• Your programme coordinator can help with questions about your mentoring.\n"
+        "• If you or someone else is in danger right now, call 112."
+        "\n\nNobody is told that you opened this, not your "
         "mentee and not your coordinator."
     )
 
@@ -107,7 +110,11 @@ async def test_a_mentor_asking_for_support_in_swedish_and_a_student_beside_them(
 
     bot.says(lars, "/support")
     assert (await bot.hears(lars, "112"))["text"] == (
-        DEFAULT_MENTOR_SUPPORT["sv"] + "\n\nIngen får veta att du öppnade det här, varken din "
+        "Att stötta en student kan väga tungt för dig också.\n"
+        "• Företagshälsovården på din arbetsplats kan prata med dig, i förtroende.\n"
+        "• Din programkoordinator kan hjälpa till med frågor om ditt mentorskap.\n"
+        "• Om du eller någon annan är i fara just nu, ring 112."
+        "\n\nIngen får veta att du öppnade det här, varken din "
         "adept eller din koordinator."
     )
     bot.says(ana, "/support")
