@@ -119,73 +119,23 @@ async def erase_member(
     member = await _erasable(session, member_id)
     now = clock.now()
     old_name, old_telegram_id = member.display_name, member.telegram_user_id
-
     # Pairs end first, as a coordinator's /unpair would: the partner and coordinators are
     # told (the notices that would go to this member are cancelled below).
-    active = await active_pairs_of(session, member_id)
-    for pair in active:
-        programme = await session.get_one(Programme, pair.programme_id)
-        await unpair(
-            session, clock=clock, programme=programme, student_id=pair.student_id, actor=actor
-        )
-
-    pair_ids = (
-        await session.scalars(
-            select(Pair.id).where(or_(Pair.student_id == member_id, Pair.mentor_id == member_id))
-        )
-    ).all()
-    links = await session.execute(
-        delete(RelayLink).where(
-            or_(
-                RelayLink.pair_id.in_(pair_ids),
-                RelayLink.sender_id == member_id,
-                RelayLink.origin_chat_id == old_telegram_id,
-                RelayLink.target_chat_id == old_telegram_id,
-            )
-        )
-    )
-    conversations = await session.execute(
-        delete(RelayConversation).where(RelayConversation.member_id == member_id)
-    )
-
-    entries = (await session.scalars(select(CheckIn).where(CheckIn.member_id == member_id))).all()
-    reflections = 0
-    for entry in entries:
-        reflections += entry.reflection is not None
-        entry.reflection, entry.last_message_id, entry.source = None, None, None
-        if entry.status == CheckInStatus.WRITING:
-            entry.status, entry.completed_at = CheckInStatus.DONE, now
-
-    cancelled = await _cancel_deliveries(session, member_id, [e.id for e in entries], now)
+    pairs_ended = await _end_pairs(session, clock, member_id, actor)
+    links, conversations = await _forget_relays(session, member_id, old_telegram_id)
+    entries, reflections = await _erase_reflections(session, member_id, now)
+    cancelled = await _cancel_deliveries(session, member_id, entries, now)
     invites = await _clear_invites(session, member_id, old_name)
-
-    memberships = (
-        await session.scalars(select(Membership).where(Membership.member_id == member_id))
-    ).all()
-    coordinator_roles = 0
-    for membership in memberships:
-        if membership.role == Role.COORDINATOR:
-            await session.delete(membership)  # an erased person coordinates nothing
-            coordinator_roles += 1
-        elif membership.role == Role.MENTOR:
-            membership.capacity = None  # no places: never proposed or paired again
-        elif membership.research_consent:
-            membership.research_consent, membership.consent_changed_at = False, now
-
-    member.telegram_user_id = synthetic_telegram_id(member_id)
-    member.display_name = ERASED_NAME
-    member.timezone = member.quiet_hours = None
-    member.paused_until = None
-    member.status = MemberStatus.LEFT
-
+    coordinator_roles = await _withdraw_roles(session, member_id, now)
+    _forget_identity(member)
     erasure = Erasure(
         member_id=member_id,
-        pairs_ended=len(active),
+        pairs_ended=pairs_ended,
         reflections_erased=reflections,
         entries_kept_anonymously=len(entries),
         deliveries_cancelled=cancelled,
-        relay_links_removed=_rowcount(links),
-        conversations_closed=_rowcount(conversations),
+        relay_links_removed=links,
+        conversations_closed=conversations,
         invites_cleared=invites,
         coordinator_roles_removed=coordinator_roles,
     )
@@ -199,6 +149,85 @@ async def erase_member(
     )
     await session.flush()
     return erasure
+
+
+async def _end_pairs(session: AsyncSession, clock: Clock, member_id: int, actor: str) -> int:
+    active = await active_pairs_of(session, member_id)
+    for pair in active:
+        programme = await session.get_one(Programme, pair.programme_id)
+        await unpair(
+            session, clock=clock, programme=programme, student_id=pair.student_id, actor=actor
+        )
+    return len(active)
+
+
+async def _forget_relays(
+    session: AsyncSession, member_id: int, telegram_id: int
+) -> tuple[int, int]:
+    """Which copy came from which message, for every pair they were in, and their open
+    conversation: (links removed, conversations closed)."""
+    pair_ids = (
+        await session.scalars(
+            select(Pair.id).where(or_(Pair.student_id == member_id, Pair.mentor_id == member_id))
+        )
+    ).all()
+    links = await session.execute(
+        delete(RelayLink).where(
+            or_(
+                RelayLink.pair_id.in_(pair_ids),
+                RelayLink.sender_id == member_id,
+                RelayLink.origin_chat_id == telegram_id,
+                RelayLink.target_chat_id == telegram_id,
+            )
+        )
+    )
+    conversations = await session.execute(
+        delete(RelayConversation).where(RelayConversation.member_id == member_id)
+    )
+    return _rowcount(links), _rowcount(conversations)
+
+
+async def _erase_reflections(
+    session: AsyncSession, member_id: int, now: datetime
+) -> tuple[list[int], int]:
+    """Every entry keeps its mood, theme and time, never its words: (entry ids, texts
+    erased). One still being written is closed."""
+    entries = (await session.scalars(select(CheckIn).where(CheckIn.member_id == member_id))).all()
+    reflections = 0
+    for entry in entries:
+        reflections += entry.reflection is not None
+        entry.reflection, entry.last_message_id, entry.source = None, None, None
+        if entry.status == CheckInStatus.WRITING:
+            entry.status, entry.completed_at = CheckInStatus.DONE, now
+    return [entry.id for entry in entries], reflections
+
+
+async def _withdraw_roles(session: AsyncSession, member_id: int, now: datetime) -> int:
+    """No coordinating, no mentoring places, no research consent; returns the coordinator
+    roles removed."""
+    memberships = (
+        await session.scalars(select(Membership).where(Membership.member_id == member_id))
+    ).all()
+    coordinator_roles = 0
+    for membership in memberships:
+        if membership.role == Role.COORDINATOR:
+            await session.delete(membership)  # an erased person coordinates nothing
+            coordinator_roles += 1
+        elif membership.role == Role.MENTOR:
+            membership.capacity = None  # no places: never proposed or paired again
+        elif membership.research_consent:
+            membership.research_consent, membership.consent_changed_at = False, now
+    return coordinator_roles
+
+
+def _forget_identity(member: Member) -> None:
+    """The name, the Telegram account (an id no account can have, so the person can join
+    again with a new invite) and their settings."""
+    member.telegram_user_id = synthetic_telegram_id(member.id)
+    member.display_name = ERASED_NAME
+    member.timezone = member.quiet_hours = None
+    member.paused_until = None
+    member.status = MemberStatus.LEFT
 
 
 async def _erasable(session: AsyncSession, member_id: int) -> Member:
