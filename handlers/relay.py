@@ -20,7 +20,7 @@ from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.partners import partners_of
 from bot.services.presence import mark_blocked
-from bot.texts.templates import LOCALES
+from bot.texts.templates import LOCALES, Texts
 from db.models import Role
 from handlers import checkins, support
 from handlers.context import FrizonContext
@@ -159,68 +159,32 @@ async def _relay(
     message: Message,
     route: relay.Route,
 ) -> None:
-    services = context.services
-    texts = services.texts
-    header = texts.render(
-        "relay/header",
-        route.partner_locale,
-        sender=route.sender_name,
-        sender_is_student=route.sender_is_student,
-    )
-    answer = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    texts.render_plain(
-                        "relay/reply_button", route.partner_locale, name=route.sender_name
-                    ),
-                    callback_data=relay_buttons.write_to(route.pair_id),
-                )
-            ]
-        ]
-    )
-    chat = route.partner_chat_id
+    """Copy the message to the partner under its header, then remember which copy came
+    from which message (so a reply reaches the right person); a partner the bot cannot
+    write to is explained to the sender instead."""
     if route.partner_left:  # they left the programme: the bot no longer writes to them
-        await reply(
-            update,
-            context,
-            "relay/refused",
-            locale=member.locale,
-            reason="left",
-            partner=route.partner_name,
-        )
+        await _cannot_reach(update, context, member, route, "left")
         return
+    services = context.services
     try:
         sent = await send_relayed(
             context.bot,
             services.chat_pace,
-            chat_id=chat,
+            chat_id=route.partner_chat_id,
             message=message,
-            header=header,
-            answer=answer,
+            header=_header(services.texts, route),
+            answer=_answer_button(services.texts, route),
         )
     except Forbidden:
         async with services.sessionmaker() as session, session.begin():
-            await mark_blocked(session, clock=services.clock, telegram_user_id=chat)
-        await reply(
-            update,
-            context,
-            "relay/refused",
-            locale=member.locale,
-            reason="blocked",
-            partner=route.partner_name,
-        )
+            await mark_blocked(
+                session, clock=services.clock, telegram_user_id=route.partner_chat_id
+            )
+        await _cannot_reach(update, context, member, route, "blocked")
         return
     except BadRequest as error:
         log.info("a relayed message was refused by Telegram: %s", error.message)
-        await reply(
-            update,
-            context,
-            "relay/refused",
-            locale=member.locale,
-            reason="rejected",
-            partner=route.partner_name,
-        )
+        await _cannot_reach(update, context, member, route, "rejected")
         return
     async with services.sessionmaker() as session, session.begin():
         await relay.record_relay(
@@ -232,6 +196,36 @@ async def _relay(
             header_message_id=sent.header_id,
             now=services.clock.now(),
         )
+
+
+def _header(texts: Texts, route: relay.Route) -> str:
+    """The one line naming the sender, in the partner's language."""
+    return texts.render(
+        "relay/header",
+        route.partner_locale,
+        sender=route.sender_name,
+        sender_is_student=route.sender_is_student,
+    )
+
+
+def _answer_button(texts: Texts, route: relay.Route) -> InlineKeyboardMarkup:
+    """ "Reply to …" under the copy: the partner's way to answer this very pair."""
+    label = texts.render_plain("relay/reply_button", route.partner_locale, name=route.sender_name)
+    button = InlineKeyboardButton(label, callback_data=relay_buttons.write_to(route.pair_id))
+    return InlineKeyboardMarkup([[button]])
+
+
+async def _cannot_reach(
+    update: Update, context: FrizonContext, member: MemberView, route: relay.Route, reason: str
+) -> None:
+    await reply(
+        update,
+        context,
+        "relay/refused",
+        locale=member.locale,
+        reason=reason,
+        partner=route.partner_name,
+    )
 
 
 async def _open(
