@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.buttons import checkins as checkin_buttons
@@ -18,7 +18,7 @@ from db.models import Role
 from handlers import fallback, support
 from handlers.buttons import remove_buttons
 from handlers.context import FrizonContext
-from handlers.people import current_member, enrolled_member
+from handlers.people import enrolled_member
 from handlers.presses import pressed
 from handlers.replies import reply
 
@@ -118,13 +118,10 @@ def _theme(context: FrizonContext, prompt_key: str) -> str | None:
     return prompt.theme if prompt else None
 
 
-async def on_text(update: Update, context: FrizonContext) -> None:
-    """Words for the open entry; without one, the general reply for stray text."""
-    member = await current_member(update, context)
-    message = update.effective_message
-    if member is None or message is None or message.text is None:
-        await fallback.other_message(update, context)
-        return
+async def add_words(
+    update: Update, context: FrizonContext, member: MemberView, message: Message
+) -> None:
+    """Words for the open entry (the router saw one open)."""
     services = context.services
     try:
         async with services.sessionmaker() as session, session.begin():
@@ -132,34 +129,20 @@ async def on_text(update: Update, context: FrizonContext) -> None:
                 session,
                 member_id=member.id,
                 message_id=message.message_id,
-                text=message.text,
+                text=message.text or "",
                 now=services.clock.now(),
                 cipher=services.cipher,
             )
     except Refused as refusal:
         await reply(update, context, "checkin/refused", locale=member.locale, reason=refusal.reason)
         return
-    if added is None:
-        await fallback.other_message(update, context)
+    if added is None:  # finished in between, by a press or by running out of time
+        await fallback.stray(update, context, member, entry_open=False)
     elif added.first:
         await _retire_skip_button(update, context)
         await _ask_to_share(update, context, member, added.checkin_id, added.mentor)
     else:
         await reply(update, context, "checkin/added", locale=member.locale)
-
-
-async def on_other(update: Update, context: FrizonContext) -> None:
-    """Stickers, photos and the like: not kept in an entry; said kindly."""
-    member = await current_member(update, context)
-    if member is not None:
-        async with context.services.sessionmaker() as session:
-            open_entry = await checkins.open_entry(
-                session, member_id=member.id, now=context.services.clock.now()
-            )
-        if open_entry is not None:
-            await reply(update, context, "checkin/text_only", locale=member.locale)
-            return
-    await fallback.other_message(update, context)
 
 
 async def _ask_again(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.services.members import MemberView
 from handlers.buttons import acknowledge
 from handlers.context import FrizonContext
 from handlers.coordination import menu_waiting
@@ -17,13 +18,16 @@ async def unknown_command(update: Update, context: FrizonContext) -> None:
     await reply(update, context, "errors/unknown_command", locale=locale_of_update(update, member))
 
 
-async def other_message(update: Update, context: FrizonContext) -> None:
+async def stray(
+    update: Update, context: FrizonContext, member: MemberView | None, *, entry_open: bool
+) -> None:
     """Text or media that nothing is waiting for; strangers are told how to join."""
-    member = await current_member(update, context)
     locale = locale_of_update(update, member)
     message = update.effective_message
     if member is None:
         await reply(update, context, "errors/not_enrolled", locale=locale)
+    elif entry_open:  # a sticker, a photo and the like beside an open entry: not kept in it
+        await reply(update, context, "checkin/text_only", locale=locale)
     elif message is not None and message.text is None:
         await reply(update, context, "errors/unsupported", locale=locale)
     elif menu_waiting(context):  # in the middle of /pair, /unpair, /match, /export, /stats

@@ -22,11 +22,11 @@ from handlers import (
     info,
     matching,
     meetings,
+    messages,
     pairing,
     preferences,
     presence,
     relay,
-    roster_upload,
     start,
     stats,
     support,
@@ -86,10 +86,6 @@ def register_handlers(application: FrizonApplication) -> None:
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
     application.add_handler(MessageHandler(EDITS, fallback.edited))
     application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    # A roster CSV from a coordinator with no open conversation; else on to the relay.
-    application.add_handler(
-        MessageHandler(PRIVATE & roster_upload.ROSTER_FILES, roster_upload.on_document)
-    )
-    # Not a command: the partner's when a conversation is open, else the check-in's.
-    application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, relay.on_message))
+    # Not a command: one router decides whose it is (partner, roster, check-in, menu…).
+    application.add_handler(MessageHandler(PRIVATE & ~filters.COMMAND, messages.on_message))
     application.add_error_handler(on_error)

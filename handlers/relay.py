@@ -1,5 +1,6 @@
 """Chat between a pair through the bot: /mentor, /mentee, /done, and every message sent
-while a conversation is open (or as a reply to a relayed copy).
+while a conversation is open or as a reply to a relayed copy (handlers/messages.py
+decides which messages those are).
 
 A copy goes out at once, paced to one message a second per chat, under a one-line
 header naming the sender (handlers/relay_copy.py: in the same message when both fit,
@@ -20,11 +21,10 @@ from bot.services.errors import Refused
 from bot.services.members import MemberView
 from bot.services.partners import partners_of
 from bot.services.presence import mark_blocked
-from bot.texts.templates import LOCALES, Texts
+from bot.texts.templates import Texts
 from db.models import Role
-from handlers import checkins, support
 from handlers.context import FrizonContext
-from handlers.people import current_member, enrolled_member
+from handlers.people import enrolled_member
 from handlers.presses import Answer, pressed
 from handlers.relay_copy import send_relayed
 from handlers.replies import locale_of_update, reply
@@ -110,49 +110,12 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         )
 
 
-async def on_message(update: Update, context: FrizonContext) -> None:
-    """Any new message that is not a command: the partner's, when a conversation is open
-    or it replies to a relayed copy; else whatever the check-in expects."""
-    message = update.effective_message
-    member = await current_member(update, context)
-    if message is None or member is None:
-        await _not_for_partner(update, context)
-        return
-    label = message.text.strip() if message.text else None
-    if label in support.menu_labels(context.services.texts, LOCALES):
-        await support.show_support(update, context)
-        return
-    if label in _menu_labels(context):
-        await _open(update, context, member, pair_id=None)
-        return
-    services = context.services
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    try:
-        async with services.sessionmaker() as session, session.begin():
-            route = await relay.route_message(
-                session,
-                member_id=member.id,
-                chat_id=message.chat_id,
-                reply_to_message_id=reply_to,
-                now=services.clock.now(),
-                idle=services.config.relay.idle,
-            )
-            relayed = route is not None and await relay.already_relayed(
-                session, chat_id=message.chat_id, message_id=message.message_id
-            )
-    except Refused as refusal:
-        await _refused(update, context, member, refusal)
-        return
-    if route is None:
-        await _not_for_partner(update, context)
-        return
-    if relayed:
-        log.info("message %s was relayed before; not again", message.message_id)
-        return
-    await _relay(update, context, member, message, route)
+async def open_for(update: Update, context: FrizonContext, member: MemberView) -> None:
+    """The "Message my mentor" button under the text box: as /mentor."""
+    await _open(update, context, member, pair_id=None)
 
 
-async def _relay(
+async def pass_on(
     update: Update,
     context: FrizonContext,
     member: MemberView,
@@ -241,7 +204,7 @@ async def _open(
         if refusal.reason == "choose_partner":
             await write_to_mentee(update, context)
             return None
-        await _refused(update, context, member, refusal)
+        await explain_refusal(update, context, member, refusal)
         return None
     await reply(
         update,
@@ -254,7 +217,7 @@ async def _open(
     return route
 
 
-async def _refused(
+async def explain_refusal(
     update: Update, context: FrizonContext, member: MemberView, refusal: Refused
 ) -> None:
     keyboard = None
@@ -285,16 +248,3 @@ async def _refused(
         is_student=member.has_role(Role.STUDENT),
         is_mentor=member.has_role(Role.MENTOR),
     )
-
-
-async def _not_for_partner(update: Update, context: FrizonContext) -> None:
-    message = update.effective_message
-    if message is not None and message.text is not None:
-        await checkins.on_text(update, context)
-    else:
-        await checkins.on_other(update, context)
-
-
-def _menu_labels(context: FrizonContext) -> set[str]:
-    texts = context.services.texts
-    return {texts.render_plain("relay/menu_button", locale).strip() for locale in LOCALES}

@@ -3,11 +3,10 @@
 The same checks and import as `frizon roster import`: the whole file is checked first;
 with any problem, every one is listed by row number and nothing is imported.
 
-Routing: this handler sees documents that look like a roster (a .csv, or a spreadsheet
-that should have been saved as CSV) before the relay's catch-all. It takes one when the
-sender coordinates a programme and the relay would not pass it to a partner right now
-(no open conversation, not a reply to a relayed copy). Everything else goes on to the
-relay exactly as before, so students' and mentors' files are untouched.
+Routing (handlers/messages.py): a document that looks like a roster (a .csv, or a
+spreadsheet that should have been saved as CSV) comes here when the sender coordinates a
+programme and it is not for a partner right now (no open conversation, not a reply to a
+relayed copy). Students' and mentors' files go on to the relay as any other message.
 """
 
 from __future__ import annotations
@@ -19,16 +18,12 @@ from telegram.error import BadRequest
 from telegram.ext import filters
 
 from bot.domain.roster import Problem, RosterRow, read_roster
-from bot.services import relay as relay_service
 from bot.services.audit import member_actor
-from bot.services.errors import Refused
 from bot.services.members import MemberView, RoleInProgramme
 from bot.services.programmes import get_programme
 from bot.services.roster import earlier_import, import_roster, invite_csv
 from db.models import Role
-from handlers import relay
 from handlers.context import FrizonContext
-from handlers.people import current_member
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)
@@ -47,20 +42,13 @@ PROBLEM_CHARS = 200  # one problem quotes a cell, which may be long
 CAPTION_SHOWN = 60
 
 
-async def on_document(update: Update, context: FrizonContext) -> None:
+async def take_roster(
+    update: Update, context: FrizonContext, member: MemberView, message: Message
+) -> None:
     """A roster from a coordinator: check it, import it, send the invite CSV back."""
-    message = update.effective_message
-    member = await current_member(update, context)
-    if (
-        message is None
-        or message.document is None
-        or member is None
-        or not member.programmes_as(Role.COORDINATOR)
-        or await _for_partner(context, member, message)
-    ):
-        await relay.on_message(update, context)
-        return
     document = message.document
+    if document is None:  # the router sends only documents here
+        return
     file_name = document.file_name or "roster.csv"
     if not _CSV.check_update(update):
         await reply(update, context, "roster/not_csv", locale=member.locale, file_name=file_name)
@@ -90,28 +78,6 @@ async def on_document(update: Update, context: FrizonContext) -> None:
     await _import(
         update, context, member, held, checked.rows, checked.delimiter, source=_source(message)
     )
-
-
-async def _for_partner(context: FrizonContext, member: MemberView, message: Message) -> bool:
-    """Would the relay pass this message to a partner now? Asked in a transaction that is
-    rolled back, so the relay still decides, and acts, when the message goes to it."""
-    services = context.services
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else None
-    async with services.sessionmaker() as session:
-        try:
-            route = await relay_service.route_message(
-                session,
-                member_id=member.id,
-                chat_id=message.chat_id,
-                reply_to_message_id=reply_to,
-                now=services.clock.now(),
-                idle=services.config.relay.idle,
-            )
-        except Refused:
-            return False  # a conversation that has ended: the file is not for a partner
-        finally:
-            await session.rollback()
-    return route is not None
 
 
 def _programme_for(member: MemberView, caption: str | None) -> RoleInProgramme | None:

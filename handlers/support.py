@@ -43,14 +43,15 @@ def _audience(member: MemberView | None) -> str:
     return "mentor" if member.has_role(Role.MENTOR) else "coordinator"
 
 
-def menu_labels(texts: Texts, locales: tuple[str, ...] | list[str]) -> set[str]:
-    return {texts.render_plain("support/menu_button", locale).strip() for locale in locales}
-
-
 async def show_support(update: Update, context: FrizonContext) -> None:
-    """/support, the "I need help" button under the text box, or the same offer beside the
-    check-in's question for words after the lowest mood: each counts once, the same way."""
-    member = await current_member(update, context)
+    """/support, or the same offer beside the check-in's question for words after the
+    lowest mood."""
+    await offer_support(update, context, await current_member(update, context))
+
+
+async def offer_support(update: Update, context: FrizonContext, member: MemberView | None) -> None:
+    """The resources, whichever way they were asked for (also the "I need help" button
+    under the text box): each ask counts once, the same way."""
     locale = locale_of_update(update, member)
     services = context.services
     audience = _audience(member)
