@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from benchmarks.stats_data import COORDINATORS, EMPTY, Sizes, generate_programme
+from benchmarks.stats_data import generate_programme
+from benchmarks.stats_people import COORDINATORS
+from benchmarks.stats_sizes import EMPTY, Sizes
 from bot.services.stats import programme_stats
 from db.models import (
     CheckIn,

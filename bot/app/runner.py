@@ -23,7 +23,7 @@ from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.core.crypto import KeyProblem, ReflectionCipher
 from bot.core.keys import reflection_cipher
-from bot.demo.cohort import COHORT_IDS
+from bot.demo.cast import COHORT_IDS
 from bot.demo.life import cohort_lives
 from bot.demo.programme import (
     ADVANCE_STEP,

@@ -2,7 +2,7 @@
 
 Each step of "Advance one week" (and "to the next prompt") lets the cohort do its part
 before the sender looks at the outbox: what was queued for them reaches them (see
-bot/demo/cohort.py), most students answer the prompt they just got, and a
+bot/demo/acts.py), most students answer the prompt they just got, and a
 pair that has not met for about three weeks meets, except the one that needs attention.
 So the sender spends no pace on people nobody is watching, and /stats goes
 on showing a living programme however far the clock is moved. Choices are drawn from a
@@ -21,14 +21,8 @@ from sqlalchemy.orm import aliased
 
 from bot.core.clock import Clock
 from bot.core.crypto import ReflectionCipher
-from bot.demo.cohort import (
-    COHORT_IDS,
-    ENTRY_TEXTS,
-    FIRST_MENTOR_ID,
-    QUIET_PAIR_STUDENT,
-    delivered,
-    write_entry,
-)
+from bot.demo.acts import delivered, write_entry
+from bot.demo.cast import COHORT_IDS, ENTRY_TEXTS, FIRST_MENTOR_ID, QUIET_PAIR_STUDENT
 from bot.outbox.purposes import Purpose
 from bot.services.errors import Refused
 from bot.services.meetings import answer_meeting, log_meeting

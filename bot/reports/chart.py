@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
 
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -21,13 +22,22 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.services.stats import ProgrammeStats
 
+
+class Shading(NamedTuple):
+    """How a stretch without figures is drawn, behind the data and in the legend."""
+
+    colour: str
+    edge: str
+    hatch: str
+
+
 MOOD_COLOURS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")  # 1 (low) .. 5
 BUCKET_COLOURS = ("#d9d9d9", "#a6dba0", "#5aae61", "#1b7837")  # 0, 1, 2, 3+ meetings
 BUCKET_LABELS = ("no meeting", "1 meeting", "2 meetings", "3 or more")
 # Cross-hatched grey: there were figures, about too few people to show (a plain grey
 # would read as mood 3 or "no meeting").
-HIDDEN_COLOUR, HIDDEN_EDGE, HIDDEN_HATCH = "#d0d0d0", "#6e6e6e", "xx"
-QUIET_COLOUR, QUIET_EDGE, QUIET_HATCH = "#eef4fa", "#7fa7cc", "//"  # hatched: no prompts
+HIDDEN = Shading(colour="#d0d0d0", edge="#6e6e6e", hatch="xx")
+QUIET = Shading(colour="#eef4fa", edge="#7fa7cc", hatch="//")  # hatched: no prompts
 NO_DATA = "no data yet"
 SIZE, DPI = (9, 10), 100  # 900 x 1000 pixels
 
@@ -129,48 +139,22 @@ def _meetings(axes: Axes, stats: ProgrammeStats) -> None:
 def _gaps(axes: Axes, hidden: Sequence[bool], quiet: Sequence[bool], smallest: int) -> list[Patch]:
     """Shade the hidden stretches grey and hatch the quiet ones, behind the data; the
     legend entries for those that occur."""
-    handles = []
-    if any(hidden):
-        for start, end in _runs(hidden):
-            axes.axvspan(
-                start - 0.5,
-                end - 0.5,
-                facecolor=HIDDEN_COLOUR,
-                edgecolor=HIDDEN_EDGE,
-                hatch=HIDDEN_HATCH,
-                lw=0,
-                zorder=0,
-            )
-        handles.append(
-            Patch(
-                facecolor=HIDDEN_COLOUR,
-                edgecolor=HIDDEN_EDGE,
-                hatch=HIDDEN_HATCH,
-                lw=0,
-                label=f"hidden: fewer than {smallest} people",
-            )
+    return [
+        *_shade(axes, hidden, HIDDEN, f"hidden: fewer than {smallest} people"),
+        *_shade(axes, quiet, QUIET, "quiet period: no prompts"),
+    ]
+
+
+def _shade(axes: Axes, flags: Sequence[bool], shading: Shading, label: str) -> list[Patch]:
+    """One shaded area per stretch where `flags` holds; its legend entry, if any."""
+    if not any(flags):
+        return []
+    colour, edge, hatch = shading
+    for start, end in _runs(flags):
+        axes.axvspan(
+            start - 0.5, end - 0.5, facecolor=colour, edgecolor=edge, hatch=hatch, lw=0, zorder=0
         )
-    if any(quiet):
-        for start, end in _runs(quiet):
-            axes.axvspan(
-                start - 0.5,
-                end - 0.5,
-                facecolor=QUIET_COLOUR,
-                edgecolor=QUIET_EDGE,
-                hatch=QUIET_HATCH,
-                lw=0,
-                zorder=0,
-            )
-        handles.append(
-            Patch(
-                facecolor=QUIET_COLOUR,
-                edgecolor=QUIET_EDGE,
-                hatch=QUIET_HATCH,
-                lw=0,
-                label="quiet period: no prompts",
-            )
-        )
-    return handles
+    return [Patch(facecolor=colour, edgecolor=edge, hatch=hatch, lw=0, label=label)]
 
 
 def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:

@@ -105,21 +105,16 @@ async def choose_rhythm(
     )
     session.add(proposal)
     await session.flush()
-    await enqueue(
+    await _tell(
         session,
-        member_id=_other(pair, member_id),
-        purpose=Purpose.RHYTHM_PROPOSED,
-        cycle=rhythm_key(proposal.id),
-        subject_id=proposal.id,
+        Purpose.RHYTHM_PROPOSED,
+        "rhythm_proposed",
+        to=_other(pair, member_id),
+        by=member_id,
+        pair=pair,
+        proposal=proposal,
         due_at=now,
-    )
-    record_event(
-        session,
         clock=clock,
-        kind="rhythm_proposed",
-        actor=member_actor(member_id),
-        programme_id=pair.programme_id,
-        details={"pair_id": pair.id, "weeks": weeks, "proposal_id": proposal.id},
     )
     return await _answer(session, pair, member_id, "proposed", weeks)
 
@@ -151,24 +146,51 @@ async def _accept(
     proposal.status = ProposalStatus.ACCEPTED
     proposal.answered_at = now
     pair.meeting_weeks = proposal.weeks
+    await _tell(
+        session,
+        Purpose.RHYTHM_AGREED,
+        "rhythm_agreed",
+        to=proposal.proposed_by_id,
+        by=member_id,
+        pair=pair,
+        proposal=proposal,
+        due_at=now,
+        clock=clock,
+    )
+    await session.flush()
+    return await _answer(session, pair, member_id, "agreed", proposal.weeks)
+
+
+async def _tell(
+    session: AsyncSession,
+    purpose: Purpose,
+    kind: str,
+    *,
+    to: int,
+    by: int,
+    pair: Pair,
+    proposal: RhythmProposal,
+    due_at: datetime,
+    clock: Clock,
+) -> None:
+    """A step in agreeing a rhythm: the other side told through the outbox, and the step
+    in the audit log, in the same transaction."""
     await enqueue(
         session,
-        member_id=proposal.proposed_by_id,
-        purpose=Purpose.RHYTHM_AGREED,
+        member_id=to,
+        purpose=purpose,
         cycle=rhythm_key(proposal.id),
         subject_id=proposal.id,
-        due_at=now,
+        due_at=due_at,
     )
     record_event(
         session,
         clock=clock,
-        kind="rhythm_agreed",
-        actor=member_actor(member_id),
+        kind=kind,
+        actor=member_actor(by),
         programme_id=pair.programme_id,
         details={"pair_id": pair.id, "weeks": proposal.weeks, "proposal_id": proposal.id},
     )
-    await session.flush()
-    return await _answer(session, pair, member_id, "agreed", proposal.weeks)
 
 
 async def _answer(

@@ -4,15 +4,9 @@ chat, and an export downloaded from it."""
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
-from tests.browser.pages import bot_messages, panel
-
-
-async def says(page: Page, title: str, text: str) -> None:
-    who = panel(page, title)
-    await who.locator('[data-role="input"]').fill(text)
-    await who.locator('[data-role="send"]').click()
+from tests.browser.pages import bot_messages, enrol_the_programme, pair_ana_with_lars, panel, says
 
 
 async def test_a_coordinator_accepts_a_match_reads_the_chart_and_downloads_an_export(
@@ -20,21 +14,10 @@ async def test_a_coordinator_accepts_a_match_reads_the_chart_and_downloads_an_ex
 ) -> None:
     page = await browser.new_page()
     await page.goto(sandbox_url)
-    for title, greeting in [
-        ("coordinator", "You are a coordinator"),
-        ("mentor", "sounding board"),
-        ("student", "This is your free zone"),
-    ]:
-        await panel(page, title).locator('[data-role="suggestion"]').click()
-        await expect(bot_messages(page, title).filter(has_text=greeting)).to_have_count(1)
+    await enrol_the_programme(page)
     coordinator = panel(page, "coordinator")
 
-    await says(page, "coordinator", "/match")
-    suggestions = bot_messages(page, "coordinator").last
-    await expect(suggestions).to_contain_text("Ana Berg → Lars Ek")
-    await coordinator.locator('[data-role="button"]', has_text="Accept: Ana Berg").click()
-    await expect(bot_messages(page, "coordinator").last).to_contain_text("is paired with")
-    await expect(bot_messages(page, "student").last).to_contain_text("You have a mentor")
+    await pair_ana_with_lars(page)
 
     await says(page, "coordinator", "/stats")
     await expect(bot_messages(page, "coordinator").filter(has_text="statistics on")).to_have_count(

@@ -3,17 +3,11 @@ opens only six connections to a host, so the page must not hold one per chat."""
 
 from __future__ import annotations
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
-from tests.browser.pages import bot_messages, panel
+from tests.browser.pages import bot_messages, enrol_the_programme, pair_ana_with_lars, panel
 
 GUESTS = ["Eva", "Farid", "Greta", "Hugo", "Ines"]
-
-
-async def says(page: Page, title: str, text: str) -> None:
-    who = panel(page, title)
-    await who.locator('[data-role="input"]').fill(text)
-    await who.locator('[data-role="send"]').click()
 
 
 async def test_with_eight_chats_open_every_chat_hears_the_bot_at_once(
@@ -38,21 +32,8 @@ async def test_with_eight_chats_open_every_chat_hears_the_bot_at_once(
     )
 
     # Then the programme's three people enrol and a pairing reaches all three chats.
-    for title, greeting in [
-        ("coordinator", "You are a coordinator"),
-        ("mentor", "sounding board"),
-        ("student", "This is your free zone"),
-    ]:
-        await panel(page, title).locator('[data-role="suggestion"]').click()
-        await expect(bot_messages(page, title).filter(has_text=greeting)).to_have_count(1)
-    await says(page, "coordinator", "/match")
-    await (
-        panel(page, "coordinator")
-        .locator('[data-role="button"]', has_text="Accept: Ana Berg")
-        .click()
-    )
-    await expect(bot_messages(page, "coordinator").last).to_contain_text("is paired with")
-    await expect(bot_messages(page, "student").last).to_contain_text("You have a mentor")
+    await enrol_the_programme(page)
+    await pair_ana_with_lars(page)
     await expect(
         bot_messages(page, "mentor").filter(has_text="You have a new mentee")
     ).to_have_count(1)

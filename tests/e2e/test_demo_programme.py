@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from bot.demo.cohort import FIRST_COHORT_ID
+from bot.demo.cast import FIRST_COHORT_ID
 from db.engine import create_engine, create_sessionmaker
 from db.models import Delivery, DeliveryStatus, Member, MemberStatus
 from tests.e2e.sandbox_run import chat, database_url, frizon_run, panels, press, says

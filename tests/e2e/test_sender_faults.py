@@ -4,31 +4,19 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.core.clock import ManualClock
-from bot.core.crypto import ReflectionCipher, new_key
-from bot.domain.catalogue import Catalogue
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.sending.sender import OutboxSender
-from bot.services.members import Person
-from bot.services.pairing import pair
-from bot.texts.templates import Texts
-from db.models import Delivery, DeliveryStatus, Member, Role
-from tests.factories import a_member, a_programme
-
-TOKEN = "6666666666:faults-token"
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(token=TOKEN, port=0)
-    await server.start()
-    yield server
-    await server.stop()
+from db.models import Delivery, DeliveryStatus, Member
+from tests.e2e.sender_rig import (
+    a_sender,
+    ana_and_lars,
+    sender_sandbox,  # noqa: F401 (the fixture `sandbox`)
+    the_delivery,
+)
 
 
 @pytest.fixture
@@ -37,56 +25,21 @@ async def sender(
 ) -> AsyncIterator[OutboxSender]:
     # A short read timeout, so a slow answer from the server becomes a TimedOut quickly.
     request = HTTPXRequest(read_timeout=0.5, connect_timeout=2)
-    async with Bot(TOKEN, base_url=sandbox.bot_api_base_url, request=request) as bot:
-        yield OutboxSender(
-            sessionmaker=sessionmaker,
-            bot=bot,
-            texts=Texts(),
-            clock=clock,
-            cipher=ReflectionCipher(new_key()),
-            catalogue=Catalogue.load(),
-        )
+    async with a_sender(sandbox, sessionmaker, clock, request=request) as running:
+        yield running
 
 
 async def introductions(
     sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> tuple[SandboxUser, SandboxUser]:
     """Ana and Lars, paired: two introductions wait in the outbox."""
-    # Enrolled straight in the database: in life they pressed Start with their invite.
-    ana, lars = (sandbox.state.add_user(name, started=True) for name in ("Ana", "Lars"))
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
-        student = await a_member(
-            session, clock, programme, Role.STUDENT, name="Ana", person=Person(ana.id, "Ana", "en")
-        )
-        mentor = await a_member(
-            session,
-            clock,
-            programme,
-            Role.MENTOR,
-            name="Lars",
-            person=Person(lars.id, "Lars", "en"),
-        )
-        await pair(
-            session,
-            clock=clock,
-            programme=programme,
-            student_id=student.member_id,
-            mentor_id=mentor.member_id,
-            actor="test",
-        )
-    return ana, lars
+        ana, lars = await ana_and_lars(session, sandbox, clock)
+    return ana.user, lars.user
 
 
 async def outcome(sessionmaker: async_sessionmaker[AsyncSession], name: str) -> Delivery:
-    async with sessionmaker() as session:
-        found = await session.scalar(
-            select(Delivery)
-            .join(Member, Member.id == Delivery.member_id)
-            .where(Member.display_name == name)
-        )
-    assert found is not None
-    return found
+    return await the_delivery(sessionmaker, Member.display_name == name)
 
 
 def intros(sandbox: SandboxServer, user: SandboxUser) -> int:

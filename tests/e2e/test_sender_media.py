@@ -3,17 +3,11 @@ copies of messages, each sent with its own Bot API method, paced, claimed and se
 in the ledger, and retried as text is. No purpose sends media yet: a composer made here
 for the digest stands in for the first that will."""
 
-from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 
-import pytest
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
 
 from bot.core.clock import ManualClock
-from bot.core.crypto import ReflectionCipher, new_key
-from bot.domain.catalogue import Catalogue
 from bot.outbox.keys.digests import digest_key
 from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
@@ -22,23 +16,18 @@ from bot.sending.composer import ComposeContext, Composer
 from bot.sending.holds import Hold
 from bot.sending.outgoing import Copy, Media, MediaKind, Outgoing, Part, Text
 from bot.sending.registry import COMPOSERS
-from bot.sending.sender import OutboxSender
-from bot.services.members import Person
 from bot.texts.keyboards import Button
-from bot.texts.templates import Texts
 from db.models import Delivery, DeliveryStatus, Member, Role
-from tests.factories import a_member, a_programme
+from tests.e2e.sender_rig import (
+    a_sender,
+    enrolled,
+    from_the_bot,
+    sender_sandbox,  # noqa: F401 (the fixture `sandbox`)
+    the_delivery,
+)
+from tests.factories import a_programme
 
-TOKEN = "6666666668:media-token"
 REPLY = Button("Reply", "rl:o:1")
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(token=TOKEN, port=0)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def sending(parts: tuple[Part, ...]) -> list[Composer]:
@@ -53,59 +42,22 @@ def sending(parts: tuple[Part, ...]) -> list[Composer]:
     return [c for c in COMPOSERS if c.purpose != Purpose.DIGEST] + [mine]
 
 
-async def a_sender(
-    sandbox: SandboxServer,
-    sessionmaker: async_sessionmaker[AsyncSession],
-    clock: ManualClock,
-    bot: Bot,
-    composers: Iterable[Composer],
-) -> OutboxSender:
-    return OutboxSender(
-        sessionmaker=sessionmaker,
-        bot=bot,
-        texts=Texts(),
-        clock=clock,
-        cipher=ReflectionCipher(new_key()),
-        catalogue=Catalogue.load(),
-        composers=composers,
-    )
-
-
 async def a_queued_delivery(
     sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> SandboxUser:
     """Lars, a mentor, with one delivery waiting for him."""
-    lars = sandbox.state.add_user("Lars", started=True)
     async with sessionmaker() as session, session.begin():
         programme = await a_programme(session, clock)
-        mentor = await a_member(
-            session,
-            clock,
-            programme,
-            Role.MENTOR,
-            name="Lars",
-            person=Person(lars.id, "Lars", "en"),
-        )
+        lars = await enrolled(session, sandbox, clock, programme, Role.MENTOR, "Lars")
         await enqueue(
             session,
-            member_id=mentor.member_id,
+            member_id=lars.member_id,
             purpose=Purpose.DIGEST,
             cycle=digest_key(2026, 48),
-            subject_id=mentor.member_id,
+            subject_id=lars.member_id,
             due_at=clock.now(),
         )
-    return lars
-
-
-async def the_delivery(sessionmaker: async_sessionmaker[AsyncSession]) -> Delivery:
-    async with sessionmaker() as session:
-        found = await session.scalar(select(Delivery))
-    assert found is not None
-    return found
-
-
-def from_the_bot(sandbox: SandboxServer, chat_id: int) -> list[dict[str, object]]:
-    return [m for m in sandbox.state.messages(chat_id) if m["sender"] == "bot"]
+    return lars.user
 
 
 async def test_a_photo_and_a_voice_note_arrive_by_file_id_after_the_text(
@@ -123,8 +75,7 @@ async def test_a_photo_and_a_voice_note_arrive_by_file_id_after_the_text(
         Media(MediaKind.VOICE, voice),
     )
 
-    async with Bot(TOKEN, base_url=sandbox.bot_api_base_url) as bot:
-        sender = await a_sender(sandbox, sessionmaker, clock, bot, sending(parts))
+    async with a_sender(sandbox, sessionmaker, clock, composers=sending(parts)) as sender:
         assert await sender.drain() == 1
 
     words, picture, note = from_the_bot(sandbox, lars.id)
@@ -151,8 +102,7 @@ async def test_a_failed_voice_note_is_retried_without_sending_the_photo_again(
     parts = (Media(MediaKind.PHOTO, photo), Media(MediaKind.VOICE, voice))
     sandbox.state.faults.inject("sendVoice", "server_error")
 
-    async with Bot(TOKEN, base_url=sandbox.bot_api_base_url) as bot:
-        sender = await a_sender(sandbox, sessionmaker, clock, bot, sending(parts))
+    async with a_sender(sandbox, sessionmaker, clock, composers=sending(parts)) as sender:
         assert await sender.drain() == 0
         halfway = await the_delivery(sessionmaker)
         clock.advance(timedelta(seconds=5))
@@ -176,8 +126,7 @@ async def test_a_document_goes_by_file_id_and_a_message_is_copied(
         Copy(ana.id, int(str(said["message_id"]))),
     )
 
-    async with Bot(TOKEN, base_url=sandbox.bot_api_base_url) as bot:
-        sender = await a_sender(sandbox, sessionmaker, clock, bot, sending(parts))
+    async with a_sender(sandbox, sessionmaker, clock, composers=sending(parts)) as sender:
         assert await sender.drain() == 1
 
     sent, copied = from_the_bot(sandbox, lars.id)
@@ -196,8 +145,7 @@ async def test_a_file_id_telegram_never_issued_fails_the_delivery(
     lars = await a_queued_delivery(sandbox, sessionmaker, clock)
     parts: tuple[Part, ...] = (Media(MediaKind.PHOTO, "AgACAgIAAxkBAAInever"),)
 
-    async with Bot(TOKEN, base_url=sandbox.bot_api_base_url) as bot:
-        sender = await a_sender(sandbox, sessionmaker, clock, bot, sending(parts))
+    async with a_sender(sandbox, sessionmaker, clock, composers=sending(parts)) as sender:
         assert await sender.drain() == 0
 
     failed = await the_delivery(sessionmaker)

@@ -1,91 +1,44 @@
 """A long shared entry goes out in parts, and the outbox remembers how many went out: a
 failure (or a crash) between parts never sends the earlier parts again."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
 
 from bot.core.clock import ManualClock
-from bot.core.crypto import ReflectionCipher, new_key
-from bot.domain.catalogue import Catalogue
 from bot.outbox.purposes import Purpose
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.sending.sender import OutboxSender
 from bot.services.checkins import add_text, finish, start_checkin
-from bot.services.members import Person
-from bot.services.pairing import pair
-from bot.texts.templates import Texts
-from db.models import Delivery, DeliveryStatus, Role
-from tests.factories import a_member, a_programme
+from db.models import Delivery, DeliveryStatus
+from tests.e2e.sender_rig import (
+    CIPHER,
+    ana_and_lars,
+    from_the_bot,
+    plain_sender,  # noqa: F401 (the fixture `sender`)
+    sender_sandbox,  # noqa: F401 (the fixture `sandbox`)
+    the_delivery,
+)
 
-TOKEN = "6666666667:parts-token"
-CIPHER = ReflectionCipher(new_key())
 # Three paragraphs of about 2,000 characters: the words go out as three parts.
 WORDS = "\n\n".join(f"Paragraph {n}: " + "word " * 400 for n in range(3))
-
-
-@pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(token=TOKEN, port=0)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def sender(
-    sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
-) -> AsyncIterator[OutboxSender]:
-    async with Bot(TOKEN, base_url=sandbox.bot_api_base_url) as bot:
-        yield OutboxSender(
-            sessionmaker=sessionmaker,
-            bot=bot,
-            texts=Texts(),
-            clock=clock,
-            cipher=CIPHER,
-            catalogue=Catalogue.load(),
-        )
 
 
 async def a_long_shared_entry(
     sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> SandboxUser:
     """Ana shares a long entry with Lars; the introductions have gone out already."""
-    # Enrolled straight in the database: in life they pressed Start with their invite.
-    ana, lars = (sandbox.state.add_user(name, started=True) for name in ("Ana", "Lars"))
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
-        student = await a_member(
-            session, clock, programme, Role.STUDENT, name="Ana", person=Person(ana.id, "Ana", "en")
-        )
-        mentor = await a_member(
-            session,
-            clock,
-            programme,
-            Role.MENTOR,
-            name="Lars",
-            person=Person(lars.id, "Lars", "en"),
-        )
-        await pair(
-            session,
-            clock=clock,
-            programme=programme,
-            student_id=student.member_id,
-            mentor_id=mentor.member_id,
-            actor="test",
-        )
+        ana, lars = await ana_and_lars(session, sandbox, clock)
         for delivery in await session.scalars(select(Delivery)):
             delivery.status = DeliveryStatus.SENT  # not what this test is about
         started = await start_checkin(
-            session, clock=clock, member_id=student.member_id, mood=3, delivery_id=None
+            session, clock=clock, member_id=ana.member_id, mood=3, delivery_id=None
         )
         await add_text(
             session,
-            member_id=student.member_id,
+            member_id=ana.member_id,
             message_id=1,
             text=WORDS,
             cipher=CIPHER,
@@ -94,20 +47,15 @@ async def a_long_shared_entry(
         await finish(
             session,
             clock=clock,
-            member_id=student.member_id,
+            member_id=ana.member_id,
             checkin_id=started.checkin_id,
             share=True,
         )
-    return lars
+    return lars.user
 
 
 async def shared_entry(sessionmaker: async_sessionmaker[AsyncSession]) -> Delivery:
-    async with sessionmaker() as session:
-        found = await session.scalar(
-            select(Delivery).where(Delivery.purpose == Purpose.SHARED_ENTRY)
-        )
-    assert found is not None
-    return found
+    return await the_delivery(sessionmaker, Delivery.purpose == Purpose.SHARED_ENTRY)
 
 
 async def test_a_failure_between_parts_sends_only_the_parts_still_to_go(
@@ -125,7 +73,7 @@ async def test_a_failure_between_parts_sends_only_the_parts_still_to_go(
     clock.advance(timedelta(seconds=5))
     assert await sender.drain() == 1
 
-    texts = [m["text"] for m in sandbox.state.messages(lars.id) if m["sender"] == "bot"]
+    texts = [m["text"] for m in from_the_bot(sandbox, lars.id)]
     assert (halfway.status, halfway.parts_sent, halfway.attempts) == (DeliveryStatus.PENDING, 1, 1)
     assert len(texts) == 4
     assert "Ana shared an entry with you" in texts[0]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.clock import ManualClock, OffsetClock
 from bot.core.crypto import ReflectionCipher, checkin_binding, new_key
-from bot.demo.cohort import DEMO_MARK, ENTRY_TEXTS, MENTOR_NAMES, STUDENT_NAMES
+from bot.demo.cast import DEMO_MARK, ENTRY_TEXTS, MENTOR_NAMES, STUDENT_NAMES
 from bot.demo.life import cohort_lives
 from bot.demo.programme import DEMO_PEOPLE, DEMO_PROGRAMME, TimePasses, erase_database, prepare_demo
 from bot.domain.catalogue import Catalogue
