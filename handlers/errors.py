@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
-from bot.transport.polling import should_retry
+from bot.transport.handling import should_retry
 from handlers.context import FrizonContext
 from handlers.replies import locale_of_update, reply
 

@@ -19,6 +19,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.core.durations import parse_duration
@@ -60,15 +61,43 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram's setWebhook accepts
+
+
+def _check_secret_token(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+        raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return value
+
+
 class TelegramConfig(_Section):
     token: SecretStr | None = None
     base_url: Annotated[str, AfterValidator(_check_http_url)] = TELEGRAM_API_URL
     bot_username: str | None = None
+    # "polling" (one machine) or "webhook" (Telegram posts updates to webhook_url).
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: Annotated[str, AfterValidator(_check_http_url)] | None = None
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=0, le=65535)
+    secret_token: Annotated[SecretStr | None, AfterValidator(_check_secret_token)] = None
+    max_connections: int = Field(default=40, ge=1, le=100)
 
-    @field_validator("token", mode="before")
+    @field_validator("token", "secret_token", mode="before")
     @classmethod
-    def _empty_token_is_none(cls, value: Any) -> Any:
+    def _empty_secret_is_none(cls, value: Any) -> Any:
         return None if value in ("", None) else value
+
+    @model_validator(mode="after")
+    def _webhook_has_what_it_needs(self) -> TelegramConfig:
+        # In the sandbox (no token) the webhook's address and secret are made up locally.
+        if self.mode == "webhook" and self.token is not None:
+            if self.webhook_url is None:
+                raise ValueError("webhook mode needs telegram.webhook_url")
+            if self.secret_token is None:
+                raise ValueError(
+                    "webhook mode needs telegram.secret_token (or FRIZON_TELEGRAM_SECRET_TOKEN)"
+                )
+        return self
 
 
 class DatabaseConfig(_Section):
@@ -194,6 +223,9 @@ class Config(_Section):
 _ENVIRONMENT_OVERRIDES = {
     "FRIZON_TELEGRAM_TOKEN": ("telegram", "token"),
     "FRIZON_TELEGRAM_BASE_URL": ("telegram", "base_url"),
+    "FRIZON_TELEGRAM_MODE": ("telegram", "mode"),
+    "FRIZON_TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
+    "FRIZON_TELEGRAM_SECRET_TOKEN": ("telegram", "secret_token"),
     "FRIZON_DATABASE_URL": ("database", "url"),
     "FRIZON_REFLECTION_KEY": ("security", "reflection_key"),
 }
@@ -234,13 +266,15 @@ def _describe(error: ValidationError) -> str:
     if first["type"] == "extra_forbidden":
         return f"config key {key} is not known"
     value = first.get("input")
+    if isinstance(value, dict):  # a rule about a whole section: its reason names the keys
+        return f"config section {key}: {reason}"
     shown = repr(_without_secrets(key, value))
     return f"config key {key} = {shown}: {reason}"
 
 
 def _without_secrets(key: str, value: Any) -> Any:
     """The value as it may be shown: no token, and database URLs without their password."""
-    if key in ("telegram.token", "security.reflection_key"):
+    if key in ("telegram.token", "telegram.secret_token", "security.reflection_key"):
         return "***"
     if key == "database.url" and isinstance(value, str):
         return redact_url(value)

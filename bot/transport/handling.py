@@ -1,0 +1,134 @@
+"""Handling one update durably, whichever way it arrived (long polling or a webhook).
+
+An update is handled, then remembered as processed (keyed by what it is about:
+``bot.transport.update_keys``), and only then confirmed to Telegram — by the next
+``getUpdates`` offset, or by the webhook's 200. A crash in between means Telegram sends
+it again; it is then recognised here or, if it got that far, handled idempotently by the
+services. A transient failure (the database away, Telegram silent) leaves it
+unconfirmed, to be tried again.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.ext import Application
+
+from bot.core.clock import Clock
+from bot.transport.update_keys import update_key
+from db.models import ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps unconfirmed updates for 24 hours
+PRUNE_EVERY = 500  # updates
+MAX_TRIES = 30  # about a minute of retries before an update is given up
+
+# Only failures of the moment: a lost connection, a locked database, Telegram silent.
+# An IntegrityError or a bug would fail the same way again and block everyone behind it.
+TRANSIENT = (OperationalError, InterfaceError, NetworkError, OSError, RetryAfter)
+
+
+class Outcome:
+    """How handling the current update went; the error handler marks transient failures."""
+
+    def __init__(self) -> None:
+        self.retry = False
+
+
+current_outcome: contextvars.ContextVar[Outcome | None] = contextvars.ContextVar(
+    "current_outcome", default=None
+)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """Worth another try: the database was away, or Telegram did not answer. Telegram
+    refusing the request (PTB's BadRequest and Forbidden are NetworkErrors too) is not."""
+    if isinstance(error, BadRequest | Forbidden | InvalidToken):
+        return False
+    return isinstance(error, TRANSIENT)
+
+
+def should_retry(error: BaseException | None) -> bool:
+    """Called by the error handler: True (and the update is not confirmed) when the
+    failure is transient, so the update is handled again rather than lost."""
+    outcome = current_outcome.get()
+    if outcome is None or not is_transient(error):
+        return False
+    outcome.retry = True
+    return True
+
+
+def lane_of(update: Update) -> int:
+    """Updates of one chat (or, without a chat, of one user) are handled in order."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return -update.update_id  # neither: no order to keep
+
+
+class DurableHandling:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+    ) -> None:
+        self._application = application
+        self._sessionmaker = sessionmaker
+        self._clock = clock
+        self._failures: dict[int, int] = {}  # update id -> transient failures so far
+        self._remembered = 0  # since the last tidy-up
+
+    async def processed_among(self, updates: Iterable[Update]) -> set[str]:
+        """The keys of those updates that were handled before."""
+        keys = [update_key(update) for update in updates]
+        async with self._sessionmaker() as session:
+            found = await session.scalars(
+                select(ProcessedUpdate.update_key).where(ProcessedUpdate.update_key.in_(keys))
+            )
+            return set(found.all())
+
+    async def handle(self, update: Update) -> bool:
+        """Process one update and remember it; False means try it again."""
+        outcome = Outcome()
+        token = current_outcome.set(outcome)
+        try:
+            await self._application.process_update(update)
+        finally:
+            current_outcome.reset(token)
+        if outcome.retry:
+            self._failures[update.update_id] = self._failures.get(update.update_id, 0) + 1
+            if self._failures[update.update_id] < MAX_TRIES:
+                return False
+            log.error("update %s failed %s times; moving on", update.update_id, MAX_TRIES)
+        self._failures.pop(update.update_id, None)
+        await self._remember(update)
+        return True
+
+    async def _remember(self, update: Update) -> None:
+        now = self._clock.now()
+        self._remembered += 1
+        async with self._sessionmaker() as session, session.begin():
+            session.add(
+                ProcessedUpdate(
+                    update_key=update_key(update), update_id=update.update_id, processed_at=now
+                )
+            )
+            if self._remembered % PRUNE_EVERY == 0:  # tidy up now and then, not every time
+                await session.execute(
+                    delete(ProcessedUpdate).where(
+                        ProcessedUpdate.processed_at < now - KEEP_PROCESSED
+                    )
+                )
