@@ -292,7 +292,10 @@ async def _post(
     if settings.secret_token is not None:
         headers[SECRET_HEADER] = settings.secret_token
     try:
-        async with session.post(settings.url, data=json.dumps(update), headers=headers) as answer:
+        # Telegram follows no redirect: a 3xx is a wrong response like any other.
+        async with session.post(
+            settings.url, data=json.dumps(update), headers=headers, allow_redirects=False
+        ) as answer:
             await answer.read()  # a method call in the body is not carried out
             if 200 <= answer.status < 300:
                 return None

@@ -211,6 +211,29 @@ async def test_a_500_is_delivered_again_once_and_then_no_more(
     assert info.last_error_date is not None and info.last_error_date >= before
 
 
+@pytest.mark.parametrize("status", [201, 204, 299])
+async def test_any_2xx_confirms(
+    bot: Bot, sandbox: SandboxServer, alice: SandboxUser, receiver: Receiver, status: int
+) -> None:
+    receiver.statuses = [status]
+    await bot.set_webhook(receiver.url)
+    _text_to(sandbox, alice, "hello")
+    await _pending_becomes(bot, 0)
+    assert len(receiver.deliveries) == 1
+
+
+async def test_a_redirect_is_not_followed_but_retried(
+    bot: Bot, sandbox: SandboxServer, alice: SandboxUser, receiver: Receiver
+) -> None:
+    receiver.statuses = [302]
+    await bot.set_webhook(receiver.url)
+    _text_to(sandbox, alice, "hello")
+    await receiver.wait_for(2)
+    assert (await bot.get_webhook_info()).last_error_message == (
+        "Wrong response from the webhook: 302 Found"
+    )
+
+
 async def test_a_failing_update_stays_pending_and_backs_off(
     bot: Bot, sandbox: SandboxServer, alice: SandboxUser, receiver: Receiver
 ) -> None:
