@@ -5,5 +5,6 @@ from bot.sandbox.records import SandboxUser
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.state import SandboxState
 from bot.sandbox.web import Panel
+from bot.sandbox.webhooks import WebhookTiming
 
-__all__ = ["Limits", "Panel", "SandboxServer", "SandboxState", "SandboxUser"]
+__all__ = ["Limits", "Panel", "SandboxServer", "SandboxState", "SandboxUser", "WebhookTiming"]

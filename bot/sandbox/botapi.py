@@ -18,6 +18,7 @@ from bot.sandbox.markup import validate_reply_markup
 from bot.sandbox.params import Params, read_params
 from bot.sandbox.records import MediaKind
 from bot.sandbox.state import MAX_CAPTION_LENGTH, SandboxState
+from bot.sandbox.webhooks import Webhook
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,11 @@ def _method(name: str) -> Callable[[Method], Method]:
 class BotApi:
     """Serves Bot API calls for one token against a ``SandboxState``."""
 
-    def __init__(self, *, state: SandboxState, token: str, limits: Limits) -> None:
+    def __init__(
+        self, *, state: SandboxState, token: str, limits: Limits, webhook: Webhook
+    ) -> None:
         self.state = state
+        self.webhook = webhook
         self._token = token
         self._limiter = RateLimiter(limits)
 
@@ -127,26 +131,47 @@ async def get_me(api: BotApi, params: Params) -> Any:
 
 @_method("getUpdates")
 async def get_updates(api: BotApi, params: Params) -> Any:
+    api.webhook.refuse_polling()
+    return await api.state.updates.get(
+        offset=params.get_int("offset"),
+        limit=min(100, max(1, params.get_int("limit", 100) or 100)),
+        wait_seconds=max(0, params.get_int("timeout", 0) or 0),
+        allowed_updates=_allowed_updates(params),
+    )
+
+
+def _allowed_updates(params: Params) -> list[str] | None:
     allowed = params.get_json("allowed_updates")
     if allowed is not None and not (
         isinstance(allowed, list) and all(isinstance(kind, str) for kind in allowed)
     ):
         raise bad_request("allowed_updates must be an array of strings")
-    return await api.state.updates.get(
-        offset=params.get_int("offset"),
-        limit=min(100, max(1, params.get_int("limit", 100) or 100)),
-        wait_seconds=max(0, params.get_int("timeout", 0) or 0),
-        allowed_updates=allowed,
+    return allowed
+
+
+@_method("setWebhook")
+async def set_webhook(api: BotApi, params: Params) -> Any:
+    """Deliver updates by POST (bot/sandbox/webhooks.py); an empty url removes the webhook."""
+    url = params.get_str("url", "") or ""
+    drop = params.get_bool("drop_pending_updates")
+    if not url:
+        await api.webhook.delete(drop_pending_updates=drop)
+        return True
+    certificate = params.get_upload("certificate")
+    await api.webhook.set(
+        url,
+        secret_token=params.get_str("secret_token") or None,
+        max_connections=params.get_int("max_connections"),
+        allowed_updates=_allowed_updates(params),
+        certificate=certificate.data if certificate is not None else None,
+        drop_pending_updates=drop,
     )
+    return True
 
 
 @_method("getWebhookInfo")
 async def get_webhook_info(api: BotApi, params: Params) -> Any:
-    return {
-        "url": "",
-        "has_custom_certificate": False,
-        "pending_update_count": len(api.state.updates.pending),
-    }
+    return api.webhook.info()
 
 
 async def _true(api: BotApi, params: Params) -> Any:
@@ -160,8 +185,7 @@ for _name in ("logOut", "close", "setChatMenuButton"):
 
 @_method("deleteWebhook")
 async def delete_webhook(api: BotApi, params: Params) -> Any:
-    if params.get_bool("drop_pending_updates"):
-        api.state.updates.drop_pending()
+    await api.webhook.delete(drop_pending_updates=params.get_bool("drop_pending_updates"))
     return True
 
 

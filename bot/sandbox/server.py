@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +15,7 @@ from bot.sandbox.botapi import BotApi
 from bot.sandbox.limits import Limits
 from bot.sandbox.state import SandboxState
 from bot.sandbox.web import Control, Panel, SandboxPage
+from bot.sandbox.webhooks import Webhook, WebhookTiming
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,9 @@ class SandboxServer:
 
     When ``state`` is given, its bot identity is replaced by the one this
     server announces (``bot_username``, and the id from the token's prefix).
+    ``webhook_ca_file`` is a CA (PEM) to trust for https webhooks besides the
+    system's and a certificate uploaded with setWebhook; ``webhook_timing`` sets
+    how long a webhook may take to answer and how re-deliveries back off.
     """
 
     def __init__(
@@ -38,6 +43,8 @@ class SandboxServer:
         limits: Limits = Limits(),  # noqa: B008 - frozen, so a shared default is safe
         bot_username: str = "frizon_sandbox_bot",
         state: SandboxState | None = None,
+        webhook_ca_file: Path | None = None,
+        webhook_timing: WebhookTiming = WebhookTiming(),  # noqa: B008 - frozen
     ) -> None:
         self._host = host
         self._port = port
@@ -45,7 +52,10 @@ class SandboxServer:
         self._state.bot = replace(self._state.bot, id=_bot_id(token), username=bot_username)
         self._page = SandboxPage(self._state)
         self._app = web.Application(client_max_size=MAX_REQUEST_SIZE)
-        BotApi(state=self._state, token=token, limits=limits).add_routes(self._app)
+        self._webhook = Webhook(self._state.updates, timing=webhook_timing, ca_file=webhook_ca_file)
+        BotApi(state=self._state, token=token, limits=limits, webhook=self._webhook).add_routes(
+            self._app
+        )
         self._page.add_routes(self._app)
         self._runner: web.AppRunner | None = None
 
@@ -96,13 +106,19 @@ class SandboxServer:
         self._page.set_clock(now, timezone)
 
     def dump(self) -> dict[str, Any]:
-        """The fake Telegram and the page, as JSON values (see ``bot.sandbox.store``)."""
-        return {"telegram": self._state.dump(), "page": self._page.dump()}
+        """The fake Telegram, its webhook and the page, as JSON values (see
+        ``bot.sandbox.store``)."""
+        return {
+            "telegram": self._state.dump(),
+            "page": self._page.dump(),
+            "webhook": self._webhook.dump(),
+        }
 
     def load(self, data: dict[str, Any]) -> None:
         """Go on from ``dump``; before ``start()``, on a server with nothing in it yet."""
         self._state.load(data["telegram"])
         self._page.load(data["page"])
+        self._webhook.load(data.get("webhook"))  # absent in files from before webhooks
 
     async def start(self) -> None:
         # access_log=None: aiohttp would log every URL, and Bot API URLs contain the token.
@@ -112,10 +128,12 @@ class SandboxServer:
         await site.start()
         self._port = int(self._runner.addresses[0][1])
         log.info("sandbox listening on %s", self.url)
+        self._webhook.start()
 
     async def stop(self) -> None:
         """Release long polls, then shut the server down."""
         self._state.close()
+        await self._webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -24,6 +24,7 @@ class UpdateQueue:
         self._next_id = 1
         self._allowed: frozenset[str] | None = None  # None: Telegram's default set
         self._generation = 0
+        self._conflict = _CONFLICT  # what an ended long poll is told
 
     @property
     def next_id(self) -> int:
@@ -67,6 +68,29 @@ class UpdateQueue:
         allowed = data.get("allowed")
         self._allowed = frozenset(allowed) if allowed is not None else None
 
+    @property
+    def closed(self) -> bool:
+        return self._wakeup.closed
+
+    async def wait_for_change(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for anything to change (a new update, for a webhook)."""
+        return await self._wakeup.wait(seconds)
+
+    def allow(self, allowed_updates: list[str]) -> None:
+        """The kinds to queue from now on, as getUpdates and setWebhook take them; an
+        empty list means "back to the default", not "nothing"."""
+        self._allowed = frozenset(allowed_updates) or None
+
+    def remove(self, update_id: int) -> None:
+        """A webhook confirmed this update (its bot answered 2xx)."""
+        self._pending = [u for u in self._pending if u["update_id"] != update_id]
+
+    def interrupt(self, conflict: str) -> None:
+        """End a running long poll with 409 ``conflict`` (setWebhook does, on Telegram)."""
+        self._generation += 1
+        self._conflict = conflict
+        self._wakeup.notify()
+
     def drop_pending(self) -> None:
         """deleteWebhook(drop_pending_updates=True): forget everything not yet confirmed."""
         self._pending.clear()
@@ -83,15 +107,15 @@ class UpdateQueue:
         # A newer getUpdates ends an older one with 409, as on Telegram.
         self._generation += 1
         generation = self._generation
+        self._conflict = _CONFLICT
         self._wakeup.notify()
         self._confirm(offset)
         if allowed_updates is not None:
-            # An empty list means "back to the default", not "nothing".
-            self._allowed = frozenset(allowed_updates) or None
+            self.allow(allowed_updates)
         deadline = Deadline(wait_seconds)
         while True:
             if generation != self._generation:
-                raise ApiError(409, _CONFLICT)
+                raise ApiError(409, self._conflict)
             if self._pending or deadline.remaining() == 0 or self._wakeup.closed:
                 return self._pending[:limit]
             await self._wakeup.wait(deadline.remaining())
