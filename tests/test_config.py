@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import Config, ConfigError, load_config
+from bot.core.config import Config, ConfigError, in_webhook_mode, load_config
 
 ROOT = Path(__file__).parent.parent
 
@@ -98,3 +98,55 @@ def test_a_bad_database_url_is_shown_without_its_password(tmp_path: Path) -> Non
         load_config(path, environ={})
     assert "s3cret" not in str(error.value)
     assert "postgresql://frizon:***@db/frizon" in str(error.value)
+
+
+WEBHOOK_SECRET = "hook-secret_0123456789"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"FRIZON_TELEGRAM_MODE": "webhook"},
+            "config section telegram: webhook mode needs telegram.webhook_url",
+        ),
+        (
+            {"FRIZON_TELEGRAM_MODE": "webhook", "FRIZON_TELEGRAM_WEBHOOK_URL": "https://b.org/t"},
+            "config section telegram: webhook mode needs telegram.secret_token"
+            " (or FRIZON_TELEGRAM_SECRET_TOKEN)",
+        ),
+        (
+            {"FRIZON_TELEGRAM_SECRET_TOKEN": "has spaces and !"},
+            "config key telegram.secret_token = '***': must be 1-256 characters of A-Z, a-z,"
+            " 0-9, _ and -",
+        ),
+        (
+            {"FRIZON_TELEGRAM_MODE": "hook"},
+            "config key telegram.mode = 'hook': Input should be 'polling' or 'webhook'",
+        ),
+    ],
+)
+def test_webhook_mode_names_what_it_is_missing_and_never_a_secret(
+    environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config(None, environ={"FRIZON_TELEGRAM_TOKEN": "12345:secret-token", **environ})
+    assert str(error.value) == message
+    assert "secret-token" not in str(error.value)
+
+
+def test_webhook_mode_from_the_environment_and_from_the_run_option() -> None:
+    environ = {
+        "FRIZON_TELEGRAM_TOKEN": "12345:secret-token",
+        "FRIZON_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram",
+        "FRIZON_TELEGRAM_SECRET_TOKEN": WEBHOOK_SECRET,
+    }
+    polling = load_config(None, environ=environ)
+    hooked = load_config(None, environ={**environ, "FRIZON_TELEGRAM_MODE": "webhook"})
+
+    assert polling.telegram.mode == "polling"
+    assert in_webhook_mode(polling) == hooked
+    assert hooked.telegram.secret_token is not None
+    assert hooked.telegram.secret_token.get_secret_value() == WEBHOOK_SECRET
+    with pytest.raises(ConfigError, match=r"needs telegram\.webhook_url"):
+        in_webhook_mode(load_config(None, environ={"FRIZON_TELEGRAM_TOKEN": "12345:x"}))

@@ -19,9 +19,12 @@ from bot.core.crypto import ReflectionCipher
 from bot.domain.catalogue import Catalogue
 from bot.sending.sender import OutboxSender
 from bot.texts.templates import Texts
+from bot.transport.chat_order import ChatOrder
+from bot.transport.handling import DurableHandling
 from bot.transport.http import AiohttpRequest
 from bot.transport.polling import DurablePoller
 from bot.transport.reply_limiter import RepliesRateLimiter
+from bot.transport.webhook import WebhookServer, WebhookSettings
 from handlers.context import CONTEXT_TYPES, FrizonApplication, Services
 from handlers.menus import set_default_menu
 from handlers.registry import register_handlers
@@ -54,7 +57,7 @@ def build_application(
     catalogue = catalogue or Catalogue.load(config.prompts.folder)
     builder = (
         ApplicationBuilder()
-        .updater(None)  # updates come through DurablePoller, confirmed only once handled
+        .updater(None)  # updates come through bot/transport, confirmed only once handled
         .token(token)
         .base_url(base_url)
         .base_file_url(file_base_url(base_url))
@@ -112,9 +115,13 @@ def build_application(
 
 @asynccontextmanager
 async def serving(
-    application: FrizonApplication, *, poll_timeout: timedelta = timedelta(seconds=10)
+    application: FrizonApplication,
+    *,
+    poll_timeout: timedelta = timedelta(seconds=10),
+    webhook: WebhookSettings | None = None,
 ) -> AsyncIterator[None]:
-    """Run the bot (long polling) and its services for the duration of the block."""
+    """Run the bot and its services for the duration of the block: updates by long
+    polling, or by `webhook` when given."""
     try:
         await application.initialize()
     except Exception:
@@ -122,24 +129,47 @@ async def serving(
         # bot's HTTP clients, so close them here.
         await application.bot.shutdown()
         raise
-    services = application.bot_data.services
-    poller = DurablePoller(
-        application, sessionmaker=services.sessionmaker, clock=services.clock, timeout=poll_timeout
-    )
     try:
         await _start_services(application)
         await application.start()
-        polling = asyncio.create_task(poller.run(), name="poller")
         try:
-            yield
+            async with _receiving(application, poll_timeout, webhook):
+                yield
         finally:
-            polling.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await polling
             await application.stop()
     finally:
         await _stop_services(application)
         await application.shutdown()
+
+
+@asynccontextmanager
+async def _receiving(
+    application: FrizonApplication, poll_timeout: timedelta, webhook: WebhookSettings | None
+) -> AsyncIterator[None]:
+    services = application.bot_data.services
+    handling = DurableHandling(
+        application, sessionmaker=services.sessionmaker, clock=services.clock
+    )
+    if webhook is not None:
+        engine = services.sessionmaker.kw["bind"]
+        server = WebhookServer(
+            application, handling=handling, order=ChatOrder(engine), settings=webhook
+        )
+        await server.start()
+        try:
+            await server.register()
+            yield
+        finally:
+            await server.stop()
+        return
+    poller = DurablePoller(application, handling=handling, timeout=poll_timeout)
+    polling = asyncio.create_task(poller.run(), name="poller")
+    try:
+        yield
+    finally:
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
 
 
 async def _start_services(application: FrizonApplication) -> None:

@@ -41,6 +41,7 @@ from bot.demo.programme import (
 from bot.sandbox import Panel, SandboxServer, SandboxState
 from bot.sandbox.store import StateFile, state_path
 from bot.services.sandbox_clock import store_offset, stored_offset
+from bot.transport.webhook import WebhookSettings
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import migrations_count, upgrade
 from db.models import Member
@@ -127,9 +128,17 @@ async def _run_once(
             _add_clock_control(sandbox, application, clock, seats)
             _add_start_over(sandbox, start_over)
             saving = asyncio.create_task(store.keep(partial(_snapshot, sandbox)))
-        async with _telegram_problems_explained(base_url), serving(application):
+        webhook = (
+            WebhookSettings.from_config(config.telegram)
+            if config.telegram.mode == "webhook"
+            else None
+        )
+        async with (
+            _telegram_problems_explained(base_url),
+            serving(application, webhook=webhook),
+        ):
             if on_ready is not None:
-                on_ready(sandbox.url if sandbox else "telegram")
+                on_ready(sandbox.url if sandbox else _where(config))
             await _first(stop, start_over)
     finally:
         if saving is not None:
@@ -142,6 +151,12 @@ async def _run_once(
             store.delete()
         await engine.dispose()
     return sandbox.port if sandbox is not None else config.sandbox.port
+
+
+def _where(config: Config) -> str:
+    """What `on_ready` is told with a token: "telegram" (polling), or the webhook's URL."""
+    url = config.telegram.webhook_url
+    return f"webhook {url}" if config.telegram.mode == "webhook" and url else "telegram"
 
 
 async def _saved_state(

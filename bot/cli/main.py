@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,7 +14,7 @@ from bot.cli.data_rights import forget_command, research_export_command
 from bot.cli.exports import export_command
 from bot.cli.matching import match_command
 from bot.cli.support import config_from, fail, transaction
-from bot.core.config import Config
+from bot.core.config import Config, ConfigError, in_webhook_mode
 from bot.core.crypto import new_key
 from bot.core.logs import configure_logging
 from bot.domain.catalogue import Catalogue, CatalogueError
@@ -48,18 +49,38 @@ def root(
 
 
 @app.command("run")
-def run_command(context: typer.Context) -> None:
+def run_command(
+    context: typer.Context,
+    webhook: Annotated[
+        bool,
+        typer.Option(
+            "--webhook",
+            help="Receive updates by webhook ([telegram] webhook_url, listen, port, "
+            "secret_token) instead of long polling.",
+        ),
+    ] = False,
+) -> None:
     """Run the bot: with a token against Telegram, without one in the local sandbox."""
     from bot.app.runner import StartupProblem, run
 
     config = config_from(context)
-    secrets = [config.telegram.token.get_secret_value()] if config.telegram.token else []
+    if webhook:
+        try:
+            config = in_webhook_mode(config)
+        except ConfigError as error:
+            fail(f"frizon: {error}")
+    telegram = config.telegram
+    secrets = [s.get_secret_value() for s in (telegram.token, telegram.secret_token) if s]
     configure_logging(config.logging.level, secrets=secrets)
     _check_texts(config)
 
     def ready(where: str) -> None:
         if where == "telegram":
             typer.echo("frizon is running against the Telegram Bot API. Ctrl+C stops it.")
+        elif where.startswith("webhook "):
+            typer.echo(
+                f"frizon is receiving updates at {where.removeprefix('webhook ')}. Ctrl+C stops it."
+            )
         else:
             typer.echo(f"frizon sandbox: open {where} in your browser. Ctrl+C stops it.")
 

@@ -244,6 +244,15 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         raise ConfigError(_describe(error)) from None
 
 
+def in_webhook_mode(config: Config) -> Config:
+    """The config with updates by webhook (`frizon run --webhook`), checked again."""
+    telegram = config.telegram.model_dump() | {"mode": "webhook"}
+    try:
+        return config.model_copy(update={"telegram": TelegramConfig.model_validate(telegram)})
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+
+
 def _read_file(path: Path | None, environ: Mapping[str, str]) -> dict[str, Any]:
     explicit = path or (Path(environ["FRIZON_CONFIG"]) if environ.get("FRIZON_CONFIG") else None)
     candidate = explicit or Path(DEFAULT_CONFIG_FILE)

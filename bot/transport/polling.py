@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot.core.clock import Clock
 from bot.transport.handling import TRANSIENT, DurableHandling, lane_of
 from bot.transport.update_keys import update_key
 
@@ -33,12 +31,11 @@ class DurablePoller:
         self,
         application: Application[Any, Any, Any, Any, Any, Any],
         *,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        clock: Clock,
+        handling: DurableHandling,
         timeout: timedelta = timedelta(seconds=30),
     ) -> None:
         self._application = application
-        self._handling = DurableHandling(application, sessionmaker=sessionmaker, clock=clock)
+        self._handling = handling
         self._timeout = timeout
         self._offset: int | None = None
 

@@ -20,6 +20,7 @@ from bot.sandbox import Limits, SandboxServer, SandboxUser
 from bot.services.invites import issue_invites
 from bot.services.pairing import pair
 from bot.services.programmes import create_programme
+from bot.transport.webhook import WebhookSettings
 from db.models import Delivery, DeliveryStatus, Member, Programme, Role
 from handlers.context import FrizonApplication
 
@@ -157,8 +158,10 @@ async def running_bot(
     limits: Limits | None = None,
     token: str = TOKEN,
     cipher: ReflectionCipher | None = None,
+    webhook: WebhookSettings | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """Start a sandbox on a free port and the real bot polling it; stop both afterwards."""
+    """Start a sandbox on a free port and the real bot polling it (or receiving its
+    `webhook`); stop both afterwards."""
     sandbox = SandboxServer(token=token, port=0, limits=limits or Limits())
     await sandbox.start()
     config = Config(database=DatabaseConfig(url=database_url))
@@ -172,7 +175,7 @@ async def running_bot(
         pair_checks=False,  # digests and nudges only when a test asks: check_pairs_now
     )
     try:
-        async with serving(application, poll_timeout=timedelta(seconds=5)):
+        async with serving(application, poll_timeout=timedelta(seconds=5), webhook=webhook):
             yield RunningBot(sandbox, application, sessionmaker, clock)
     finally:
         await sandbox.stop()

@@ -1,7 +1,9 @@
 """`frizon run` with a token talks to whichever Bot API server the config names."""
 
 import asyncio
+from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.app.runner import StartupProblem, run
@@ -81,3 +83,54 @@ async def test_a_real_bot_without_a_reflection_key_refuses_to_start(database_url
     )
     with pytest.raises(StartupProblem, match="no reflection key"):
         await run(config, stop=asyncio.Event())
+
+
+async def test_in_webhook_mode_the_bot_registers_its_webhook_and_serves_it(
+    database_url: str, unused_tcp_port: int
+) -> None:
+    server = SandboxServer(token=TOKEN, port=0, bot_username="programme_bot")
+    await server.start()
+    url = f"http://127.0.0.1:{unused_tcp_port}/hook/telegram"
+    config = Config(
+        telegram=TelegramConfig.model_validate(
+            {
+                "token": TOKEN,
+                "base_url": server.bot_api_base_url,
+                "mode": "webhook",
+                "webhook_url": url,
+                "port": unused_tcp_port,
+                "secret_token": "runner-webhook-secret",
+            }
+        ),
+        database=DatabaseConfig(url=database_url),
+        security=SECURITY,
+    )
+    ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(config, on_ready=ready.set_result, stop=stop))
+    try:
+        assert await asyncio.wait_for(ready, timeout=30) == f"webhook {url}"
+        stranger = server.state.add_user("Stranger")
+        server.state.user_sends_text(stranger.id, "/start")
+        reply = await server.state.wait_for_bot_message(stranger.id, timeout=10)
+        assert "personal invite link" in reply["text"]
+        info = await _webhook_info(server)
+        assert info["url"] == url
+        async with asyncio.timeout(10):  # confirmed by the 200 that follows the reply
+            while info["pending_update_count"]:
+                await asyncio.sleep(0.05)
+                info = await _webhook_info(server)
+        assert "last_error_message" not in info
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+        await server.stop()
+
+
+async def _webhook_info(server: SandboxServer) -> dict[str, Any]:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{server.bot_api_base_url}{TOKEN}/getWebhookInfo") as answer,
+    ):
+        info: dict[str, Any] = (await answer.json())["result"]
+        return info
