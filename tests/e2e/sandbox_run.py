@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from bot.app.runner import run
-from bot.core.config import Config, DatabaseConfig, SandboxConfig
+from bot.core.config import Config, DatabaseConfig, SandboxConfig, TelegramConfig
 
 
 def database_url(directory: Path) -> str:
@@ -20,9 +20,12 @@ def database_url(directory: Path) -> str:
 
 
 @asynccontextmanager
-async def frizon_run(directory: Path) -> AsyncIterator[aiohttp.ClientSession]:
+async def frizon_run(
+    directory: Path, telegram: TelegramConfig | None = None
+) -> AsyncIterator[aiohttp.ClientSession]:
     """`frizon run` with no token on ``directory/frizon.db``; a client for its page."""
     config = Config(
+        telegram=telegram or TelegramConfig(),
         database=DatabaseConfig(url=database_url(directory)),
         sandbox=SandboxConfig(port=0),
     )

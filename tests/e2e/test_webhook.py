@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,11 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import ManualClock
+from bot.core.config import SANDBOX_TOKEN, TelegramConfig
 from bot.sandbox import SandboxUser
 from bot.transport.update_keys import update_key
 from bot.transport.webhook import SECRET_HEADER, WebhookSettings
 from db.models import ProcessedUpdate
 from tests.e2e.harness import RunningBot, running_bot
+from tests.e2e.sandbox_run import frizon_run, panels, says
 
 SECRET = "e2e-webhook-secret_0123456789"
 _update_ids = itertools.count(700_000)
@@ -162,3 +165,19 @@ async def test_an_update_delivered_again_or_twice_at_once_is_handled_once(
     assert statuses == [200, 200, 200]
     assert len(_bot_messages(bot, ana)) == 3  # /privacy's, then one answer to each /help
     assert await _processed(bot, again) == await _processed(bot, at_once) == 1
+
+
+async def test_without_a_token_run_webhook_has_the_sandbox_post_to_frizon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the sandbox keeps its reflection key in the working directory
+    webhook = TelegramConfig(mode="webhook", port=0)
+    async with frizon_run(tmp_path, webhook) as page:
+        student = (await panels(page))["student"]
+        welcome = await says(page, student["user_id"], student["suggestion"])  # /start <invite>
+        assert "Welcome" in welcome["text"]
+        async with page.get(f"/bot{SANDBOX_TOKEN}/getWebhookInfo") as answer:
+            info = (await answer.json())["result"]
+    assert info["url"].startswith("http://127.0.0.1:")
+    assert info["url"].endswith("/telegram")
+    assert "last_error_message" not in info
