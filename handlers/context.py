@@ -39,6 +39,9 @@ class BotData:
         # Owned by the composition root, which starts and stops them with the bot.
         self.sender: OutboxSender | None = None
         self.sender_task: asyncio.Task[None] | None = None
+        self.leadership_task: asyncio.Task[None] | None = None
+        # This instance runs the sender and the periodic jobs (bot/app/leadership.py).
+        self.leading = False
 
     def attach(self, services: Services) -> None:
         self._services = services

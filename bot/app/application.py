@@ -8,11 +8,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import ApplicationBuilder
 
 from bot.app.jobs import DISPATCH_EVERY, PAIR_CHECK_EVERY, dispatch_job, pair_check_job
+from bot.app.leadership import Leadership
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.crypto import ReflectionCipher
@@ -173,17 +175,42 @@ async def _receiving(
 
 
 async def _start_services(application: FrizonApplication) -> None:
-    """Once the bot is initialised: set the menus and start the sender."""
+    """Once the bot is initialised: set the menus, and lead when this instance may."""
     await set_default_menu(application.bot, application.bot_data.services.texts)
-    sender = application.bot_data.sender
-    if sender is not None:
-        application.bot_data.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+    leadership = Leadership(application.bot_data.services.config.database.url)
+    application.bot_data.leadership_task = asyncio.create_task(
+        leadership.run(partial(_start_leading, application), partial(_stop_leading, application)),
+        name="leadership",
+    )
     log.info("bot @%s is ready", application.bot.username)
 
 
-async def _stop_services(application: FrizonApplication) -> None:
-    task = application.bot_data.sender_task
+async def _start_leading(application: FrizonApplication) -> None:
+    """The leader's work: the sender now, the dispatcher and pair checks at their next
+    tick (the jobs ask whether this instance leads)."""
+    assert application.job_queue is not None
+    for job in application.job_queue.get_jobs_by_name("dispatcher"):
+        if isinstance(job.data, dict):
+            job.data["first_run"] = True  # look back over what no leader dispatched
+    application.bot_data.leading = True
+    sender = application.bot_data.sender
+    if sender is not None:
+        application.bot_data.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+
+
+async def _stop_leading(application: FrizonApplication) -> None:
+    application.bot_data.leading = False
+    task, application.bot_data.sender_task = application.bot_data.sender_task, None
     if task is not None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def _stop_services(application: FrizonApplication) -> None:
+    task = application.bot_data.leadership_task
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await _stop_leading(application)  # also when the start failed before leading began

@@ -57,6 +57,8 @@ async def dispatch_now(services: Services, *, lookback: int = 1) -> DispatchRepo
 
 
 async def dispatch_job(context: FrizonContext) -> None:
+    if not context.bot_data.leading:
+        return  # another instance dispatches
     # After a start the bot may have been down for weeks: the first run looks further
     # back, so every cycle it slept through is recorded as missed, not just the last.
     data = context.job.data if context.job is not None else None
@@ -103,6 +105,8 @@ async def settle_statistics_now(services: Services) -> int:
 
 
 async def pair_check_job(context: FrizonContext) -> None:
+    if not context.bot_data.leading:
+        return  # another instance looks at the pairs
     try:
         await check_pairs_now(context.services)
     except IntegrityError:  # a concurrent check queued the same message: it stands

@@ -4,10 +4,11 @@ group commits.
 Exactly once, within a stated bound: every part of a message is *claimed* (committed)
 just before it is sent and *settled* (committed) just after, so a crash can leave in
 doubt only the parts that were in flight at that instant — at most the sender's
-concurrency, never a whole batch. A part found claimed when the sender starts was in
-flight at a crash: it may have reached Telegram, so it is sent once more; a part
-interrupted twice is not sent a third time (failed, "in doubt"). No message reaches a
-chat more than twice, and every message not in flight at a crash reaches it once.
+concurrency, never a whole batch. A part found claimed when the sender starts (or, with
+several instances, claimed longer ago than the lease) was in flight at a crash: it may
+have reached Telegram, so it is sent once more; a part interrupted twice is not sent a
+third time (failed, "in doubt"). No message reaches a chat more than twice, and every
+message not in flight at a crash reaches it once.
 
 Claims and outcomes that arrive while a transaction is being written wait for the next
 one, which writes them all: one commit serves many sends, so the window stays one round
@@ -19,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Integer, Table, Update, bindparam, case, update
@@ -88,11 +89,21 @@ class Ledger:
         """Record an outcome decided without sending (quiet hours, missed, cannot compose)."""
         await self._submit(_Settle(outcome, after_send=False))
 
-    async def recover(self) -> tuple[int, int]:
-        """After a start: parts claimed by a sender that died are sent again, unless this
-        was their second interruption. Returns (to send again, given up)."""
+    async def recover(self, *, lease: timedelta = timedelta(0)) -> tuple[int, int]:
+        """Parts claimed by a sender that died are sent again, unless this was their
+        second interruption. Returns (to send again, given up).
+
+        `lease`: only claims older than this count as abandoned. On one machine (SQLite)
+        the sender that made them is gone, so 0; where another instance may have led a
+        moment ago (PostgreSQL), a claim younger than the lease may still be in flight
+        there, and is left alone until it is settled or grows old.
+        """
         now = self._clock.now()
-        in_flight = (Delivery.status == DeliveryStatus.PENDING) & Delivery.claimed_at.is_not(None)
+        in_flight = (
+            (Delivery.status == DeliveryStatus.PENDING)
+            & Delivery.claimed_at.is_not(None)
+            & (Delivery.claimed_at <= now - lease)
+        )
         async with self._sessionmaker() as session, session.begin():
             interrupted = list(
                 await session.scalars(

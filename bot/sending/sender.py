@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,9 @@ BATCH = 100
 # up the others.
 WINDOW = 2 * BATCH
 MAX_ATTEMPTS = 10
+# Longer than a leader that lost its lock needs to notice (a check a second, five seconds
+# at most) plus one send's time-out: its claims are then surely not in flight any more.
+CLAIM_LEASE = timedelta(seconds=60)
 # Seconds between tries to record an outcome while the database is away (about 10 min).
 _SETTLE_RETRIES = (0.5, 1, 2, 5, 10, 20, 30, 60, 60, 60, 60, 60, 60, 60, 60)
 FIRST_BACKOFF = timedelta(seconds=5)
@@ -99,6 +103,15 @@ async def _preload(
     return loaded
 
 
+def claim_lease_for(sessionmaker: async_sessionmaker[AsyncSession]) -> timedelta:
+    """How old a claim must be before it counts as abandoned: at once on SQLite (one
+    instance: whoever claimed it is gone), CLAIM_LEASE on PostgreSQL (a leader that lost
+    its lock may be finishing the send it claimed; it stops within seconds)."""
+    bind = sessionmaker.kw.get("bind")
+    shared = bind is not None and bind.dialect.name == "postgresql"
+    return CLAIM_LEASE if shared else timedelta(0)
+
+
 class OutboxSender:
     """Sends pending deliveries; `wake()` makes it look at once instead of at the next tick."""
 
@@ -129,7 +142,8 @@ class OutboxSender:
         self._clock = clock
         self._interval = interval
         self._wake = asyncio.Event()
-        self._recovered = False
+        self._recovered_at: float | None = None  # monotonic
+        self._claim_lease = claim_lease_for(sessionmaker)
         # Paced here already: past the application's reply limiter at once, no retries.
         self._straight_out: dict[str, Any] = (
             {"rate_limit_args": PACED_BY_OUTBOX}
@@ -160,11 +174,17 @@ class OutboxSender:
             self._wake.clear()
 
     async def recover(self) -> None:
-        """Once per start, before sending: what a dead sender left claimed is re-sent
-        (or, interrupted twice, given up)."""
-        if not self._recovered:
-            await self._ledger.recover()
-            self._recovered = True
+        """Before sending: what a dead sender left claimed is re-sent (or, interrupted
+        twice, given up). Once per start on one machine; where instances share the
+        database, again every half lease, for claims a leader that died left behind."""
+        now = time.monotonic()
+        if self._recovered_at is not None and (
+            self._claim_lease == timedelta(0)
+            or now - self._recovered_at < self._claim_lease.total_seconds() / 2
+        ):
+            return
+        await self._ledger.recover(lease=self._claim_lease)
+        self._recovered_at = now
 
     async def drain(self) -> int:
         """Try every delivery that is due once; return how many were sent.

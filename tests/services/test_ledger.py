@@ -4,6 +4,7 @@ recovery turns it into one more send, never a third."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -148,3 +149,21 @@ async def test_a_decision_never_revives_a_delivery_cancelled_meanwhile(
     )
 
     assert (await row(sessionmaker, delivery_id)).status == DeliveryStatus.SKIPPED
+
+
+async def test_with_a_lease_a_young_claim_is_left_to_the_sender_that_may_still_hold_it(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    lease = timedelta(seconds=60)
+    delivery_id = await a_delivery(sessionmaker, clock)
+    assert await Ledger(sessionmaker, clock).claim(delivery_id)  # a leader that lost its lock
+
+    clock.advance(timedelta(seconds=59))
+    young = await Ledger(sessionmaker, clock).recover(lease=lease)
+    still = await row(sessionmaker, delivery_id)
+    clock.advance(timedelta(seconds=2))
+    old = await Ledger(sessionmaker, clock).recover(lease=lease)
+    recovered = await row(sessionmaker, delivery_id)
+
+    assert young == (0, 0) and still.claimed_at is not None
+    assert old == (1, 0) and recovered.claimed_at is None and recovered.interruptions == 1
