@@ -403,7 +403,7 @@ class SandboxPage:
             kind = "image/png" if content.startswith(PNG_SIGNATURE) else "image/jpeg"
             return web.Response(body=content, content_type=kind)
         if media["kind"] == "voice":  # played in the page's audio player, not downloaded
-            return web.Response(body=content, content_type=media["mime_type"] or "audio/ogg")
+            return _playable(request, content, media["mime_type"] or "audio/ogg")
         name = media["file_name"] or DEFAULT_FILE_NAME
         return web.Response(
             body=content,
@@ -455,6 +455,25 @@ class _Upload:
             caption if isinstance(caption, str) else None,
             int(reply_to) if reply_to else None,
         )
+
+
+def _playable(request: web.Request, content: bytes, content_type: str) -> web.Response:
+    """The bytes, or the one range of them a browser's player asks for to seek."""
+    headers = {"Accept-Ranges": "bytes"}
+    try:
+        wanted = request.http_range
+    except ValueError:
+        wanted = slice(None)  # a range we do not understand: the whole file, as HTTP allows
+    if wanted.start is None and wanted.stop is None:
+        return web.Response(body=content, content_type=content_type, headers=headers)
+    start, stop, _ = wanted.indices(len(content))
+    if start >= stop:
+        headers["Content-Range"] = f"bytes */{len(content)}"
+        return web.Response(status=416, headers=headers)
+    headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(content)}"
+    return web.Response(
+        status=206, body=content[start:stop], content_type=content_type, headers=headers
+    )
 
 
 def _form_seconds(raw: object) -> float | None:

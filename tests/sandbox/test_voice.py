@@ -232,3 +232,22 @@ async def test_the_page_voice_upload_must_be_multipart_with_a_file(
     form.add_field("duration", "3")
     async with page.post(url, data=form) as reply:
         assert (reply.status, await reply.json()) == (400, {"error": "'file' must be a file"})
+
+
+async def test_the_page_player_can_ask_for_part_of_a_voice_note_to_seek(
+    sandbox: SandboxServer, alice: SandboxUser, page: aiohttp.ClientSession
+) -> None:
+    tone = wav_tone(1.0)
+    file_id = sandbox.state.user_sends_voice(alice.id, content=tone)["message"]["voice"]["file_id"]
+    url = f"/sandbox/api/files/{file_id}"
+    async with page.get(url) as whole:
+        assert (whole.status, whole.headers["Accept-Ranges"]) == (200, "bytes")
+    async with page.get(url, headers={"Range": "bytes=100-199"}) as part:
+        assert (part.status, part.headers["Content-Range"]) == (206, f"bytes 100-199/{len(tone)}")
+        assert (part.content_type, await part.read()) == ("audio/wav", tone[100:200])
+    async with page.get(url, headers={"Range": "bytes=-10"}) as tail:
+        assert (tail.status, await tail.read()) == (206, tone[-10:])
+    async with page.get(url, headers={"Range": f"bytes={len(tone)}-"}) as beyond:
+        assert (beyond.status, beyond.headers["Content-Range"]) == (416, f"bytes */{len(tone)}")
+    async with page.get(url, headers={"Range": "pages=1"}) as odd:
+        assert (odd.status, await odd.read()) == (200, tone)
