@@ -210,3 +210,22 @@ async def test_a_sample_voice_note_says_it_has_no_sound(page: Page, sandbox: San
     await expect(sent).to_contain_text("🎤 Voice note")
     await expect(sent).to_contain_text("sample, no sound")
     await expect(sent.locator("audio")).to_have_count(0)
+
+
+async def test_where_the_browser_cannot_record_the_page_says_what_to_do_instead(
+    browser: Browser, sandbox: SandboxServer
+) -> None:
+    # A page opened over plain http from another machine has no navigator.mediaDevices.
+    opened = await browser.new_page()
+    await opened.add_init_script(
+        "Object.defineProperty(navigator, 'mediaDevices', { value: undefined })"
+    )
+    await opened.goto(sandbox.url)
+    student = panel(opened, "student")
+    await student.locator('[data-role="send-voice"]').click()
+    toast = opened.locator('[data-role="toast"]')
+    await expect(toast).to_contain_text("localhost or https")
+    await expect(toast).to_contain_text("“Audio”")
+    await expect(student.locator('[data-role="recorder"]')).to_be_hidden()
+    await expect(student.locator('[data-role="send-audio"]')).to_be_enabled()
+    assert sandbox.state.messages(sandbox.state.users[0].id) == []
