@@ -6,7 +6,7 @@ import json
 import logging
 import math
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -432,7 +432,7 @@ class SandboxPage:
 class _Upload:
     """A file the page sent as multipart/form-data, with the caption and reply beside it."""
 
-    form: Any  # the whole form, for fields of one kind of upload
+    form: Mapping[str, object]  # the whole form, for the fields of one kind of upload
     file: web.FileField
     caption: str | None
     reply_to: int | None
