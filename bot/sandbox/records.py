@@ -133,7 +133,7 @@ class ChatMessage:
             "file_id": self.media["file_id"] if self.media else None,
             "file_name": self.media.get("file_name") if self.media else None,
             "file_size": media_file_size(self.media) if self.media else None,
-            "duration": voice_duration(self.media) if self.media else None,
+            "duration": media_duration(self.media) if self.media else None,
             "caption": self.text if self.media else None,
         }
 
@@ -190,7 +190,7 @@ def media_to_telegram(media: dict[str, Any]) -> Any:
         mime_type = media.get("mime_type") or "audio/ogg"
         return {
             **file,
-            "duration": voice_duration(media),
+            "duration": media_duration(media),
             "mime_type": mime_type,
             "file_size": size,
         }
@@ -212,7 +212,7 @@ def media_file_size(media: dict[str, Any]) -> int:
     return 4096 + zlib.crc32(str(media["file_unique_id"]).encode()) % 200_000
 
 
-def voice_duration(media: dict[str, Any]) -> int | None:
+def media_duration(media: dict[str, Any]) -> int | None:
     """A voice note's seconds: those it was given (a recording), else a sample's from its
     size at a voice note's bit rate; ``None`` for other media."""
     if media["kind"] != "voice":
