@@ -13,6 +13,7 @@ import secrets
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.sandbox.audio import audio_type, voice_duration
 from bot.sandbox.errors import bad_request
 from bot.sandbox.records import MediaKind, media_file_size, photo_thumbnail_id
 
@@ -50,11 +51,14 @@ class FileStore:
         mime_type: str | None = None,
         content: bytes | None = None,
         file_size: int | None = None,
+        duration: int | None = None,
     ) -> dict[str, Any]:
         """A new file with fresh ids, remembered so the bot can send or download it.
 
         Its ``media`` dict has kind, file_id, file_unique_id, file_name, mime_type and
-        file_size (the content's length, else the given one, else a made-up one).
+        file_size (the content's length, else the given one, else a made-up one); a
+        voice note's also its ``duration`` in seconds (given, else read from the content;
+        ``None`` for a sample, whose duration follows from its size).
         """
         number = self._next_number
         self._next_number += 1
@@ -62,7 +66,10 @@ class FileStore:
         file_id = f"{_FILE_ID_PREFIXES[kind]}{secrets.token_urlsafe(24)}{number}"
         unique_id = f"AQAD{secrets.token_urlsafe(6)}{number}"
         if kind == "voice":
-            mime_type = "audio/ogg"
+            # The bytes say what they are; a sample is Ogg, as Telegram's apps record.
+            mime_type = (audio_type(content) if content else None) or mime_type or "audio/ogg"
+            if duration is None and content:
+                duration = voice_duration(content, None)
         elif kind == "document" and mime_type is None:
             mime_type = mimetypes.guess_type(file_name or "")[0] or "application/octet-stream"
         if content is not None:
@@ -78,6 +85,8 @@ class FileStore:
             "mime_type": mime_type if kind != "photo" else None,
             "file_size": file_size,
         }
+        if kind == "voice":
+            media["duration"] = duration
         self._media[file_id] = media
         folder, extension = _FOLDERS[kind]
         if kind == "document":

@@ -6,6 +6,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from bot.sandbox.audio import VOICE_BYTES_PER_SECOND
 from bot.sandbox.rendering import render_html
 
 Sender = Literal["bot", "user"]
@@ -13,7 +14,6 @@ MediaKind = Literal["photo", "voice", "document"]
 MEDIA_KINDS: tuple[MediaKind, ...] = ("photo", "voice", "document")
 # Telegram keeps a photo in several sizes; the sandbox offers a small one and the full one.
 _PHOTO_SIZES = ((320, 240), (1280, 960))
-_VOICE_BYTES_PER_SECOND = 2000  # Opus voice notes run at about 16 kbit/s
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,7 @@ class ChatMessage:
             "file_id": self.media["file_id"] if self.media else None,
             "file_name": self.media.get("file_name") if self.media else None,
             "file_size": media_file_size(self.media) if self.media else None,
+            "duration": media_duration(self.media) if self.media else None,
             "caption": self.text if self.media else None,
         }
 
@@ -186,9 +187,13 @@ def media_to_telegram(media: dict[str, Any]) -> Any:
             {**file, "width": full_w, "height": full_h, "file_size": size},
         ]
     if media["kind"] == "voice":
-        duration = max(1, size // _VOICE_BYTES_PER_SECOND)
         mime_type = media.get("mime_type") or "audio/ogg"
-        return {**file, "duration": duration, "mime_type": mime_type, "file_size": size}
+        return {
+            **file,
+            "duration": media_duration(media),
+            "mime_type": mime_type,
+            "file_size": size,
+        }
     return _without_none(
         {
             **file,
@@ -205,6 +210,17 @@ def media_file_size(media: dict[str, Any]) -> int:
     if isinstance(size, int):
         return size
     return 4096 + zlib.crc32(str(media["file_unique_id"]).encode()) % 200_000
+
+
+def media_duration(media: dict[str, Any]) -> int | None:
+    """A voice note's seconds: those it was given (a recording), else a sample's from its
+    size at a voice note's bit rate; ``None`` for other media."""
+    if media["kind"] != "voice":
+        return None
+    duration = media.get("duration")
+    if isinstance(duration, int):
+        return duration
+    return max(1, media_file_size(media) // VOICE_BYTES_PER_SECOND)
 
 
 def photo_thumbnail_id(file_id: str) -> str:

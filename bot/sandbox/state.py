@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
+from bot.sandbox.audio import NOT_AUDIO, audio_type, voice_duration
 from bot.sandbox.callbacks import CallbackQueries
 from bot.sandbox.chatlog import ChatLog
 from bot.sandbox.commands import CommandRegistry
@@ -145,10 +146,28 @@ class SandboxState:
         )
 
     def user_sends_voice(
-        self, user_id: int, *, caption: str | None = None, reply_to_message_id: int | None = None
+        self,
+        user_id: int,
+        *,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+        content: bytes | None = None,
+        measured_seconds: float | None = None,
     ) -> dict[str, Any]:
-        """The user sends a (placeholder) voice note; returns the queued ``Update``."""
-        return self._user_sends_media(user_id, "voice", None, caption, reply_to_message_id)
+        """The user sends a voice note; returns the queued ``Update``.
+
+        With ``content`` (audio recorded or picked on the page) the bot downloads those
+        bytes, typed by them; the duration is theirs where the container says it, else
+        ``measured_seconds`` (what the page measured). Without, a sample voice note.
+        """
+        file = None
+        if content is not None:
+            if not content:
+                raise ValueError("a voice note must not be empty")
+            if audio_type(content) is None:
+                raise ValueError(NOT_AUDIO)
+            file = {"content": content, "duration": voice_duration(content, measured_seconds)}
+        return self._user_sends_media(user_id, "voice", file, caption, reply_to_message_id)
 
     def user_sends_document(
         self,
@@ -507,7 +526,8 @@ class SandboxState:
     ) -> dict[str, Any]:
         """Checks as ``user_sends_text`` does, then a new file with an optional caption.
 
-        ``file`` holds a document's ``FileStore.add`` arguments (name, size, content, type).
+        ``file`` holds ``FileStore.add`` arguments (a document's name, size, content and
+        type; a voice note's content and duration).
         """
         self._active_user(user_id)
         caption = (caption or "").strip()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot.sandbox.files import MAX_DOWNLOAD_SIZE
 from bot.sandbox.records import SandboxUser
 from bot.sandbox.splitting import split_typed_text
 from bot.sandbox.state import SandboxState
@@ -33,6 +35,7 @@ RECONNECT_MILLISECONDS = 2000  # how soon the browser reconnects (a restart, a d
 CALLBACK_ANSWER_WAIT_SECONDS = 3.0
 DEFAULT_FILE_NAME = "document.pdf"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+MAX_VOICE_SIZE = MAX_DOWNLOAD_SIZE  # a bigger voice note the bot could not download
 GUEST_TITLE = "Guest"
 GUEST_SUGGESTION = "/start"
 
@@ -115,6 +118,7 @@ class SandboxPage:
         app.router.add_post("/sandbox/api/chats/{user_id}/messages", self.send_message)
         app.router.add_post("/sandbox/api/chats/{user_id}/media", self.send_media)
         app.router.add_post("/sandbox/api/chats/{user_id}/document", self.send_document)
+        app.router.add_post("/sandbox/api/chats/{user_id}/voice", self.send_voice)
         app.router.add_post("/sandbox/api/chats/{user_id}/callback", self.press_button)
         app.router.add_get("/sandbox/api/files/{file_id}", self.get_file)
         app.router.add_get("/sandbox/api/callbacks/{query_id}", self.get_callback_answer)
@@ -304,25 +308,40 @@ class SandboxPage:
     async def _send_document(self, request: web.Request) -> web.Response:
         """A real file picked on the page (multipart: file, caption, reply_to_message_id)."""
         user = self._user(request)
-        if not request.content_type.startswith("multipart/"):
-            raise BadInput("send the file as multipart/form-data")
-        form = await request.post()
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
-            raise BadInput("'file' must be a file")
-        reply_to = form.get("reply_to_message_id")
-        if reply_to is not None and not (isinstance(reply_to, str) and reply_to.isdigit()):
-            raise BadInput("'reply_to_message_id' must be a number")
-        caption = form.get("caption")
+        upload = await _Upload.read(request)
         # Browsers report an unknown type as "" or octet-stream; then the name decides.
-        mime_type = upload.content_type
+        mime_type = upload.file.content_type
         update = self.state.user_sends_document(
             user.id,
-            upload.filename or DEFAULT_FILE_NAME,
-            caption=caption if isinstance(caption, str) else None,
-            reply_to_message_id=int(reply_to) if reply_to else None,
-            content=upload.file.read(),
+            upload.file.filename or DEFAULT_FILE_NAME,
+            caption=upload.caption,
+            reply_to_message_id=upload.reply_to,
+            content=upload.file.file.read(),
             mime_type=None if mime_type == "application/octet-stream" else mime_type,
+        )
+        return web.json_response({"update_id": update.get("update_id")}, status=201)
+
+    async def send_voice(self, request: web.Request) -> web.Response:
+        return await _guarded(self._send_voice(request))
+
+    async def _send_voice(self, request: web.Request) -> web.Response:
+        """A voice note recorded or picked on the page (multipart: file, duration — the
+        seconds the page measured —, caption, reply_to_message_id), sent with its bytes."""
+        user = self._user(request)
+        upload = await _Upload.read(request)
+        content = upload.file.file.read()
+        if len(content) > MAX_VOICE_SIZE:
+            raise BadInput(
+                f"This recording is {len(content) / 1024 / 1024:.1f} MB; a voice note can be "
+                f"at most {MAX_VOICE_SIZE // 1024 // 1024} MB, the most a bot can download. "
+                "Send a shorter one."
+            )
+        update = self.state.user_sends_voice(
+            user.id,
+            caption=upload.caption,
+            reply_to_message_id=upload.reply_to,
+            content=content,
+            measured_seconds=_form_seconds(upload.form.get("duration")),
         )
         return web.json_response({"update_id": update.get("update_id")}, status=201)
 
@@ -383,6 +402,8 @@ class SandboxPage:
         if media["kind"] == "photo":
             kind = "image/png" if content.startswith(PNG_SIGNATURE) else "image/jpeg"
             return web.Response(body=content, content_type=kind)
+        if media["kind"] == "voice":  # played in the page's audio player, not downloaded
+            return _playable(request, content, media["mime_type"] or "audio/ogg")
         name = media["file_name"] or DEFAULT_FILE_NAME
         return web.Response(
             body=content,
@@ -405,6 +426,65 @@ class SandboxPage:
         if user is None:
             raise UnknownUser(f"no sandbox user {raw}")
         return user
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """A file the page sent as multipart/form-data, with the caption and reply beside it."""
+
+    form: Mapping[str, object]  # the whole form, for the fields of one kind of upload
+    file: web.FileField
+    caption: str | None
+    reply_to: int | None
+
+    @classmethod
+    async def read(cls, request: web.Request) -> _Upload:
+        if not request.content_type.startswith("multipart/"):
+            raise BadInput("send the file as multipart/form-data")
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            raise BadInput("'file' must be a file")
+        reply_to = form.get("reply_to_message_id")
+        if reply_to is not None and not (isinstance(reply_to, str) and reply_to.isdigit()):
+            raise BadInput("'reply_to_message_id' must be a number")
+        caption = form.get("caption")
+        return cls(
+            form,
+            upload,
+            caption if isinstance(caption, str) else None,
+            int(reply_to) if reply_to else None,
+        )
+
+
+def _playable(request: web.Request, content: bytes, content_type: str) -> web.Response:
+    """The bytes, or the one range of them a browser's player asks for to seek."""
+    headers = {"Accept-Ranges": "bytes"}
+    try:
+        wanted = request.http_range
+    except ValueError:
+        wanted = slice(None)  # a range we do not understand: the whole file, as HTTP allows
+    if wanted.start is None and wanted.stop is None:
+        return web.Response(body=content, content_type=content_type, headers=headers)
+    start, stop, _ = wanted.indices(len(content))
+    if start >= stop:
+        headers["Content-Range"] = f"bytes */{len(content)}"
+        return web.Response(status=416, headers=headers)
+    headers["Content-Range"] = f"bytes {start}-{stop - 1}/{len(content)}"
+    return web.Response(
+        status=206, body=content[start:stop], content_type=content_type, headers=headers
+    )
+
+
+def _form_seconds(raw: object) -> float | None:
+    """A duration field the page measured, in seconds; ``None`` when missing or no number."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 async def _guarded(handler: Awaitable[web.Response]) -> web.Response:

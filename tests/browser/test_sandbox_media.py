@@ -45,6 +45,8 @@ async def test_the_person_sends_a_photo_a_voice_note_and_a_document(
     await expect(student.locator('[data-role="input"]')).to_have_value("")
 
     await student.locator('[data-role="send-voice"]').click()
+    await expect(student.locator('[data-role="recording-send"]')).to_be_enabled()
+    await student.locator('[data-role="recording-send"]').click()
     await expect(sent.last).to_contain_text("🎤 Voice note")
 
     async with page.expect_file_chooser() as chooser:
@@ -87,7 +89,16 @@ async def test_the_media_buttons_say_in_words_what_they_send(page: Page) -> None
     student = page.locator('[data-panel="student"]')
     for role, word, title in [
         ("send-photo", "Photo", "Send a sample photo (the text becomes its caption)"),
-        ("send-voice", "Voice", "Send a sample voice note (the text becomes its caption)"),
+        (
+            "send-voice",
+            "Voice",
+            "Record a voice note with your microphone (the text becomes its caption)",
+        ),
+        (
+            "send-audio",
+            "Audio",
+            "Send an audio file from your computer as a voice note (the text becomes its caption)",
+        ),
         ("send-document", "File", "Send a file from your computer (the text becomes its caption)"),
     ]:
         button = student.locator(f'[data-role="{role}"]')

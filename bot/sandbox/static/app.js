@@ -75,19 +75,74 @@ function sizeLabel(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-// Photos and voice notes are samples (no file travels); a document is a real file from
-// disk, uploaded so the bot can download its bytes, as from Telegram.
+// A photo is a sample (no file travels). A voice note is recorded from the microphone
+// or picked from disk, and a document is a real file: both are uploaded so the bot can
+// download their bytes, as from Telegram.
 // Each has a word beside its icon: a machine without an emoji font shows only boxes.
 const MEDIA_BUTTONS = [
   { kind: "photo", icon: "🖼", label: "Photo", title: "Send a sample photo (the text becomes its caption)" },
-  { kind: "voice", icon: "🎤", label: "Voice", title: "Send a sample voice note (the text becomes its caption)" },
+  { kind: "voice", icon: "🎤", label: "Voice", title: "Record a voice note with your microphone (the text becomes its caption)" },
+  { kind: "audio", icon: "🎵", label: "Audio", title: "Send an audio file from your computer as a voice note (the text becomes its caption)" },
   { kind: "document", icon: "📎", label: "File", title: "Send a file from your computer (the text becomes its caption)" },
 ];
+
+// The most a bot can download (getFile's limit); the sandbox refuses bigger voice notes.
+const MAX_VOICE_BYTES = 20 * 1024 * 1024;
+// What Chromium records is WebM, Firefox's is Ogg; both hold Opus, as Telegram's notes do.
+const RECORDING_TYPES = ["audio/ogg;codecs=opus", "audio/webm;codecs=opus", "audio/webm"];
+const AUDIO_FILES = "audio/*,.ogg,.oga,.opus,.mp3,.m4a,.wav,.webm,.flac";
+
+function clockLabel(seconds) {
+  const whole = Math.max(0, Math.round(seconds));
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+function megabytes(bytes) {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function microphoneTrouble(error) {
+  // getUserMedia's errors, in words a person can act on.
+  const instead = "You can send an audio file with “Audio” instead.";
+  if (error && error.name === "NotAllowedError") {
+    return `The browser was not allowed to use the microphone. Allow it for this page, then press “Voice” again. ${instead}`;
+  }
+  if (error && (error.name === "NotFoundError" || error.name === "OverconstrainedError")) {
+    return `No microphone was found on this computer. ${instead}`;
+  }
+  if (error && error.name === "NotReadableError") {
+    return `The microphone is busy in another program. ${instead}`;
+  }
+  return `Recording did not start (${error && error.message ? error.message : "no microphone"}). ${instead}`;
+}
+
+function measuredSeconds(file) {
+  // How long a picked file plays, as the browser reads it; null if it cannot tell soon.
+  return new Promise((resolve) => {
+    const url = URL.createObjectURL(file);
+    const probe = new Audio();
+    const done = (seconds) => { URL.revokeObjectURL(url); resolve(seconds); };
+    const timer = setTimeout(() => done(null), 3000);
+    probe.addEventListener("loadedmetadata", () => {
+      clearTimeout(timer);
+      done(Number.isFinite(probe.duration) ? probe.duration : null);
+    });
+    probe.addEventListener("error", () => { clearTimeout(timer); done(null); });
+    probe.preload = "metadata";
+    probe.src = url;
+  });
+}
 
 function mediaLabel(message) {
   if (message.media === "photo") return "🖼 Photo";
   if (message.media === "voice") return "🎤 Voice note";
   return `📄 ${message.file_name || "Document"}`;
+}
+
+function voiceDetails(message) {
+  // A sample voice note has made-up bytes: it says so rather than offer silence to play.
+  const length = message.duration ? clockLabel(message.duration) : "";
+  return message.file_url ? length : `${length} · sample, no sound`;
 }
 
 class ChatPanel {
@@ -120,10 +175,36 @@ class ChatPanel {
     this.fileInput = el("input", {
       type: "file", hidden: true, "data-role": "file-input", onchange: () => this.sendChosenFile(),
     });
+    this.audioInput = el("input", {
+      type: "file", hidden: true, accept: AUDIO_FILES, "data-role": "audio-input",
+      onchange: () => this.sendChosenAudio(),
+    });
+    const actions = {
+      photo: () => this.sendMedia("photo"),
+      voice: () => this.startRecording(),
+      audio: () => this.audioInput.click(),
+      document: () => this.fileInput.click(),
+    };
     this.mediaButtons = MEDIA_BUTTONS.map(({ kind, icon, label, title }) => el("button", {
       type: "button", className: "attach", "data-role": `send-${kind}`, title, "aria-label": title,
-      onclick: () => (kind === "document" ? this.fileInput.click() : this.sendMedia(kind)),
+      onclick: actions[kind],
     }, el("span", { className: "icon", "aria-hidden": "true" }, icon), ` ${label}`));
+    this.recordingTime = el("span", { className: "recording-time", "data-role": "recording-time" }, "0:00");
+    this.recordingStatus = el("span", { className: "recording-status", "data-role": "recording-status" },
+      "Starting the microphone…");
+    this.recordingSend = el("button", {
+      type: "button", className: "recording-send", "data-role": "recording-send",
+      title: "Stop and send the voice note", onclick: () => this.finishRecording(),
+    }, "Send");
+    this.recordingCancel = el("button", {
+      type: "button", className: "recording-cancel", "data-role": "recording-cancel",
+      title: "Stop and throw the recording away", onclick: () => this.cancelRecording(),
+    }, "Cancel");
+    this.recorderBar = el("div", {
+      className: "recorder", "data-role": "recorder", role: "status", hidden: true,
+    }, el("span", { className: "recording-dot", "aria-hidden": "true" }), this.recordingStatus,
+    this.recordingTime, this.recordingSend, this.recordingCancel);
+    this.recording = null; // the voice note being recorded, from the click to its upload
     this.blockToggle = el("button", {
       type: "button", className: "block-toggle", "data-role": "block-toggle", "aria-pressed": "false",
       onclick: () => this.toggleBlocked(),
@@ -144,8 +225,9 @@ class ChatPanel {
       this.blockedNote,
       this.commandList,
       this.replyKeyboard,
+      this.recorderBar,
       el("div", { className: "composer" }, this.input, this.sendButton),
-      el("div", { className: "attachments" }, ...this.mediaButtons, this.fileInput));
+      el("div", { className: "attachments" }, ...this.mediaButtons, this.fileInput, this.audioInput));
   }
 
   apply(data) {
@@ -178,7 +260,15 @@ class ChatPanel {
         ? el("a", { href: message.file_url, target: "_blank", rel: "noopener" },
           el("img", { className: "media-image", src: message.file_url, alt: "Photo", "data-role": "image" }))
         : label,
-      message.media === "photo" ? null : el("span", { className: "media-size" }, sizeLabel(message.file_size))));
+      message.media === "photo" ? null : el("span", { className: "media-size" },
+        message.media === "voice" ? voiceDetails(message) : sizeLabel(message.file_size))));
+      if (message.media === "voice" && message.file_url) {
+        // The stored bytes, served with their audio type; the browser's own player plays them.
+        bubble.querySelector('[data-role="media"]').after(el("audio", {
+          className: "voice-player", controls: true, preload: "metadata", src: message.file_url,
+          "data-role": "voice-player", "aria-label": "Play the voice note",
+        }));
+      }
     }
     bubble.append(el("div", { className: "meta" },
       `${message.edited ? "edited " : ""}${timeOf(message.date)}`));
@@ -253,7 +343,136 @@ class ChatPanel {
     this.blockedNote.hidden = !blocked;
     this.input.disabled = blocked;
     this.sendButton.disabled = blocked;
-    for (const button of this.mediaButtons) button.disabled = blocked;
+    this.showRecorder();
+    if (blocked && this.recording) this.cancelRecording();
+  }
+
+  showRecorder() {
+    // While a voice note is recorded or sent, the other attachments wait; so does Voice.
+    const busy = this.recording !== null;
+    for (const button of this.mediaButtons) button.disabled = this.blocked || busy;
+    this.recorderBar.hidden = !busy;
+    if (!busy) return;
+    const { stage } = this.recording;
+    this.recorderBar.dataset.stage = stage;
+    this.recordingStatus.textContent = {
+      starting: "Starting the microphone…", recording: "Recording", sending: "Sending the voice note…",
+    }[stage];
+    this.recordingSend.disabled = stage !== "recording";
+    this.recordingCancel.disabled = stage === "sending";
+  }
+
+  async startRecording() {
+    if (this.recording || this.blocked) return; // a second click while one is under way
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.MediaRecorder) {
+      toast("This browser cannot record here: recording needs a page opened as localhost or https. "
+        + "You can send an audio file with “Audio” instead.", "error");
+      return;
+    }
+    const recording = { stage: "starting", chunks: [], stream: null, recorder: null, started: 0, timer: null };
+    this.recording = recording;
+    this.showRecorder();
+    try {
+      recording.stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (error) {
+      if (this.recording === recording) { this.recording = null; this.showRecorder(); toast(microphoneTrouble(error), "error"); }
+      return;
+    }
+    if (this.recording !== recording) { // cancelled while the browser asked for the microphone
+      recording.stream.getTracks().forEach((track) => track.stop());
+      return;
+    }
+    const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type));
+    recording.recorder = new MediaRecorder(recording.stream, mimeType ? { mimeType } : {});
+    recording.recorder.addEventListener("dataavailable", (event) => {
+      if (event.data.size) recording.chunks.push(event.data);
+    });
+    recording.recorder.start();
+    recording.started = performance.now();
+    recording.stage = "recording";
+    recording.timer = setInterval(() => {
+      this.recordingTime.textContent = clockLabel((performance.now() - recording.started) / 1000);
+    }, 250);
+    this.recordingTime.textContent = "0:00";
+    this.showRecorder();
+  }
+
+  stopRecorder(recording) {
+    // The recorder's last data and its stop come after stop(); the microphone is let go.
+    clearInterval(recording.timer);
+    const stopped = new Promise((resolve) => {
+      if (!recording.recorder || recording.recorder.state === "inactive") resolve();
+      else recording.recorder.addEventListener("stop", () => resolve(), { once: true });
+    });
+    if (recording.recorder && recording.recorder.state !== "inactive") recording.recorder.stop();
+    if (recording.stream) recording.stream.getTracks().forEach((track) => track.stop());
+    return stopped;
+  }
+
+  async finishRecording() {
+    const recording = this.recording;
+    if (!recording || recording.stage !== "recording") return; // a second click on Send
+    recording.stage = "sending";
+    this.showRecorder();
+    const seconds = (performance.now() - recording.started) / 1000;
+    await this.stopRecorder(recording);
+    const type = (recording.recorder.mimeType || "audio/webm").split(";")[0];
+    const blob = new Blob(recording.chunks, { type });
+    if (!blob.size) {
+      toast("Nothing was recorded: the microphone gave no sound. Try again, or send an audio file with “Audio”.", "error");
+    } else {
+      await this.uploadVoice(blob, `voice.${type === "audio/ogg" ? "ogg" : "webm"}`, seconds);
+    }
+    this.recording = null;
+    this.showRecorder();
+  }
+
+  cancelRecording() {
+    const recording = this.recording;
+    if (!recording || recording.stage === "sending") return;
+    this.recording = null;
+    this.stopRecorder(recording);
+    this.showRecorder();
+    toast("Recording thrown away; nothing was sent.");
+  }
+
+  async sendChosenAudio() {
+    const file = this.audioInput.files[0];
+    this.audioInput.value = ""; // so choosing the same file again still fires
+    if (!file || this.recording) return;
+    if (!file.size) {
+      toast("That file is empty; there is nothing in it to play.", "error");
+      return;
+    }
+    if (file.size > MAX_VOICE_BYTES) {
+      toast(`“${file.name}” is ${megabytes(file.size)}; a voice note can be at most 20 MB, the most a bot can download. Choose a shorter recording.`, "error");
+      return;
+    }
+    if (file.type && !file.type.startsWith("audio/") && !["video/webm", "video/ogg"].includes(file.type)) {
+      toast(`“${file.name}” is not a sound recording, so it cannot go as a voice note. Choose an audio file (Ogg, Opus, MP3, M4A, WAV or WebM), or record one with “Voice”.`, "error");
+      return;
+    }
+    const recording = { stage: "sending" }; // one upload at a time, as for a recording
+    this.recording = recording;
+    this.showRecorder();
+    this.recordingTime.textContent = "";
+    await this.uploadVoice(file, file.name, await measuredSeconds(file));
+    this.recording = null;
+    this.showRecorder();
+  }
+
+  async uploadVoice(blob, name, seconds) {
+    const form = new FormData();
+    form.append("file", blob, name);
+    if (seconds !== null && Number.isFinite(seconds)) form.append("duration", String(seconds));
+    const caption = this.input.value.trim();
+    if (caption) form.append("caption", caption);
+    try {
+      await api(`/chats/${this.userId}/voice`, { method: "POST", form });
+      if (caption && this.input.value.trim() === caption) this.input.value = "";
+    } catch (error) {
+      toast(error.message, "error");
+    }
   }
 
   async sendInput() {
