@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app.application import build_application, serving
 from bot.app.jobs import check_pairs_now, dispatch_now
+from bot.app.single_instance import AlreadyRunning, only_instance
 from bot.core.clock import Clock, OffsetClock, SystemClock
 from bot.core.config import SANDBOX_BOT_USERNAME, SANDBOX_TOKEN, Config, redact_url
 from bot.core.crypto import KeyProblem, ReflectionCipher
@@ -61,6 +62,21 @@ async def run(
     (once: the sandbox's "Start over" starts it again on the same address)."""
     clock = clock or SystemClock()
     cipher = _cipher(config)  # before anything starts: a real bot without a key must not run
+    try:
+        with only_instance(config.database.url):
+            await _run_until_stopped(config, clock, cipher, on_ready, stop)
+    except AlreadyRunning as problem:
+        raise StartupProblem(str(problem)) from None
+
+
+async def _run_until_stopped(
+    config: Config,
+    clock: Clock,
+    cipher: ReflectionCipher,
+    on_ready: Callable[[str], None] | None,
+    stop: asyncio.Event | None,
+) -> None:
+    """Run, and run again after the sandbox's "Start over", until stopped."""
     stop = stop or _stop_on_signals()
     ready = on_ready
     while True:

@@ -1,15 +1,23 @@
 """`frizon run` with a token talks to whichever Bot API server the config names."""
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.app.runner import StartupProblem, run
-from bot.core.config import Config, DatabaseConfig, SecurityConfig, TelegramConfig
+from bot.core.config import (
+    Config,
+    DatabaseConfig,
+    SandboxConfig,
+    SecurityConfig,
+    TelegramConfig,
+)
 from bot.core.crypto import new_key
 from bot.sandbox import SandboxServer
+from tests.e2e.sandbox_run import frizon_run, panels
 
 TOKEN = "4242424242:runner-test-token"
 SECURITY = SecurityConfig.model_validate({"reflection_key": new_key()})
@@ -134,3 +142,24 @@ async def _webhook_info(server: SandboxServer) -> dict[str, Any]:
     ):
         info: dict[str, Any] = (await answer.json())["result"]
         return info
+
+
+async def test_a_second_bot_on_the_same_sqlite_file_is_refused_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with frizon_run(tmp_path) as page:
+        assert (await panels(page))["student"]
+        second = Config(
+            database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / 'frizon.db'}"),
+            sandbox=SandboxConfig(port=0),
+        )
+        with pytest.raises(StartupProblem) as refused:
+            await asyncio.wait_for(run(second, stop=asyncio.Event()), timeout=30)
+    assert str(refused.value) == (
+        f"another frizon is already running on {tmp_path / 'frizon.db'}; "
+        "SQLite allows one (use PostgreSQL to run several)"
+    )
+
+    async with frizon_run(tmp_path) as page:  # the first has stopped: the file is free
+        assert (await panels(page))["student"]
