@@ -139,14 +139,14 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             if verb == "f":
                 await erase_member(
                     session,
-                    clock=services.clock,
+                    now=services.clock.now(),
                     member_id=member.id,
                     actor=member_actor(member.id),
                 )
             else:
                 await set_consent(
                     session,
-                    clock=services.clock,
+                    now=services.clock.now(),
                     member_id=member.id,
                     programme_id=subject,
                     consenting=verb == "i",

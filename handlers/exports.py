@@ -95,7 +95,7 @@ async def _send_export(
     async with services.sessionmaker() as session, session.begin():
         made = await export(
             session,
-            clock=services.clock,
+            now=services.clock.now(),
             programme=await get_programme(session, programme_id),
             what=what,
             min_group_size=services.config.privacy.min_group_size,

@@ -67,7 +67,7 @@ def consent(cli: Cli, cast: Cast, member_id: int, yes: bool) -> None:
     async def work(session: AsyncSession) -> None:
         await set_consent(
             session,
-            clock=ManualClock(START),
+            now=(ManualClock(START)).now(),
             member_id=member_id,
             programme_id=cast.programme.id,
             consenting=yes,
@@ -146,7 +146,7 @@ def test_research_export_writes_only_consenting_students_under_pseudonyms(cli: C
     clock = ManualClock(START)
 
     async def ben(session: AsyncSession) -> int:
-        ben = await a_member(session, clock, cast.programme, Role.STUDENT, name="Ben Ali")
+        ben = await a_member(session, clock.now(), cast.programme, Role.STUDENT, name="Ben Ali")
         await an_entry(session, clock, cast.programme, ben.member_id, mood=5, text="Ben's words")
         return ben.member_id
 

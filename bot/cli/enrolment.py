@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.core.config import SANDBOX_BOT_USERNAME, Config
 from bot.core.durations import parse_duration
 from bot.services.audit import CLI_ACTOR
@@ -45,7 +45,7 @@ def invite(
             found = await find_programme(session, programme)
             issued = await issue_invites(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 role=role,
                 actor=CLI_ACTOR,

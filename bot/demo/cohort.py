@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock, ManualClock
+from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher
 from bot.domain.catalogue import Catalogue
 from bot.outbox.purposes import Purpose
@@ -153,7 +153,7 @@ async def delivered(session: AsyncSession, member_ids: Sequence[int], now: datet
 async def write_entry(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     cipher: ReflectionCipher,
     member_id: int,
     delivery_id: int | None,
@@ -164,7 +164,7 @@ async def write_entry(
     """A demo student's entry, as the check-in flow records one: a mood, perhaps some
     words (encrypted), then shared with the mentor or kept."""
     started = await start_checkin(
-        session, clock=clock, member_id=member_id, mood=mood, delivery_id=delivery_id
+        session, now=now, member_id=member_id, mood=mood, delivery_id=delivery_id
     )
     if words:
         await add_text(
@@ -173,11 +173,9 @@ async def write_entry(
             message_id=1,  # the first and only message of the entry
             text=words,
             cipher=cipher,
-            now=clock.now(),
+            now=now,
         )
-    await finish(
-        session, clock=clock, member_id=member_id, checkin_id=started.checkin_id, share=share
-    )
+    await finish(session, now=now, member_id=member_id, checkin_id=started.checkin_id, share=share)
 
 
 async def create_demo_cohort(
@@ -197,13 +195,13 @@ async def create_demo_cohort(
     clock = ManualClock(start)
     rng = random.Random(SEED)
     programme = await create_programme(
-        session, clock=clock, name=name, timezone=timezone, actor=actor
+        session, now=clock.now(), name=name, timezone=timezone, actor=actor
     )
     quiet_first = start.date() + timedelta(weeks=QUIET_WEEKS[0])
     quiet_last = start.date() + timedelta(weeks=QUIET_WEEKS[-1], days=6)
     schedule = await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor=actor,
         add_quiet_periods=((quiet_first, quiet_last),),
@@ -241,7 +239,7 @@ async def create_demo_cohort(
     async def prompts_go_out() -> None:
         for role in (Role.STUDENT, Role.MENTOR):
             await dispatch_prompts(
-                session, clock=clock, catalogue=catalogue, grace=grace, role=role
+                session, now=clock.now(), catalogue=catalogue, grace=grace, role=role
             )
         await history.delivered()
         await students.answer_prompts(history)
@@ -279,7 +277,7 @@ class _People:
         async def step() -> None:
             (invite,) = await issue_invites(
                 self.session,
-                clock=self.clock,
+                now=self.clock.now(),
                 programme=self.programme,
                 role=role,
                 actor=self.actor,
@@ -288,7 +286,7 @@ class _People:
             )
             enrolment = await enrol(
                 self.session,
-                clock=self.clock,
+                now=self.clock.now(),
                 token=invite.token,
                 person=Person(telegram_id, name, "en"),
                 mentor_capacity=capacity,
@@ -302,7 +300,7 @@ class _People:
         async def step() -> None:
             view = await pair(
                 self.session,
-                clock=self.clock,
+                now=self.clock.now(),
                 programme=self.programme,
                 student_id=self.member_of[student],
                 mentor_id=self.member_of[mentor],
@@ -416,7 +414,7 @@ class _Students:
                 return
             await write_entry(
                 self.people.session,
-                clock=self.people.clock,
+                now=self.people.clock.now(),
                 cipher=self.cipher,
                 member_id=member_id,
                 delivery_id=delivery_id,

@@ -22,7 +22,6 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.outbox.purposes import Purpose
 from bot.services.audit import record_event
 from bot.services.errors import Refused
@@ -113,15 +112,14 @@ async def preview_erasure(session: AsyncSession, *, member_id: int) -> ErasurePr
 
 
 async def erase_member(
-    session: AsyncSession, *, clock: Clock, member_id: int, actor: str
+    session: AsyncSession, *, now: datetime, member_id: int, actor: str
 ) -> Erasure:
     """Erase the member in the caller's transaction; refused if unknown or already erased."""
     member = await _erasable(session, member_id)
-    now = clock.now()
     old_name, old_telegram_id = member.display_name, member.telegram_user_id
     # Pairs end first, as a coordinator's /unpair would: the partner and coordinators are
     # told (the notices that would go to this member are cancelled below).
-    pairs_ended = await _end_pairs(session, clock, member_id, actor)
+    pairs_ended = await _end_pairs(session, now, member_id, actor)
     links, conversations = await _forget_relays(session, member_id, old_telegram_id)
     entries, reflections = await _erase_reflections(session, member_id, now)
     cancelled = await _cancel_deliveries(session, member_id, entries, now)
@@ -141,7 +139,7 @@ async def erase_member(
     )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="erasure",
         actor=actor,
         programme_id=None,
@@ -151,13 +149,11 @@ async def erase_member(
     return erasure
 
 
-async def _end_pairs(session: AsyncSession, clock: Clock, member_id: int, actor: str) -> int:
+async def _end_pairs(session: AsyncSession, now: datetime, member_id: int, actor: str) -> int:
     active = await active_pairs_of(session, member_id)
     for pair in active:
         programme = await session.get_one(Programme, pair.programme_id)
-        await unpair(
-            session, clock=clock, programme=programme, student_id=pair.student_id, actor=actor
-        )
+        await unpair(session, now=now, programme=programme, student_id=pair.student_id, actor=actor)
     return len(active)
 
 

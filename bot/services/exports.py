@@ -26,7 +26,6 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.clock import Clock
 from bot.services.audit import record_event
 from bot.services.stats import programme_stats
 from db.models import Meeting, Member, Pair, Programme
@@ -83,7 +82,7 @@ ENGAGEMENT_HEADER = ("week", "response_rate_percent", *(f"mood_{m}" for m in ran
 async def export(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     what: What,
     min_group_size: int,
@@ -92,7 +91,7 @@ async def export(
 ) -> Export:
     """One export of a programme, recorded as an audit event in the same transaction."""
     zone = ZoneInfo(programme.timezone)
-    today = clock.now().astimezone(zone).date()
+    today = now.astimezone(zone).date()
     if what is What.PAIRS:
         table = await pairs_table(session, programme=programme, since=since)
     elif what is What.MEETINGS:
@@ -103,7 +102,7 @@ async def export(
         )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="export",
         actor=actor,
         programme_id=programme.id,

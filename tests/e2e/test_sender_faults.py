@@ -55,13 +55,18 @@ async def introductions(
     # Enrolled straight in the database: in life they pressed Start with their invite.
     ana, lars = (sandbox.state.add_user(name, started=True) for name in ("Ana", "Lars"))
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
+        programme = await a_programme(session, clock.now())
         student = await a_member(
-            session, clock, programme, Role.STUDENT, name="Ana", person=Person(ana.id, "Ana", "en")
+            session,
+            clock.now(),
+            programme,
+            Role.STUDENT,
+            name="Ana",
+            person=Person(ana.id, "Ana", "en"),
         )
         mentor = await a_member(
             session,
-            clock,
+            clock.now(),
             programme,
             Role.MENTOR,
             name="Lars",
@@ -69,7 +74,7 @@ async def introductions(
         )
         await pair(
             session,
-            clock=clock,
+            now=clock.now(),
             programme=programme,
             student_id=student.member_id,
             mentor_id=mentor.member_id,

@@ -77,10 +77,10 @@ async def a_queued_delivery(
     """Lars, a mentor, with one delivery waiting for him."""
     lars = sandbox.state.add_user("Lars", started=True)
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
+        programme = await a_programme(session, clock.now())
         mentor = await a_member(
             session,
-            clock,
+            clock.now(),
             programme,
             Role.MENTOR,
             name="Lars",

@@ -58,13 +58,18 @@ async def a_long_shared_entry(
     # Enrolled straight in the database: in life they pressed Start with their invite.
     ana, lars = (sandbox.state.add_user(name, started=True) for name in ("Ana", "Lars"))
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
+        programme = await a_programme(session, clock.now())
         student = await a_member(
-            session, clock, programme, Role.STUDENT, name="Ana", person=Person(ana.id, "Ana", "en")
+            session,
+            clock.now(),
+            programme,
+            Role.STUDENT,
+            name="Ana",
+            person=Person(ana.id, "Ana", "en"),
         )
         mentor = await a_member(
             session,
-            clock,
+            clock.now(),
             programme,
             Role.MENTOR,
             name="Lars",
@@ -72,7 +77,7 @@ async def a_long_shared_entry(
         )
         await pair(
             session,
-            clock=clock,
+            now=clock.now(),
             programme=programme,
             student_id=student.member_id,
             mentor_id=mentor.member_id,
@@ -81,7 +86,7 @@ async def a_long_shared_entry(
         for delivery in await session.scalars(select(Delivery)):
             delivery.status = DeliveryStatus.SENT  # not what this test is about
         started = await start_checkin(
-            session, clock=clock, member_id=student.member_id, mood=3, delivery_id=None
+            session, now=clock.now(), member_id=student.member_id, mood=3, delivery_id=None
         )
         await add_text(
             session,
@@ -93,7 +98,7 @@ async def a_long_shared_entry(
         )
         await finish(
             session,
-            clock=clock,
+            now=clock.now(),
             member_id=student.member_id,
             checkin_id=started.checkin_id,
             share=True,

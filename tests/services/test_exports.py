@@ -47,7 +47,7 @@ async def with_more_meetings(
     }
     for side in (mentors[1], students[1]):  # proposed by one side, accepted by the other
         await choose_rhythm(
-            session, member_id=side.id, pair_id=pairs[students[1].id], weeks=2, clock=clock
+            session, member_id=side.id, pair_id=pairs[students[1].id], weeks=2, now=clock.now()
         )
     await log_meeting(
         session,
@@ -67,10 +67,12 @@ async def with_more_meetings(
     )
     await answer_meeting(session, member_id=students[2].id, meeting_id=disputed.id, confirmed=False)
     clock.set(datetime(2026, 9, 5, 12, tzinfo=UTC))
-    await unpair(session, clock=clock, programme=programme, student_id=students[2].id, actor="t")
+    await unpair(
+        session, now=clock.now(), programme=programme, student_id=students[2].id, actor="t"
+    )
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=students[3].id,
         mentor_id=mentors[0].id,
@@ -91,7 +93,7 @@ async def exported(
 ) -> Export:
     return await export(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         what=what,
         min_group_size=min_group_size,
@@ -229,11 +231,15 @@ async def test_no_export_contains_reflection_text(
     cipher = ReflectionCipher(new_key())
     ana = (await members_in_role(session, programme.id, Role.STUDENT))[0]
     secret = "Nobody must know I cried after the ward round"
-    started = await start_checkin(session, clock=clock, member_id=ana.id, mood=1, delivery_id=None)
+    started = await start_checkin(
+        session, now=clock.now(), member_id=ana.id, mood=1, delivery_id=None
+    )
     await add_text(
         session, member_id=ana.id, message_id=1, text=secret, cipher=cipher, now=clock.now()
     )
-    await finish(session, clock=clock, member_id=ana.id, checkin_id=started.checkin_id, share=True)
+    await finish(
+        session, now=clock.now(), member_id=ana.id, checkin_id=started.checkin_id, share=True
+    )
     stored = await session.get_one(CheckIn, started.checkin_id)
     assert stored.reflection is not None
     assert read_reflection(cipher, stored) == secret
@@ -248,18 +254,24 @@ async def test_no_export_contains_reflection_text(
 async def test_names_that_look_like_formulas_are_quoted(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     names = ['=HYPERLINK("http://evil","x")', "@SUM(A1)", "+46 70", "-Bo", "Ana Berg"]
     mentor = await a_member(
-        session, clock, programme, Role.MENTOR, name="@Lars", capacity=5, person=a_person("@Lars")
+        session,
+        clock.now(),
+        programme,
+        Role.MENTOR,
+        name="@Lars",
+        capacity=5,
+        person=a_person("@Lars"),
     )
     for name in names:
         student = await a_member(
-            session, clock, programme, Role.STUDENT, name=name, person=a_person(name)
+            session, clock.now(), programme, Role.STUDENT, name=name, person=a_person(name)
         )
         await pair(
             session,
-            clock=clock,
+            now=clock.now(),
             programme=programme,
             student_id=student.member_id,
             mentor_id=mentor.member_id,
@@ -284,8 +296,8 @@ async def test_names_that_look_like_formulas_are_quoted(
 async def test_the_file_is_utf8_with_a_byte_order_mark_and_a_safe_name(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock, name="Vår / klinik: 2026")
-    await a_member(session, clock, programme, Role.STUDENT, person=a_person("Åsa Öberg"))
+    programme = await a_programme(session, clock.now(), name="Vår / klinik: 2026")
+    await a_member(session, clock.now(), programme, Role.STUDENT, person=a_person("Åsa Öberg"))
 
     made = await exported(session, clock, programme, What.PAIRS)
 
@@ -296,7 +308,7 @@ async def test_the_file_is_utf8_with_a_byte_order_mark_and_a_safe_name(
 async def test_an_empty_programme_exports_only_the_header(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
 
     made = await exported(session, clock, programme, What.MEETINGS)
 

@@ -29,7 +29,7 @@ async def test_a_student_gets_profile_roles_pair_meetings_entries_and_consent(
     cast = await a_cast(session, clock)
     await set_consent(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=cast.ana,
         programme_id=cast.programme.id,
         consenting=True,
@@ -73,10 +73,10 @@ async def test_nothing_about_anyone_else_is_included(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     cast = await a_cast(session, clock)
-    ben = await a_member(session, clock, cast.programme, Role.STUDENT, name="Ben Ali")
+    ben = await a_member(session, clock.now(), cast.programme, Role.STUDENT, name="Ben Ali")
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=cast.programme,
         student_id=ben.member_id,
         mentor_id=cast.lars,
