@@ -67,7 +67,7 @@ def consent(cli: Cli, cast: Cast, member_id: int, yes: bool) -> None:
     async def work(session: AsyncSession) -> None:
         await set_consent(
             session,
-            now=(ManualClock(START)).now(),
+            now=START,
             member_id=member_id,
             programme_id=cast.programme.id,
             consenting=yes,

@@ -43,7 +43,7 @@ CIPHER = ReflectionCipher(new_key())
 
 async def demo_at(sessionmaker: async_sessionmaker[AsyncSession], now: datetime = NOW) -> None:
     seats = list(zip(DEMO_PEOPLE, SANDBOX_IDS, strict=True))
-    await prepare_demo(sessionmaker, now=(ManualClock(now)).now(), seats=seats, cipher=CIPHER)
+    await prepare_demo(sessionmaker, now=now, seats=seats, cipher=CIPHER)
 
 
 async def stats_of(session: AsyncSession, now: datetime = NOW) -> ProgrammeStats:
