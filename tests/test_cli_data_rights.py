@@ -189,3 +189,20 @@ def test_research_export_of_an_unknown_programme_is_refused(cli: Cli) -> None:
     seeded(cli)
     result = cli("research-export", "Nowhere", ok=False)
     assert "There is no programme 'Nowhere'" in result.stderr
+
+
+def test_an_erased_member_reads_as_the_templates_words_in_listings_and_exports(
+    cli: Cli,
+) -> None:
+    cast = seeded(cli)
+    cli("forget", str(cast.ana), "--yes")
+
+    listing = cli("members", cast.programme.name).stdout
+    exported = cli("export", cast.programme.name, "--what", "pairs").stdout
+
+    # The row keeps no name; the command line (in English) shows members/erased_name.
+    assert every_value(cli.workdir).count("Former member") == 0
+    rows = {line.split("│")[1].strip(): line for line in listing.splitlines() if "│" in line}
+    assert "Former member" in rows[str(cast.ana)] and "student" in rows[str(cast.ana)]
+    [pair] = list(csv.DictReader(io.StringIO(exported)))
+    assert (pair["student"], pair["status"]) == ("Former member", "ended")

@@ -17,6 +17,8 @@ from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.services.audit import CLI_ACTOR
 from bot.services.exports import Export, What, csv_file_bytes, csv_text, export
 from bot.services.programmes import find_programme
+from bot.texts.names import erased_name
+from bot.texts.templates import DEFAULT_LOCALE, Texts
 
 
 def export_command(
@@ -44,6 +46,7 @@ def export_command(
                 what=what,
                 min_group_size=config.privacy.min_group_size,
                 actor=CLI_ACTOR,
+                erased_name=erased_name(Texts(), DEFAULT_LOCALE),  # the command line speaks English
                 since=first_day,
             )
             if output is not None:

@@ -1,13 +1,13 @@
 """Erasure (/forget, `frizon forget`): a member's personal data and reflections go for
 good; only anonymous counts stay.
 
-What goes: the name (replaced by ERASED_NAME), the Telegram account (its id replaced by
-a synthetic one that no Telegram account or chat can have, so the person can start
-afresh with a new invite), time zone, quiet hours and pause, every reflection text, the
-ids of relayed messages, open conversations, messages still waiting to be sent to them
-or about their entries, research consent, coordinator rights, and the names and tags on
-their invites. Active pairs end exactly as with /endpair: the partner and the
-coordinators are told.
+What goes: the name (the row keeps none; bot/texts/names.py words it for each reader),
+the Telegram account (its id replaced by a synthetic one that no Telegram account or
+chat can have, so the person can start afresh with a new invite), time zone, quiet
+hours and pause, every reflection text, the ids of relayed messages, open conversations,
+messages still waiting to be sent to them or about their entries, research consent,
+coordinator rights, and the names and tags on their invites. Active pairs end exactly as
+with /endpair: the partner and the coordinators are told.
 
 What stays, tied to a member row that no longer says who it was: that someone was
 enrolled as student or mentor, pairs and meetings as facts with dates, and each entry's
@@ -44,7 +44,9 @@ from db.models import (
     Role,
 )
 
-ERASED_NAME = "Former member"
+# An erased member keeps no name, not even an invented one: where names are shown, theirs
+# reads as the template members/erased_name in the reader's language (bot/texts/names.py).
+NO_NAME = ""
 # Telegram user and chat ids have at most 52 significant bits: an id below -2**53 belongs
 # to no account and no chat, and one per member keeps the column unique.
 SYNTHETIC_ID_BASE = -(2**53)
@@ -220,7 +222,7 @@ def _forget_identity(member: Member) -> None:
     """The name, the Telegram account (an id no account can have, so the person can join
     again with a new invite) and their settings."""
     member.telegram_user_id = synthetic_telegram_id(member.id)
-    member.display_name = ERASED_NAME
+    member.display_name = NO_NAME
     member.timezone = member.quiet_hours = None
     member.paused_until = None
     member.status = MemberStatus.LEFT

@@ -14,7 +14,7 @@ from bot.core.clock import ManualClock
 from bot.outbox.purposes import Purpose
 from bot.services.audit import CLI_ACTOR, member_actor
 from bot.services.enrolment import enrol
-from bot.services.erasure import ERASED_NAME, erase_member, is_erased
+from bot.services.erasure import NO_NAME, erase_member, is_erased
 from bot.services.errors import Refused
 from bot.services.members import Person, find_member
 from bot.services.stats import programme_stats
@@ -178,7 +178,7 @@ async def test_the_member_row_keeps_no_identity_and_cannot_match_an_account(
     erasure = await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
 
     member = await session.get_one(Member, cast.ana)
-    assert member.display_name == ERASED_NAME and is_erased(member)
+    assert member.display_name == NO_NAME and is_erased(member)
     assert member.telegram_user_id < -(2**52)  # no Telegram user or chat has such an id
     assert (member.timezone, member.quiet_hours, member.paused_until) == (None, None, None)
     assert member.status == MemberStatus.LEFT

@@ -7,12 +7,14 @@ import csv
 import io
 from datetime import UTC, date, datetime, time
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.services.checkins import add_text, finish, read_reflection, start_checkin
+from bot.services.erasure import NO_NAME, erase_member
 from bot.services.exports import (
     ENGAGEMENT_HEADER,
     MEETINGS_HEADER,
@@ -26,11 +28,15 @@ from bot.services.exports import (
 )
 from bot.services.meetings import answer_meeting, choose_rhythm, log_meeting
 from bot.services.pairing import pair, unpair
+from bot.texts.names import erased_name
+from bot.texts.templates import Texts
 from db.models import AuditEvent, CheckIn, Pair, Programme, Role
 from tests.factories import a_member, a_person, a_programme
 from tests.services.test_stats import SINCE, TODAY, members_in_role, seeded, with_weeks
 
 MORNING = datetime.combine(TODAY, time(8), UTC)  # 10:00 in Stockholm
+# prompts/messages/<locale>/members/erased_name.j2
+ERASED_WORDS = [("en", "Former member"), ("sv", "Tidigare deltagare")]
 
 
 async def with_more_meetings(
@@ -90,6 +96,7 @@ async def exported(
     *,
     since: date | None = None,
     min_group_size: int = 5,
+    locale: str = "en",
 ) -> Export:
     return await export(
         session,
@@ -98,6 +105,7 @@ async def exported(
         what=what,
         min_group_size=min_group_size,
         actor="member:1",
+        erased_name=erased_name(Texts(), locale),
         since=since,
     )
 
@@ -160,6 +168,31 @@ async def test_meetings_show_who_logged_them_and_whether_they_were_confirmed(
         ("Student 0", "Mentor 0", "2026-09-04", "student", "yes"),
     )
     assert recent.table.rows == every.table.rows[2:]
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "Former member"), ("sv", "Tidigare deltagare")]
+)
+async def test_an_erased_member_reads_as_the_templates_words_in_the_readers_language(
+    session: AsyncSession, clock: ManualClock, locale: str, words: str
+) -> None:
+    programme = await seeded(session, clock, students=6)
+    await with_more_meetings(session, clock, programme)
+    erased = (await members_in_role(session, programme.id, Role.STUDENT))[2]
+    await erase_member(session, now=clock.now(), member_id=erased.id, actor="cli")
+
+    pairs = await exported(session, clock, programme, What.PAIRS, locale=locale)
+    meetings = await exported(session, clock, programme, What.MEETINGS, locale=locale)
+
+    assert erased.display_name == NO_NAME  # the row keeps no name, not even these words
+    assert [row[:3] for row in pairs.table.rows if row[1] == "Mentor 2"] == [
+        (words, "Mentor 2", "ended")
+    ]
+    assert [row[:3] for row in meetings.table.rows if row[1] == "Mentor 2"] == [
+        (words, "Mentor 2", "2026-08-03"),
+        (words, "Mentor 2", "2026-08-20"),
+    ]
+    assert f"{words},Mentor 2,ended" in csv_text(pairs.table)
 
 
 async def test_engagement_is_one_row_per_week_with_small_groups_suppressed(
