@@ -86,7 +86,7 @@ async def one_run(students: int, limits: Limits, pacing: SendingConfig) -> dict[
 
                 report = await dispatch_prompts(
                     session,
-                    clock=clock,
+                    now=clock.now(),
                     catalogue=Catalogue.load(),
                     grace=timedelta(hours=6),
                     checkpoint=commit_and_send,

@@ -64,7 +64,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             if verb == "m":
                 started = await checkins.start_checkin(
                     session,
-                    clock=services.clock,
+                    now=services.clock.now(),
                     member_id=member.id,
                     mood=ids[1],
                     delivery_id=ids[0] or None,
@@ -76,7 +76,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             else:
                 finished = await checkins.finish(
                     session,
-                    clock=services.clock,
+                    now=services.clock.now(),
                     member_id=member.id,
                     checkin_id=ids[0],
                     share=verb == "y",

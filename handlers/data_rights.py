@@ -21,6 +21,7 @@ from bot.services.erasure import erase_member, was_erased
 from bot.services.errors import Refused
 from bot.services.own_data import as_json, own_data
 from bot.services.partners import partners_of
+from bot.texts.names import erased_name
 from db.models import Role
 from handlers.buttons import edit_to, offered, remove_buttons
 from handlers.context import FrizonContext
@@ -44,7 +45,13 @@ async def send_my_data(update: Update, context: FrizonContext) -> None:
     services = context.services
     now = services.clock.now()
     async with services.sessionmaker() as session:
-        data = await own_data(session, member_id=member.id, cipher=services.cipher, now=now)
+        data = await own_data(
+            session,
+            member_id=member.id,
+            cipher=services.cipher,
+            now=now,
+            erased_name=erased_name(services.texts, member.locale),
+        )
     await context.bot.send_document(
         chat.id,
         InputFile(as_json(data), filename=f"frizon-my-data-{now:%Y-%m-%d}.json"),
@@ -139,14 +146,14 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             if verb == "f":
                 await erase_member(
                     session,
-                    clock=services.clock,
+                    now=services.clock.now(),
                     member_id=member.id,
                     actor=member_actor(member.id),
                 )
             else:
                 await set_consent(
                     session,
-                    clock=services.clock,
+                    now=services.clock.now(),
                     member_id=member.id,
                     programme_id=subject,
                     consenting=verb == "i",

@@ -67,7 +67,9 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         return
     try:
         async with services.sessionmaker() as session, session.begin():
-            await end_own_pair(session, clock=services.clock, member_id=member.id, pair_id=pair_id)
+            await end_own_pair(
+                session, now=services.clock.now(), member_id=member.id, pair_id=pair_id
+            )
     except Refused:
         await reply(update, context, "endings/refused", locale=locale, reason="stale")
         return

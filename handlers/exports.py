@@ -13,6 +13,7 @@ from bot.services.audit import member_actor
 from bot.services.exports import What, csv_file_bytes, export
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
+from bot.texts.names import erased_name
 from handlers.buttons import edit_to, with_cancel
 from handlers.context import FrizonContext
 from handlers.coordination import (
@@ -95,11 +96,12 @@ async def _send_export(
     async with services.sessionmaker() as session, session.begin():
         made = await export(
             session,
-            clock=services.clock,
+            now=services.clock.now(),
             programme=await get_programme(session, programme_id),
             what=what,
             min_group_size=services.config.privacy.min_group_size,
             actor=member_actor(member.id),
+            erased_name=erased_name(services.texts, member.locale),
         )
     log.info(
         "export of %s (%d rows) for programme %s by member %s",

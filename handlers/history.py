@@ -76,7 +76,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
             else:
                 await history.set_shared(
                     session,
-                    clock=services.clock,
+                    now=services.clock.now(),
                     member_id=member.id,
                     checkin_id=checkin_id,
                     share=verb == "s",

@@ -127,7 +127,7 @@ async def _accept(
         programme = await get_programme(session, programme_id)
         applied = await apply(
             session,
-            clock=services.clock,
+            now=services.clock.now(),
             programme=programme,
             accepted=accepted,
             actor=member_actor(member.id),

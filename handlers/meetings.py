@@ -150,7 +150,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                         member_id=member.id,
                         pair_id=ids[0],
                         weeks=ids[1],
-                        clock=services.clock,
+                        now=services.clock.now(),
                     )
                 else:
                     answer = await meetings.accept_rhythm(
@@ -158,7 +158,7 @@ async def on_button(update: Update, context: FrizonContext) -> None:
                         member_id=member.id,
                         pair_id=ids[0],
                         proposal_id=ids[1],
-                        clock=services.clock,
+                        now=services.clock.now(),
                     )
             await _answer_rhythm(update, context, member, ids[0], answer)
         else:  # p, r, x, l: only the presser's own pairs

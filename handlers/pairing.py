@@ -123,7 +123,7 @@ async def _pair(
             programme = await get_programme(session, programme_id)
             paired = await pair(
                 session,
-                clock=services.clock,
+                now=services.clock.now(),
                 programme=programme,
                 student_id=student_id,
                 mentor_id=mentor_id,

@@ -113,7 +113,7 @@ async def pause(update: Update, context: FrizonContext) -> None:
     try:
         async with services.sessionmaker() as session, session.begin():
             until = await preferences.pause(
-                session, clock=services.clock, member_id=member.id, text=given
+                session, now=services.clock.now(), member_id=member.id, text=given
             )
     except Refused as refusal:
         await reply(
@@ -140,6 +140,8 @@ async def resume(update: Update, context: FrizonContext) -> None:
         return
     services = context.services
     async with services.sessionmaker() as session, session.begin():
-        was_paused = await preferences.resume(session, clock=services.clock, member_id=member.id)
+        was_paused = await preferences.resume(
+            session, now=services.clock.now(), member_id=member.id
+        )
     name = "preferences/resumed" if was_paused else "preferences/not_paused"
     await reply(update, context, name, locale=member.locale)

@@ -16,9 +16,11 @@ async def on_my_chat_member(update: Update, context: FrizonContext) -> None:
     services = context.services
     async with services.sessionmaker() as session, session.begin():
         if change.new_chat_member.status == ChatMember.BANNED:
-            await mark_blocked(session, clock=services.clock, telegram_user_id=change.from_user.id)
+            await mark_blocked(
+                session, now=services.clock.now(), telegram_user_id=change.from_user.id
+            )
         elif change.new_chat_member.status == ChatMember.MEMBER:
-            await mark_back(session, clock=services.clock, telegram_user_id=change.from_user.id)
+            await mark_back(session, now=services.clock.now(), telegram_user_id=change.from_user.id)
 
 
 async def on_any_update(update: Update, context: FrizonContext) -> None:
@@ -31,4 +33,4 @@ async def on_any_update(update: Update, context: FrizonContext) -> None:
         if not await is_blocked(session, telegram_user_id=user.id):
             return  # the usual case: a read, no write transaction
     async with services.sessionmaker() as session, session.begin():
-        await mark_back(session, clock=services.clock, telegram_user_id=user.id)
+        await mark_back(session, now=services.clock.now(), telegram_user_id=user.id)

@@ -141,7 +141,7 @@ async def pass_on(
     except Forbidden:
         async with services.sessionmaker() as session, session.begin():
             await mark_blocked(
-                session, clock=services.clock, telegram_user_id=route.partner_chat_id
+                session, now=services.clock.now(), telegram_user_id=route.partner_chat_id
             )
         await _cannot_reach(update, context, member, route, "blocked")
         return

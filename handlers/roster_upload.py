@@ -181,7 +181,7 @@ async def _import(
         if earlier is None:
             issued = await import_roster(
                 session,
-                clock=services.clock,
+                now=services.clock.now(),
                 programme=await get_programme(session, held.programme_id),
                 rows=rows,
                 actor=member_actor(member.id),

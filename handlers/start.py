@@ -34,7 +34,7 @@ async def start(update: Update, context: FrizonContext) -> None:
         async with services.sessionmaker() as session, session.begin():
             enrolment = await enrol(
                 session,
-                clock=services.clock,
+                now=services.clock.now(),
                 token=context.args[0],
                 person=person,
                 mentor_capacity=services.config.programme.mentor_capacity,

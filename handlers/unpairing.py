@@ -102,7 +102,7 @@ async def _end(
             programme = await get_programme(session, programme_id)
             ended = await unpair(
                 session,
-                clock=services.clock,
+                now=services.clock.now(),
                 programme=programme,
                 student_id=student_id,
                 actor=member_actor(member.id),

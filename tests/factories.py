@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.services.enrolment import Enrolment, enrol
 from bot.services.invites import issue_invites
 from bot.services.members import Person
@@ -20,18 +19,18 @@ _programme_numbers = itertools.count(1)
 
 async def a_programme(
     session: AsyncSession,
-    clock: Clock,
+    now: datetime,
     *,
     name: str | None = None,
     timezone: str = "Europe/Stockholm",
 ) -> Programme:
     name = name or f"Programme {next(_programme_numbers)}"
-    return await create_programme(session, clock=clock, name=name, timezone=timezone, actor="test")
+    return await create_programme(session, now=now, name=name, timezone=timezone, actor="test")
 
 
 async def an_invite(
     session: AsyncSession,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     role: Role,
     *,
@@ -40,7 +39,7 @@ async def an_invite(
 ) -> str:
     (issued,) = await issue_invites(
         session,
-        clock=clock,
+        now=now,
         programme=programme,
         role=role,
         actor="test",
@@ -56,7 +55,7 @@ def a_person(name: str = "Ana Berg", language_code: str | None = "en") -> Person
 
 async def a_member(
     session: AsyncSession,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     role: Role,
     *,
@@ -64,7 +63,7 @@ async def a_member(
     capacity: int = 2,
     person: Person | None = None,
 ) -> Enrolment:
-    token = await an_invite(session, clock, programme, role, name=name)
+    token = await an_invite(session, now, programme, role, name=name)
     return await enrol(
-        session, clock=clock, token=token, person=person or a_person(name), mentor_capacity=capacity
+        session, now=now, token=token, person=person or a_person(name), mentor_capacity=capacity
     )

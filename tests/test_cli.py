@@ -115,7 +115,9 @@ def enrol_people(workdir: Path) -> dict[str, int]:
         async with create_sessionmaker(engine)() as session, session.begin():
             programme = await find_programme(session, "P")
             for name, role in (("Lars Ek", Role.MENTOR), ("Ana Berg", Role.STUDENT)):
-                ids[name] = (await a_member(session, clock, programme, role, name=name)).member_id
+                ids[name] = (
+                    await a_member(session, clock.now(), programme, role, name=name)
+                ).member_id
         await engine.dispose()
         return ids
 

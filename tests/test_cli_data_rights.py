@@ -67,7 +67,7 @@ def consent(cli: Cli, cast: Cast, member_id: int, yes: bool) -> None:
     async def work(session: AsyncSession) -> None:
         await set_consent(
             session,
-            clock=ManualClock(START),
+            now=START,
             member_id=member_id,
             programme_id=cast.programme.id,
             consenting=yes,
@@ -146,7 +146,7 @@ def test_research_export_writes_only_consenting_students_under_pseudonyms(cli: C
     clock = ManualClock(START)
 
     async def ben(session: AsyncSession) -> int:
-        ben = await a_member(session, clock, cast.programme, Role.STUDENT, name="Ben Ali")
+        ben = await a_member(session, clock.now(), cast.programme, Role.STUDENT, name="Ben Ali")
         await an_entry(session, clock, cast.programme, ben.member_id, mood=5, text="Ben's words")
         return ben.member_id
 
@@ -189,3 +189,20 @@ def test_research_export_of_an_unknown_programme_is_refused(cli: Cli) -> None:
     seeded(cli)
     result = cli("research-export", "Nowhere", ok=False)
     assert "There is no programme 'Nowhere'" in result.stderr
+
+
+def test_an_erased_member_reads_as_the_templates_words_in_listings_and_exports(
+    cli: Cli,
+) -> None:
+    cast = seeded(cli)
+    cli("forget", str(cast.ana), "--yes")
+
+    listing = cli("members", cast.programme.name).stdout
+    exported = cli("export", cast.programme.name, "--what", "pairs").stdout
+
+    # The row keeps no name; the command line (in English) shows members/erased_name.
+    assert every_value(cli.workdir).count("Former member") == 0
+    rows = {line.split("│")[1].strip(): line for line in listing.splitlines() if "│" in line}
+    assert "Former member" in rows[str(cast.ana)] and "student" in rows[str(cast.ana)]
+    [pair] = list(csv.DictReader(io.StringIO(exported)))
+    assert (pair["student"], pair["status"]) == ("Former member", "ended")

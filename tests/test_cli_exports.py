@@ -42,11 +42,16 @@ def paired(cli: Cli) -> Cli:
         async with create_sessionmaker(engine)() as session, session.begin():
             programme = await find_programme(session, "P")
             lars = await a_member(
-                session, clock, programme, Role.MENTOR, name="Lars Ek", person=a_person("Lars Ek")
+                session,
+                clock.now(),
+                programme,
+                Role.MENTOR,
+                name="Lars Ek",
+                person=a_person("Lars Ek"),
             )
             ana = await a_member(
                 session,
-                clock,
+                clock.now(),
                 programme,
                 Role.STUDENT,
                 name="Ana Berg",
@@ -54,7 +59,7 @@ def paired(cli: Cli) -> Cli:
             )
             made = await pair(
                 session,
-                clock=clock,
+                now=clock.now(),
                 programme=programme,
                 student_id=ana.member_id,
                 mentor_id=lars.member_id,
@@ -76,7 +81,7 @@ def paired(cli: Cli) -> Cli:
             # An entry of Ana's own accord in the week of 31 August: one author.
             clock.set(datetime(2026, 9, 1, 18, tzinfo=UTC))
             await start_checkin(
-                session, clock=clock, member_id=ana.member_id, mood=4, delivery_id=None
+                session, now=clock.now(), member_id=ana.member_id, mood=4, delivery_id=None
             )
         await engine.dispose()
 

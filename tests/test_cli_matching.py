@@ -44,7 +44,7 @@ def enrol_everyone(workdir: Path, invites: str) -> None:
                 token = row["link"].split("start=")[1]
                 await enrol(
                     session,
-                    clock=clock,
+                    now=clock.now(),
                     token=token,
                     person=a_person(row["name"]),
                     mentor_capacity=3,

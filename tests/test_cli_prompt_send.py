@@ -64,12 +64,12 @@ async def enrol_six(session: AsyncSession) -> list[int]:
     programme = await find_programme(session, "P")
     names = ("Ana Berg", "Ben Ali", "Cai Lund", "Dana Ek", "Eva Holm", "Filip Sand")
     students = [
-        (await a_member(session, clock, programme, Role.STUDENT, name=name)).member_id
+        (await a_member(session, clock.now(), programme, Role.STUDENT, name=name)).member_id
         for name in names
     ]
     await set_consent(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=students[0],
         programme_id=programme.id,
         consenting=True,
@@ -91,7 +91,7 @@ async def delivered_and_answered(session: AsyncSession, students: list[int]) -> 
     for member_id, mood in zip(students, MOODS, strict=False):
         delivery_id, _ = prompts[member_id]
         started = await checkins.start_checkin(
-            session, clock=clock, member_id=member_id, mood=mood, delivery_id=delivery_id
+            session, now=clock.now(), member_id=member_id, mood=mood, delivery_id=delivery_id
         )
         if member_id == students[0]:
             await checkins.add_text(
@@ -103,7 +103,11 @@ async def delivered_and_answered(session: AsyncSession, students: list[int]) -> 
                 now=clock.now(),
             )
         await checkins.finish(
-            session, clock=clock, member_id=member_id, checkin_id=started.checkin_id, share=False
+            session,
+            now=clock.now(),
+            member_id=member_id,
+            checkin_id=started.checkin_id,
+            share=False,
         )
     # One prompt each, all keyed as sent now in the current cycle.
     (key,) = {parse_cycle_key(key) for _, key in prompts.values()}

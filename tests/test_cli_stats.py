@@ -103,7 +103,7 @@ async def with_a_fourth_pair(session: AsyncSession, clock: ManualClock) -> Progr
     students = await members_in_role(session, programme.id, Role.STUDENT)
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=students[3].id,
         mentor_id=mentor.id,

@@ -37,7 +37,7 @@ async def dispatch_now(services: Services, *, lookback: int = 1) -> DispatchRepo
         for role in (Role.STUDENT, Role.MENTOR):
             report += await dispatch_prompts(
                 session,
-                clock=services.clock,
+                now=services.clock.now(),
                 catalogue=services.catalogue,
                 grace=services.config.schedule.grace,
                 checkpoint=commit_and_send,

@@ -244,7 +244,7 @@ async def _seat_demo_people(
                 person.first_name, last_name=person.last_name, language_code=person.language_code
             ).id
         seats.append((person, user_id))
-    demo = await prepare_demo(sessionmaker, clock=clock, seats=seats, cipher=cipher)
+    demo = await prepare_demo(sessionmaker, now=clock.now(), seats=seats, cipher=cipher)
     sandbox.set_panels([Panel(seat.title, seat.telegram_user_id, seat.suggestion) for seat in demo])
     await _give_the_cohort_accounts(sandbox, sessionmaker)
     return demo
@@ -309,7 +309,7 @@ def _add_clock_control(
         check=lambda: check_pairs_now(services),
         settle=lambda: outbox_sent(services.sessionmaker, clock, wake=services.wake_sender),
         step=min(ADVANCE_STEP, services.config.schedule.grace / 3),
-        cohort=lambda: cohort_lives(services.sessionmaker, clock=clock, cipher=services.cipher),
+        cohort=lambda: cohort_lives(services.sessionmaker, now=clock.now(), cipher=services.cipher),
     )
 
     async def advance() -> str:

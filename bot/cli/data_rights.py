@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.core.crypto import KeyProblem
 from bot.core.keys import reflection_cipher
 from bot.domain.catalogue import Catalogue, CatalogueError
@@ -34,7 +34,7 @@ def forget_command(
         async with transaction(config) as session:
             return await erase_member(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 member_id=member,
                 actor=CLI_ACTOR,
             )
@@ -82,7 +82,7 @@ def research_export_command(
             found = await find_programme(session, programme)
             return await research_export(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 cipher=cipher,
                 catalogue=catalogue,

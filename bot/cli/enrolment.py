@@ -6,13 +6,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.core.config import SANDBOX_BOT_USERNAME, Config
 from bot.core.durations import parse_duration
 from bot.services.audit import CLI_ACTOR
 from bot.services.invites import invite_link, issue_invites
 from bot.services.members import list_members
 from bot.services.programmes import find_programme
+from bot.texts.names import shown_name
+from bot.texts.templates import DEFAULT_LOCALE, Texts
 from db.models import Role
 
 
@@ -45,7 +47,7 @@ def invite(
             found = await find_programme(session, programme)
             issued = await issue_invites(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 role=role,
                 actor=CLI_ACTOR,
@@ -71,13 +73,18 @@ def members(
             found = await find_programme(session, programme)
             rows = await list_members(session, programme_id=found.id)
         table = Table("id", "name", "role", "capacity", "paired with", "status")
+        texts = Texts()
+
+        def name(given: str) -> str:
+            return shown_name(texts, given, DEFAULT_LOCALE)  # the command line speaks English
+
         for row in rows:
             table.add_row(
                 str(row.member_id),
-                row.display_name,
+                name(row.display_name),
                 row.role.value,
                 "" if row.capacity is None else str(row.capacity),
-                ", ".join(row.partners),
+                ", ".join(name(partner) for partner in row.partners),
                 row.status.value,
             )
         return table

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import typer
 
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.services.audit import CLI_ACTOR
 from bot.services.exports import Export, What, csv_file_bytes, csv_text, export
 from bot.services.programmes import find_programme
+from bot.texts.names import erased_name
+from bot.texts.templates import DEFAULT_LOCALE, Texts
 
 
 def export_command(
@@ -39,11 +41,12 @@ def export_command(
             found = await find_programme(session, programme)
             made = await export(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 what=what,
                 min_group_size=config.privacy.min_group_size,
                 actor=CLI_ACTOR,
+                erased_name=erased_name(Texts(), DEFAULT_LOCALE),  # the command line speaks English
                 since=first_day,
             )
             if output is not None:

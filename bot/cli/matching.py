@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import REFUSALS, command_clock, config_from, perform, transaction
+from bot.cli.support import REFUSALS, command_now, config_from, perform, transaction
 from bot.domain.matching import (
     NO_MENTOR_WITH_ROOM,
     NO_SHARED_LANGUAGE,
@@ -56,7 +56,7 @@ def match_command(
             found = await get_programme(session, programme_id)
             return await apply(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 accepted=[(s.student_id, s.mentor_id) for s in proposal.suggestions],
                 actor=CLI_ACTOR,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.support import command_clock, config_from, perform, transaction
+from bot.cli.support import command_now, config_from, perform, transaction
 from bot.services.audit import CLI_ACTOR
 from bot.services.pairing import pair, unpair
 from bot.services.programmes import find_programme
@@ -24,7 +24,7 @@ def pair_command(
             found = await find_programme(session, programme)
             paired = await pair(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 student_id=student,
                 mentor_id=mentor,
@@ -48,7 +48,7 @@ def unpair_command(
             found = await find_programme(session, programme)
             ended = await unpair(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 student_id=student,
                 actor=CLI_ACTOR,

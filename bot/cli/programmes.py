@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.services.audit import CLI_ACTOR
 from bot.services.programmes import create_programme, find_programme, list_programmes
 from bot.services.schedules import next_prompt_time, set_schedule
@@ -29,7 +29,7 @@ def create(
         async with transaction(config) as session:
             programme = await create_programme(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 name=name,
                 timezone=timezone or config.programme.timezone,
                 actor=CLI_ACTOR,
@@ -116,11 +116,11 @@ def set_command(
 
     async def go() -> str:
         async with transaction(config) as session:
-            clock = await command_clock(session, config)
+            now = await command_now(session, config)
             found = await find_programme(session, programme)
             schedule = await set_schedule(
                 session,
-                clock=clock,
+                now=now,
                 programme=found,
                 actor=CLI_ACTOR,
                 cadence=cadence,
@@ -138,7 +138,7 @@ def set_command(
             f"counted from {schedule.anchor_day}"
             f"{f' until {schedule.last_day}' if schedule.last_day else ''}; "
             f"quiet periods: {quiet or 'none'}; rotations start: {rotations_text or 'none'}.\n"
-            f"Next prompt: {_shown(next_prompt_time(schedule, clock.now()))}."
+            f"Next prompt: {_shown(next_prompt_time(schedule, now))}."
         )
 
     typer.echo(perform(go()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.domain.catalogue import Catalogue, CatalogueError
 from bot.services.audit import CLI_ACTOR
 from bot.services.programmes import find_programme
@@ -33,7 +33,7 @@ def send(
             found = await find_programme(session, programme)
             count = await queue_prompt_now(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 catalogue=catalogue,
                 programme=found,
                 actor=CLI_ACTOR,

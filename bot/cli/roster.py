@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from bot.cli.enrolment import bot_username
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.core.durations import parse_duration
 from bot.domain.roster import read_roster
 from bot.services.audit import CLI_ACTOR
@@ -55,7 +55,7 @@ def import_command(
             found = await find_programme(session, programme)
             issued = await import_roster(
                 session,
-                clock=await command_clock(session, config),
+                now=await command_now(session, config),
                 programme=found,
                 rows=checked.rows,
                 actor=CLI_ACTOR,

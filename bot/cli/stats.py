@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.cli.support import command_clock, config_from, fail, perform, transaction
+from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.reports.formats import as_csv, as_json, describe_attention, number_text
 from bot.services.programmes import find_programme
 from bot.services.stats import ProgrammeStats, programme_stats
@@ -66,8 +66,7 @@ def stats_command(
     async def go() -> ProgrammeStats:
         async with transaction(config) as session:
             found = await find_programme(session, programme)
-            clock = await command_clock(session, config)
-            today = clock.now().astimezone(ZoneInfo(found.timezone)).date()
+            today = (await command_now(session, config)).astimezone(ZoneInfo(found.timezone)).date()
             if first is not None and first > today:
                 fail(f"--since {first} is in the future; nothing to count yet. Nothing changed.")
             return await programme_stats(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -13,7 +13,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.core.clock import Clock, OffsetClock, SystemClock
+from bot.core.clock import OffsetClock, SystemClock
 from bot.core.config import Config, ConfigError, load_config, redact_url
 from bot.services.errors import Refused
 from bot.services.sandbox_clock import stored_offset
@@ -93,19 +93,20 @@ async def open_database(engine: AsyncEngine, config: Config) -> None:
         fail(f"frizon: cannot open the database {redact_url(config.database.url)}: {reason}")
 
 
-async def command_clock(session: AsyncSession, config: Config) -> Clock:
-    """Real time; on a sandbox's database (no token configured), the sandbox's clock, so
-    the terminal and the chat agree on the day. Said on stderr when it differs."""
+async def command_now(session: AsyncSession, config: Config) -> datetime:
+    """The moment a command acts at: real time; on a sandbox's database (no token
+    configured), the sandbox's clock, so the terminal and the chat agree on the day. Said
+    on stderr when it differs."""
     offset = await stored_offset(session) if config.sandbox_mode else None
     if not offset:
-        return SystemClock()
-    clock = OffsetClock(SystemClock(), offset)
+        return SystemClock().now()
+    now = OffsetClock(SystemClock(), offset).now()
     typer.echo(
-        f"Sandbox clock: {clock.now():%Y-%m-%d %H:%M} UTC, "
+        f"Sandbox clock: {now:%Y-%m-%d %H:%M} UTC, "
         f"{_ahead(offset)} ahead of real time (the sandbox's database).",
         err=True,
     )
-    return clock
+    return now
 
 
 def _ahead(offset: timedelta) -> str:

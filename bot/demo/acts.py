@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.core.crypto import ReflectionCipher
 from bot.services.checkins import add_text, finish, start_checkin
 from db.models import Delivery, DeliveryStatus
@@ -38,7 +37,7 @@ async def delivered(session: AsyncSession, member_ids: Sequence[int], now: datet
 async def write_entry(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     cipher: ReflectionCipher,
     member_id: int,
     delivery_id: int | None,
@@ -49,7 +48,7 @@ async def write_entry(
     """A demo student's entry, as the check-in flow records one: a mood, perhaps some
     words (encrypted), then shared with the mentor or kept."""
     started = await start_checkin(
-        session, clock=clock, member_id=member_id, mood=mood, delivery_id=delivery_id
+        session, now=now, member_id=member_id, mood=mood, delivery_id=delivery_id
     )
     if words:
         await add_text(
@@ -58,8 +57,6 @@ async def write_entry(
             message_id=1,  # the first and only message of the entry
             text=words,
             cipher=cipher,
-            now=clock.now(),
+            now=now,
         )
-    await finish(
-        session, clock=clock, member_id=member_id, checkin_id=started.checkin_id, share=share
-    )
+    await finish(session, now=now, member_id=member_id, checkin_id=started.checkin_id, share=share)

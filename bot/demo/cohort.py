@@ -74,13 +74,13 @@ async def create_demo_cohort(
     clock = ManualClock(start)
     rng = random.Random(SEED)
     programme = await create_programme(
-        session, clock=clock, name=name, timezone=timezone, actor=actor
+        session, now=clock.now(), name=name, timezone=timezone, actor=actor
     )
     quiet_first = start.date() + timedelta(weeks=QUIET_WEEKS[0])
     quiet_last = start.date() + timedelta(weeks=QUIET_WEEKS[-1], days=6)
     schedule = await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor=actor,
         add_quiet_periods=((quiet_first, quiet_last),),
@@ -118,7 +118,7 @@ async def create_demo_cohort(
     async def prompts_go_out() -> None:
         for role in (Role.STUDENT, Role.MENTOR):
             await dispatch_prompts(
-                session, clock=clock, catalogue=catalogue, grace=grace, role=role
+                session, now=clock.now(), catalogue=catalogue, grace=grace, role=role
             )
         await history.delivered()
         await students.answer_prompts(history)

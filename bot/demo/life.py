@@ -12,14 +12,13 @@ random seeded by the delivery or pair, so the same steps give the same programme
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bot.core.clock import Clock
 from bot.core.crypto import ReflectionCipher
 from bot.demo.acts import delivered, write_entry
 from bot.demo.cast import COHORT_IDS, ENTRY_TEXTS, FIRST_MENTOR_ID, QUIET_PAIR_STUDENT
@@ -33,7 +32,7 @@ MEETS_AFTER = timedelta(days=21)  # and up to a week more, by pair
 
 
 async def cohort_lives(
-    sessionmaker: async_sessionmaker[AsyncSession], *, clock: Clock, cipher: ReflectionCipher
+    sessionmaker: async_sessionmaker[AsyncSession], *, now: datetime, cipher: ReflectionCipher
 ) -> int:
     """The cohort's part of the time that has passed up to now; returns how many
     deliveries reached them."""
@@ -47,15 +46,15 @@ async def cohort_lives(
         )
         if not members:
             return 0
-        reached = await delivered(session, members, clock.now())
-        await _answer(session, clock, cipher, reached)
-        await _meet(session, clock)
+        reached = await delivered(session, members, now)
+        await _answer(session, now, cipher, reached)
+        await _meet(session, now)
         # What the answers and meetings queued for the other side reaches them too.
-        return len(reached) + len(await delivered(session, members, clock.now()))
+        return len(reached) + len(await delivered(session, members, now))
 
 
 async def _answer(
-    session: AsyncSession, clock: Clock, cipher: ReflectionCipher, delivery_ids: list[int]
+    session: AsyncSession, now: datetime, cipher: ReflectionCipher, delivery_ids: list[int]
 ) -> None:
     prompts = await session.execute(
         select(Delivery.id, Delivery.member_id)
@@ -74,7 +73,7 @@ async def _answer(
         try:
             await write_entry(
                 session,
-                clock=clock,
+                now=now,
                 cipher=cipher,
                 member_id=member_id,
                 delivery_id=delivery_id,
@@ -86,7 +85,7 @@ async def _answer(
             continue  # a prompt a newer one has replaced
 
 
-async def _meet(session: AsyncSession, clock: Clock) -> None:
+async def _meet(session: AsyncSession, now: datetime) -> None:
     student, mentor = aliased(Member), aliased(Member)
     pairs = await session.execute(
         select(Pair, Programme.timezone)
@@ -101,7 +100,7 @@ async def _meet(session: AsyncSession, clock: Clock) -> None:
         )
     )
     for pair, timezone in pairs.all():
-        today = clock.now().astimezone(ZoneInfo(timezone)).date()
+        today = now.astimezone(ZoneInfo(timezone)).date()
         since = pair.last_met_on or pair.started_at.date()
         if today - since < MEETS_AFTER + timedelta(days=pair.id % 7):
             continue
@@ -112,7 +111,7 @@ async def _meet(session: AsyncSession, clock: Clock) -> None:
                 pair_id=pair.id,
                 day=today,
                 today=today,
-                now=clock.now(),
+                now=now,
             )
             await answer_meeting(
                 session, member_id=pair.mentor_id, meeting_id=meeting.id, confirmed=True

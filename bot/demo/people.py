@@ -40,7 +40,7 @@ class People:
         async def step() -> None:
             (invite,) = await issue_invites(
                 self.session,
-                clock=self.clock,
+                now=self.clock.now(),
                 programme=self.programme,
                 role=role,
                 actor=self.actor,
@@ -49,7 +49,7 @@ class People:
             )
             enrolment = await enrol(
                 self.session,
-                clock=self.clock,
+                now=self.clock.now(),
                 token=invite.token,
                 person=Person(telegram_id, name, "en"),
                 mentor_capacity=capacity,
@@ -63,7 +63,7 @@ class People:
         async def step() -> None:
             view = await pair(
                 self.session,
-                clock=self.clock,
+                now=self.clock.now(),
                 programme=self.programme,
                 student_id=self.member_of[student],
                 mentor_id=self.member_of[mentor],

@@ -58,7 +58,7 @@ class DemoSeat:
 async def prepare_demo(
     sessionmaker: async_sessionmaker[AsyncSession],
     *,
-    clock: Clock,
+    now: datetime,
     seats: list[tuple[DemoPerson, int]],
     cipher: ReflectionCipher,
     catalogue: Catalogue | None = None,
@@ -67,7 +67,7 @@ async def prepare_demo(
     bot/demo/cohort.py); give each seat a fresh invite unless already enrolled."""
     result = []
     async with sessionmaker() as session, session.begin():
-        programme = await _demo_programme(session, clock, cipher, catalogue)
+        programme = await _demo_programme(session, now, cipher, catalogue)
         for person, telegram_user_id in seats:
             member = await find_member(session, telegram_user_id)
             if member is not None and member.has_role(person.role):
@@ -75,7 +75,7 @@ async def prepare_demo(
                 continue
             (invite,) = await issue_invites(
                 session,
-                clock=clock,
+                now=now,
                 programme=programme,
                 role=person.role,
                 actor=DEMO_ACTOR,
@@ -101,7 +101,7 @@ async def demo_exists(sessionmaker: async_sessionmaker[AsyncSession]) -> bool:
 
 
 async def _demo_programme(
-    session: AsyncSession, clock: Clock, cipher: ReflectionCipher, catalogue: Catalogue | None
+    session: AsyncSession, now: datetime, cipher: ReflectionCipher, catalogue: Catalogue | None
 ) -> Programme:
     """The demo programme; created, with its history up to now, in the same transaction
     as the seats' invites, so a start that fails half-way leaves nothing to repeat."""
@@ -112,7 +112,7 @@ async def _demo_programme(
         session,
         name=DEMO_PROGRAMME,
         timezone=DEMO_TIMEZONE,
-        now=clock.now(),
+        now=now,
         catalogue=catalogue or Catalogue.load(),
         cipher=cipher,
         actor=DEMO_ACTOR,
@@ -166,7 +166,7 @@ async def advance_to_next_prompt(
     if due is None:
         return "The student has no prompts scheduled."
     await time_passes.until(clock, due + timedelta(seconds=1))
-    return f"The clock is now {_local(clock)}: the prompt is on its way."
+    return f"The clock is now {_local(clock.now())}: the prompt is on its way."
 
 
 async def advance_a_week(clock: OffsetClock, *, time_passes: TimePasses) -> str:
@@ -174,12 +174,12 @@ async def advance_a_week(clock: OffsetClock, *, time_passes: TimePasses) -> str:
     its time — prompts (students' and mentors'), "did you meet?", nudges, digests — and
     is sent before the answer."""
     await time_passes.until(clock, clock.now() + timedelta(weeks=1))
-    return f"The clock is now {_local(clock)}: a week has passed."
+    return f"The clock is now {_local(clock.now())}: a week has passed."
 
 
-def _local(clock: Clock) -> str:
+def _local(now: datetime) -> str:
     """The sandbox's time as its page's clock line shows it: in the demo programme's zone."""
-    return f"{clock.now().astimezone(ZoneInfo(DEMO_TIMEZONE)):%a %d %b %Y %H:%M} ({DEMO_TIMEZONE})"
+    return f"{now.astimezone(ZoneInfo(DEMO_TIMEZONE)):%a %d %b %Y %H:%M} ({DEMO_TIMEZONE})"
 
 
 async def outbox_sent(
@@ -190,7 +190,8 @@ async def outbox_sent(
     within: timedelta = timedelta(seconds=30),
 ) -> int:
     """Wait until the sender has tried every delivery that is due now; how many are
-    still waiting when ``within`` (real time) is up (0: all went out)."""
+    still waiting when ``within`` (real time) is up (0: all went out). A clock, not an
+    instant: each look reads it again, so what falls due while it waits is waited for."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within.total_seconds()
     while True:

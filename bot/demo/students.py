@@ -76,7 +76,7 @@ class Students:
                 return
             await write_entry(
                 self.people.session,
-                clock=self.people.clock,
+                now=self.people.clock.now(),
                 cipher=self.cipher,
                 member_id=member_id,
                 delivery_id=delivery_id,

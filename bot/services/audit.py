@@ -1,17 +1,17 @@
 """Audit events: who changed what, kept for coordinators and for accountability."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from db.models import AuditEvent
 
 
 def record_event(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     kind: str,
     actor: str,
     programme_id: int | None,
@@ -23,7 +23,7 @@ def record_event(
         actor=actor,
         programme_id=programme_id,
         details=details or {},
-        created_at=clock.now(),
+        created_at=now,
     )
     session.add(event)
     return event

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.core.crypto import ReflectionCipher, checkin_binding
 from bot.outbox.keys.shared_entries import shared_entry_key
 from bot.outbox.purposes import Purpose
@@ -59,7 +58,7 @@ class Finished:
 async def start_checkin(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     member_id: int,
     mood: int,
     delivery_id: int | None,
@@ -79,7 +78,6 @@ async def start_checkin(
             return Started(existing.id, existing.mood)
     programme_id, prompt_key = await _source(session, member_id, delivery_id)
     theme = theme_of(prompt_key) if prompt_key else None
-    now = clock.now()
     unfinished = await _open(session, member_id, now)
     if unfinished is not None:
         unfinished.status, unfinished.completed_at = CheckInStatus.DONE, now
@@ -130,7 +128,7 @@ async def add_text(
 async def finish(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     member_id: int,
     checkin_id: int,
     share: bool,
@@ -155,7 +153,6 @@ async def finish(
         return await _finished_before(session, checkin, share=share, pair=pair)
     if share and pair is not None and mentor_id is not None and pair.mentor_id != mentor_id:
         raise Refused("mentor_changed")
-    now = clock.now()
     shared = share and pair is not None
     checkin.status, checkin.completed_at, checkin.shared = CheckInStatus.DONE, now, shared
     if shared and pair is not None:

@@ -14,7 +14,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.services.audit import record_event
 from bot.services.errors import Refused
 from db.models import Membership, Programme, Role
@@ -45,7 +44,7 @@ async def consent_states(session: AsyncSession, *, member_id: int) -> list[Conse
 async def set_consent(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     member_id: int,
     programme_id: int,
     consenting: bool,
@@ -64,10 +63,10 @@ async def set_consent(
     programme = await session.get_one(Programme, programme_id)
     if membership.research_consent != consenting:
         membership.research_consent = consenting
-        membership.consent_changed_at = clock.now()
+        membership.consent_changed_at = now
         record_event(
             session,
-            clock=clock,
+            now=now,
             kind="research_consent",
             actor=actor,
             programme_id=programme_id,

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.core.clock import Clock
 from bot.domain.catalogue import Catalogue, CatalogueError
 from bot.outbox.keys.prompts import cycle_key, parse_cycle_key
 from bot.outbox.purposes import Purpose
@@ -87,7 +86,7 @@ def windows_for(member: Member, schedule: ProgrammeSchedule) -> Windows:
 async def dispatch_prompts(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     catalogue: Catalogue,
     grace: timedelta,
     checkpoint: Callable[[], Awaitable[None]] | None = None,
@@ -105,7 +104,6 @@ async def dispatch_prompts(
     """
     report = DispatchReport()
     written_at_checkpoint = 0
-    now = clock.now()
     programmes = (
         await session.scalars(select(Programme).options(selectinload(Programme.quiet_periods)))
     ).all()

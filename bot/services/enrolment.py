@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.domain.tokens import hash_token, is_well_formed
 from bot.services.audit import member_actor, record_event
 from bot.services.errors import Refused
@@ -28,7 +28,7 @@ class Enrolment:
 
 
 async def enrol(
-    session: AsyncSession, *, clock: Clock, token: str, person: Person, mentor_capacity: int
+    session: AsyncSession, *, now: datetime, token: str, person: Person, mentor_capacity: int
 ) -> Enrolment:
     """Use an invite. Refused reasons: malformed, unknown, expired, used, already_enrolled."""
     if not is_well_formed(token):
@@ -36,14 +36,13 @@ async def enrol(
     invite = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
     if invite is None:
         raise Refused("unknown")
-    now = clock.now()
     if invite.used_at is not None:
         await _refuse_used(session, invite, person)
     if invite.expires_at <= now:
         raise Refused("expired")
     programme = await session.get_one(Programme, invite.programme_id)
     member = await _member_for(
-        session, person=person, name=invite.name, language=invite.language, clock=clock
+        session, person=person, name=invite.name, language=invite.language, now=now
     )
     already = await session.scalar(
         select(Membership).where(
@@ -74,7 +73,7 @@ async def enrol(
     )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="enrolled",
         actor=member_actor(member.id),
         programme_id=programme.id,
@@ -89,7 +88,7 @@ async def _member_for(
     person: Person,
     name: str | None,
     language: str | None,
-    clock: Clock,
+    now: datetime,
 ) -> Member:
     """The member row for this Telegram account, created on first enrolment.
 
@@ -105,7 +104,7 @@ async def _member_for(
             display_name=(name or person.display_name)[:MAX_DISPLAY_NAME],
             language=language or locale_of(person),
             status=MemberStatus.ACTIVE,
-            created_at=clock.now(),
+            created_at=now,
         )
         session.add(member)
         await session.flush()

@@ -1,13 +1,13 @@
 """Erasure (/forget, `frizon forget`): a member's personal data and reflections go for
 good; only anonymous counts stay.
 
-What goes: the name (replaced by ERASED_NAME), the Telegram account (its id replaced by
-a synthetic one that no Telegram account or chat can have, so the person can start
-afresh with a new invite), time zone, quiet hours and pause, every reflection text, the
-ids of relayed messages, open conversations, messages still waiting to be sent to them
-or about their entries, research consent, coordinator rights, and the names and tags on
-their invites. Active pairs end exactly as with /endpair: the partner and the
-coordinators are told.
+What goes: the name (the row keeps none; bot/texts/names.py words it for each reader),
+the Telegram account (its id replaced by a synthetic one that no Telegram account or
+chat can have, so the person can start afresh with a new invite), time zone, quiet
+hours and pause, every reflection text, the ids of relayed messages, open conversations,
+messages still waiting to be sent to them or about their entries, research consent,
+coordinator rights, and the names and tags on their invites. Active pairs end exactly as
+with /endpair: the partner and the coordinators are told.
 
 What stays, tied to a member row that no longer says who it was: that someone was
 enrolled as student or mentor, pairs and meetings as facts with dates, and each entry's
@@ -22,7 +22,6 @@ from datetime import datetime
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.outbox.purposes import Purpose
 from bot.services.audit import record_event
 from bot.services.errors import Refused
@@ -45,7 +44,9 @@ from db.models import (
     Role,
 )
 
-ERASED_NAME = "Former member"
+# An erased member keeps no name, not even an invented one: where names are shown, theirs
+# reads as the template members/erased_name in the reader's language (bot/texts/names.py).
+NO_NAME = ""
 # Telegram user and chat ids have at most 52 significant bits: an id below -2**53 belongs
 # to no account and no chat, and one per member keeps the column unique.
 SYNTHETIC_ID_BASE = -(2**53)
@@ -113,15 +114,14 @@ async def preview_erasure(session: AsyncSession, *, member_id: int) -> ErasurePr
 
 
 async def erase_member(
-    session: AsyncSession, *, clock: Clock, member_id: int, actor: str
+    session: AsyncSession, *, now: datetime, member_id: int, actor: str
 ) -> Erasure:
     """Erase the member in the caller's transaction; refused if unknown or already erased."""
     member = await _erasable(session, member_id)
-    now = clock.now()
     old_name, old_telegram_id = member.display_name, member.telegram_user_id
     # Pairs end first, as a coordinator's /unpair would: the partner and coordinators are
     # told (the notices that would go to this member are cancelled below).
-    pairs_ended = await _end_pairs(session, clock, member_id, actor)
+    pairs_ended = await _end_pairs(session, now, member_id, actor)
     links, conversations = await _forget_relays(session, member_id, old_telegram_id)
     entries, reflections = await _erase_reflections(session, member_id, now)
     cancelled = await _cancel_deliveries(session, member_id, entries, now)
@@ -141,7 +141,7 @@ async def erase_member(
     )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="erasure",
         actor=actor,
         programme_id=None,
@@ -151,13 +151,11 @@ async def erase_member(
     return erasure
 
 
-async def _end_pairs(session: AsyncSession, clock: Clock, member_id: int, actor: str) -> int:
+async def _end_pairs(session: AsyncSession, now: datetime, member_id: int, actor: str) -> int:
     active = await active_pairs_of(session, member_id)
     for pair in active:
         programme = await session.get_one(Programme, pair.programme_id)
-        await unpair(
-            session, clock=clock, programme=programme, student_id=pair.student_id, actor=actor
-        )
+        await unpair(session, now=now, programme=programme, student_id=pair.student_id, actor=actor)
     return len(active)
 
 
@@ -224,7 +222,7 @@ def _forget_identity(member: Member) -> None:
     """The name, the Telegram account (an id no account can have, so the person can join
     again with a new invite) and their settings."""
     member.telegram_user_id = synthetic_telegram_id(member.id)
-    member.display_name = ERASED_NAME
+    member.display_name = NO_NAME
     member.timezone = member.quiet_hours = None
     member.paused_until = None
     member.status = MemberStatus.LEFT

@@ -26,7 +26,6 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.clock import Clock
 from bot.services.audit import record_event
 from bot.services.stats import programme_stats
 from db.models import Meeting, Member, Pair, Programme
@@ -83,27 +82,33 @@ ENGAGEMENT_HEADER = ("week", "response_rate_percent", *(f"mood_{m}" for m in ran
 async def export(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     what: What,
     min_group_size: int,
     actor: str,
+    erased_name: str,
     since: date | None = None,
 ) -> Export:
-    """One export of a programme, recorded as an audit event in the same transaction."""
+    """One export of a programme, recorded as an audit event in the same transaction;
+    `erased_name` is how an erased member (who keeps no name) reads to whoever asked."""
     zone = ZoneInfo(programme.timezone)
-    today = clock.now().astimezone(zone).date()
+    today = now.astimezone(zone).date()
     if what is What.PAIRS:
-        table = await pairs_table(session, programme=programme, since=since)
+        table = await pairs_table(
+            session, programme=programme, erased_name=erased_name, since=since
+        )
     elif what is What.MEETINGS:
-        table = await meetings_table(session, programme=programme, since=since)
+        table = await meetings_table(
+            session, programme=programme, erased_name=erased_name, since=since
+        )
     else:
         table = await engagement_table(
             session, programme=programme, today=today, min_group_size=min_group_size, since=since
         )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="export",
         actor=actor,
         programme_id=programme.id,
@@ -117,7 +122,7 @@ async def export(
 
 
 async def pairs_table(
-    session: AsyncSession, *, programme: Programme, since: date | None = None
+    session: AsyncSession, *, programme: Programme, erased_name: str, since: date | None = None
 ) -> Table:
     """Every pair (with `since`: every pair not ended before that day), its rhythm, how
     many meetings stand (with `since`: from that day) and when they last met."""
@@ -166,8 +171,8 @@ async def pairs_table(
     ) in await session.execute(query):
         rows.append(
             (
-                student_name,
-                mentor_name,
+                student_name or erased_name,
+                mentor_name or erased_name,
                 status.value,
                 _local_day(started, zone),
                 _local_day(ended, zone) if ended else "",
@@ -181,7 +186,7 @@ async def pairs_table(
 
 
 async def meetings_table(
-    session: AsyncSession, *, programme: Programme, since: date | None = None
+    session: AsyncSession, *, programme: Programme, erased_name: str, since: date | None = None
 ) -> Table:
     """Every logged meeting (with `since`: from that day): the pair, the day, which side
     logged it and whether the other side confirmed it, has not yet, or disputed the day."""
@@ -204,7 +209,7 @@ async def meetings_table(
     if since:
         query = query.where(Meeting.met_on >= since)
     rows = tuple(
-        (student_name, mentor_name, met_on.isoformat(), who, state)
+        (student_name or erased_name, mentor_name or erased_name, met_on.isoformat(), who, state)
         for student_name, mentor_name, met_on, who, state in await session.execute(query)
     )
     return Table(MEETINGS_HEADER, rows)

@@ -12,7 +12,6 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.core.crypto import ReflectionCipher
 from bot.outbox.keys.shared_entries import shared_entry_key
 from bot.outbox.purposes import Purpose
@@ -81,7 +80,7 @@ async def entry_at(
 async def set_shared(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     member_id: int,
     checkin_id: int,
     share: bool,
@@ -107,7 +106,7 @@ async def set_shared(
             purpose=Purpose.SHARED_ENTRY,
             cycle=shared_entry_key(checkin.id),
             subject_id=checkin.id,
-            due_at=clock.now(),
+            due_at=now,
         )
     checkin.shared = share
 

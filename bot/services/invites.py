@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.domain.tokens import hash_token, new_token
 from bot.services.audit import record_event
 from bot.services.errors import Refused
@@ -31,7 +30,7 @@ def invite_link(bot_username: str, token: str) -> str:
 async def issue_invites(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     role: Role,
     actor: str,
@@ -44,7 +43,6 @@ async def issue_invites(
         raise Refused("bad_invite_count", limit=MAX_INVITES_AT_ONCE)
     if name is not None and count != 1:
         raise Refused("name_needs_single_invite")
-    now = clock.now()
     issued = []
     for _ in range(count):
         token = new_token()
@@ -61,7 +59,7 @@ async def issue_invites(
         issued.append(IssuedInvite(token=token, role=role, name=name, expires_at=now + expires_in))
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="invites_issued",
         actor=actor,
         programme_id=programme.id,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.domain.matching import Mentor, Proposal, Student, Unmatched, allowed, suggest
 from bot.services.errors import Refused
 from bot.services.pairing import PairView, mentors_with_room, pair, unpaired_students
@@ -119,7 +119,7 @@ async def suggestions(session: AsyncSession, *, programme_id: int) -> Proposal:
 async def apply(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     accepted: Sequence[tuple[int, int]],
     actor: str,
@@ -141,7 +141,7 @@ async def apply(
             paired.append(
                 await pair(
                     session,
-                    clock=clock,
+                    now=now,
                     programme=programme,
                     student_id=student_id,
                     mentor_id=mentor_id,

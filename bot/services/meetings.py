@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.outbox.keys.meetings import meeting_key, rhythm_key
 from bot.outbox.keys.pairs import meeting_gap_key
 from bot.outbox.purposes import Purpose
@@ -74,7 +73,7 @@ class RhythmAnswer:
 
 
 async def choose_rhythm(
-    session: AsyncSession, *, member_id: int, pair_id: int, weeks: int, clock: Clock
+    session: AsyncSession, *, member_id: int, pair_id: int, weeks: int, now: datetime
 ) -> RhythmAnswer:
     """A tap on "every N weeks": a proposal to the other side, who is asked through the
     outbox; the rhythm that holds stays until they accept. Tapping what the other side
@@ -87,11 +86,10 @@ async def choose_rhythm(
     pending = await _pending_proposal(session, pair.id)
     if pending is not None and pending.weeks == weeks:
         if pending.proposed_by_id != member_id:
-            return await _accept(session, pair, pending, member_id, clock)
+            return await _accept(session, pair, pending, member_id, now)
         return await _answer(session, pair, member_id, "already_proposed", weeks)
     if pair.meeting_weeks == weeks:
         return await _answer(session, pair, member_id, "already_agreed", weeks)
-    now = clock.now()
     if pending is not None:
         pending.status = ProposalStatus.SUPERSEDED
         pending.answered_at = now
@@ -113,14 +111,13 @@ async def choose_rhythm(
         by=member_id,
         pair=pair,
         proposal=proposal,
-        due_at=now,
-        clock=clock,
+        now=now,
     )
     return await _answer(session, pair, member_id, "proposed", weeks)
 
 
 async def accept_rhythm(
-    session: AsyncSession, *, member_id: int, pair_id: int, proposal_id: int, clock: Clock
+    session: AsyncSession, *, member_id: int, pair_id: int, proposal_id: int, now: datetime
 ) -> RhythmAnswer:
     """Accept on a proposal: it holds for both from now, and the proposer is told. An
     Accept pressed again, or on a proposal since replaced, changes nothing."""
@@ -136,13 +133,12 @@ async def accept_rhythm(
         return await _answer(session, pair, member_id, "superseded", proposal.weeks)
     if proposal.proposed_by_id == member_id:  # no button offers this: one's own proposal
         return await _answer(session, pair, member_id, "already_proposed", proposal.weeks)
-    return await _accept(session, pair, proposal, member_id, clock)
+    return await _accept(session, pair, proposal, member_id, now)
 
 
 async def _accept(
-    session: AsyncSession, pair: Pair, proposal: RhythmProposal, member_id: int, clock: Clock
+    session: AsyncSession, pair: Pair, proposal: RhythmProposal, member_id: int, now: datetime
 ) -> RhythmAnswer:
-    now = clock.now()
     proposal.status = ProposalStatus.ACCEPTED
     proposal.answered_at = now
     pair.meeting_weeks = proposal.weeks
@@ -154,8 +150,7 @@ async def _accept(
         by=member_id,
         pair=pair,
         proposal=proposal,
-        due_at=now,
-        clock=clock,
+        now=now,
     )
     await session.flush()
     return await _answer(session, pair, member_id, "agreed", proposal.weeks)
@@ -170,22 +165,21 @@ async def _tell(
     by: int,
     pair: Pair,
     proposal: RhythmProposal,
-    due_at: datetime,
-    clock: Clock,
+    now: datetime,
 ) -> None:
-    """A step in agreeing a rhythm: the other side told through the outbox, and the step
-    in the audit log, in the same transaction."""
+    """A step in agreeing a rhythm: the other side told through the outbox at once, and
+    the step in the audit log, in the same transaction."""
     await enqueue(
         session,
         member_id=to,
         purpose=purpose,
         cycle=rhythm_key(proposal.id),
         subject_id=proposal.id,
-        due_at=due_at,
+        due_at=now,
     )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind=kind,
         actor=member_actor(by),
         programme_id=pair.programme_id,

@@ -34,10 +34,15 @@ FORMAT = "frizon-my-data/1"
 
 
 async def own_data(
-    session: AsyncSession, *, member_id: int, cipher: ReflectionCipher, now: datetime
+    session: AsyncSession,
+    *,
+    member_id: int,
+    cipher: ReflectionCipher,
+    now: datetime,
+    erased_name: str,
 ) -> dict[str, Any]:
     """The member's profile, roles, pairs, meetings, rhythm proposals, entries and consent,
-    as plain values."""
+    as plain values; a partner since erased (who keeps no name) reads as `erased_name`."""
     member = await session.scalar(
         select(Member)
         .where(Member.id == member_id)
@@ -76,9 +81,9 @@ async def own_data(
             "joined_at": when(member.created_at),
         },
         "memberships": [_membership(m, when) for m in memberships],
-        "pairs": [_pair(p, member_id, programmes, when) for p in pairs],
-        "meetings": await _meetings(session, pairs, member_id),
-        "rhythm_proposals": await _rhythm_proposals(session, pairs, member_id, when),
+        "pairs": [_pair(p, member_id, programmes, when, erased_name) for p in pairs],
+        "meetings": await _meetings(session, pairs, member_id, erased_name),
+        "rhythm_proposals": await _rhythm_proposals(session, pairs, member_id, when, erased_name),
         "checkins": await _checkins(session, member_id, cipher, programmes, when),
     }
 
@@ -101,13 +106,19 @@ def _membership(membership: Membership, when: When) -> dict[str, Any]:
     return shown
 
 
-def _pair(pair: Pair, member_id: int, programmes: dict[int, str], when: When) -> dict[str, Any]:
+def _partner_name(pair: Pair, member_id: int, erased_name: str) -> str:
+    partner = pair.mentor if pair.student_id == member_id else pair.student
+    return partner.display_name or erased_name
+
+
+def _pair(
+    pair: Pair, member_id: int, programmes: dict[int, str], when: When, erased_name: str
+) -> dict[str, Any]:
     mine_as_student = pair.student_id == member_id
-    partner = pair.mentor if mine_as_student else pair.student
     return {
         "programme": programmes.get(pair.programme_id),
         "your_role": "student" if mine_as_student else "mentor",
-        "partner": partner.display_name,
+        "partner": _partner_name(pair, member_id, erased_name),
         "status": pair.status.value,
         "started_at": when(pair.started_at),
         "ended_at": when(pair.ended_at),
@@ -116,12 +127,10 @@ def _pair(pair: Pair, member_id: int, programmes: dict[int, str], when: When) ->
 
 
 async def _rhythm_proposals(
-    session: AsyncSession, pairs: Sequence[Pair], member_id: int, when: When
+    session: AsyncSession, pairs: Sequence[Pair], member_id: int, when: When, erased_name: str
 ) -> list[dict[str, Any]]:
     """The meeting rhythms either side of the member's pairs proposed, and what became of them."""
-    partner_of = {
-        p.id: (p.mentor if p.student_id == member_id else p.student).display_name for p in pairs
-    }
+    partner_of = {p.id: _partner_name(p, member_id, erased_name) for p in pairs}
     proposals = (
         await session.scalars(
             select(RhythmProposal)
@@ -143,11 +152,9 @@ async def _rhythm_proposals(
 
 
 async def _meetings(
-    session: AsyncSession, pairs: Sequence[Pair], member_id: int
+    session: AsyncSession, pairs: Sequence[Pair], member_id: int, erased_name: str
 ) -> list[dict[str, Any]]:
-    partner_of = {
-        p.id: (p.mentor if p.student_id == member_id else p.student).display_name for p in pairs
-    }
+    partner_of = {p.id: _partner_name(p, member_id, erased_name) for p in pairs}
     meetings = (
         await session.scalars(
             select(Meeting)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -10,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.core.clock import Clock
 from bot.outbox.keys.pairs import pair_key
 from bot.outbox.keys.prompts import farewell_key
 from bot.outbox.purposes import Purpose
@@ -50,7 +50,7 @@ class Candidate:
 async def pair(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     student_id: int,
     mentor_id: int,
@@ -82,7 +82,6 @@ async def pair(
     capacity = mentor_role.capacity or 0
     if taken >= capacity:
         raise Refused("mentor_full", mentor=mentor.display_name, capacity=capacity)
-    now = clock.now()
     new_pair = Pair(
         programme_id=programme.id,
         student_id=student_id,
@@ -107,7 +106,7 @@ async def pair(
         )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="paired",
         actor=actor,
         programme_id=programme.id,
@@ -129,7 +128,7 @@ FAREWELL_PROMPT = "future-farewell"  # in the base catalogue, timing programme_e
 async def unpair(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     student_id: int,
     actor: str,
@@ -142,7 +141,6 @@ async def unpair(
     current = await _active_pair_of(session, programme.id, student_id)
     if current is None or (pair_id is not None and current.id != pair_id):
         raise Refused("no_active_pair", member_id=student_id)
-    now = clock.now()
     current.status = PairStatus.ENDED
     current.ended_at = now
     await forget_conversations_of_pair(session, pair_id=current.id)
@@ -177,7 +175,7 @@ async def unpair(
     )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="unpaired",
         actor=actor,
         programme_id=programme.id,
@@ -390,7 +388,7 @@ async def _active_mentees(session: AsyncSession, programme_id: int, mentor_id: i
 
 
 async def end_own_pair(
-    session: AsyncSession, *, clock: Clock, member_id: int, pair_id: int
+    session: AsyncSession, *, now: datetime, member_id: int, pair_id: int
 ) -> PairView:
     """A student or mentor ends their own pair: the same as a coordinator's /unpair."""
     pair = await session.get(Pair, pair_id)
@@ -401,7 +399,7 @@ async def end_own_pair(
     programme = await session.get_one(Programme, pair.programme_id)
     return await unpair(
         session,
-        clock=clock,
+        now=now,
         programme=programme,
         student_id=pair.student_id,
         actor=member_actor(member_id),

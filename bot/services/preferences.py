@@ -9,7 +9,6 @@ from zoneinfo import available_timezones
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.core.durations import parse_duration
 from bot.scheduling.windows import QuietHours
 from bot.services.errors import Refused
@@ -76,7 +75,7 @@ async def set_quiet_hours(session: AsyncSession, *, member_id: int, text: str) -
     return member.quiet_hours
 
 
-async def pause(session: AsyncSession, *, clock: Clock, member_id: int, text: str) -> datetime:
+async def pause(session: AsyncSession, *, now: datetime, member_id: int, text: str) -> datetime:
     """Hold prompts back for a while ("2w", "10d"); returns when they resume."""
     try:
         length = parse_duration(text)
@@ -85,13 +84,13 @@ async def pause(session: AsyncSession, *, clock: Clock, member_id: int, text: st
     if length > LONGEST_PAUSE:
         raise Refused("pause_too_long", weeks=LONGEST_PAUSE.days // 7)
     member = await session.get_one(Member, member_id)
-    member.paused_until = clock.now() + length
+    member.paused_until = now + length
     return member.paused_until
 
 
-async def resume(session: AsyncSession, *, clock: Clock, member_id: int) -> bool:
+async def resume(session: AsyncSession, *, now: datetime, member_id: int) -> bool:
     """End a pause now; False if there was none."""
     member = await session.get_one(Member, member_id)
-    was_paused = member.paused_until is not None and member.paused_until > clock.now()
+    was_paused = member.paused_until is not None and member.paused_until > now
     member.paused_until = None
     return was_paused

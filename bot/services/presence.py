@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.services.audit import member_actor, record_event
 from db.models import Member, MemberStatus
 
 
-async def mark_blocked(session: AsyncSession, *, clock: Clock, telegram_user_id: int) -> bool:
+async def mark_blocked(session: AsyncSession, *, now: datetime, telegram_user_id: int) -> bool:
     """The member blocked the bot (Telegram said so); True if that is news."""
-    return await _set(session, clock, telegram_user_id, MemberStatus.BLOCKED)
+    return await _set(session, now, telegram_user_id, MemberStatus.BLOCKED)
 
 
-async def mark_back(session: AsyncSession, *, clock: Clock, telegram_user_id: int) -> bool:
+async def mark_back(session: AsyncSession, *, now: datetime, telegram_user_id: int) -> bool:
     """A member who had blocked the bot wrote or unblocked it; True if that is news."""
     member = await _member(session, telegram_user_id)
     if member is None or member.status != MemberStatus.BLOCKED:
         return False
-    return await _set(session, clock, telegram_user_id, MemberStatus.ACTIVE)
+    return await _set(session, now, telegram_user_id, MemberStatus.ACTIVE)
 
 
 async def is_blocked(session: AsyncSession, *, telegram_user_id: int) -> bool:
@@ -35,7 +36,7 @@ async def _member(session: AsyncSession, telegram_user_id: int) -> Member | None
 
 
 async def _set(
-    session: AsyncSession, clock: Clock, telegram_user_id: int, status: MemberStatus
+    session: AsyncSession, now: datetime, telegram_user_id: int, status: MemberStatus
 ) -> bool:
     member = await _member(session, telegram_user_id)
     if member is None or member.status == status or member.status == MemberStatus.LEFT:
@@ -43,7 +44,7 @@ async def _set(
     member.status = status
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind=f"member_{status.value}",
         actor=member_actor(member.id),
         programme_id=None,

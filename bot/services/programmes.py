@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.services.audit import record_event
 from bot.services.errors import Refused
 from db.models import Membership, Pair, PairStatus, Programme, Role
@@ -28,7 +28,7 @@ class ProgrammeSummary:
 
 
 async def create_programme(
-    session: AsyncSession, *, clock: Clock, name: str, timezone: str, actor: str
+    session: AsyncSession, *, now: datetime, name: str, timezone: str, actor: str
 ) -> Programme:
     name = " ".join(name.split())
     # An all-digit name could not be told apart from a programme id on the command line.
@@ -41,12 +41,12 @@ async def create_programme(
     existing = await session.scalar(select(Programme).where(Programme.name == name))
     if existing is not None:
         raise Refused("programme_exists", name=name)
-    programme = Programme(name=name, timezone=timezone, created_at=clock.now())
+    programme = Programme(name=name, timezone=timezone, created_at=now)
     session.add(programme)
     await session.flush()
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="programme_created",
         actor=actor,
         programme_id=programme.id,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.domain.catalogue import Catalogue
 from bot.outbox.keys.prompts import sent_now_key
 from bot.outbox.purposes import Purpose
@@ -21,7 +21,7 @@ from db.models import Delivery, DeliveryStatus, Member, Membership, MemberStatus
 async def queue_prompt_now(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     catalogue: Catalogue,
     programme: Programme,
     actor: str,
@@ -36,7 +36,6 @@ async def queue_prompt_now(
         raise Refused("unknown_prompt", key=prompt_key)
     await session.refresh(programme, ["quiet_periods"])
     schedule = schedule_of(programme)
-    now = clock.now()
     students = (
         await session.scalars(
             select(Member)
@@ -73,7 +72,7 @@ async def queue_prompt_now(
         )
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="prompt_sent_now",
         actor=actor,
         programme_id=programme.id,

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.core.crypto import CannotDecrypt, ReflectionCipher
 from bot.domain.catalogue import Catalogue
 from bot.services.audit import record_event
@@ -77,7 +76,7 @@ def programme_week(programme: Programme, moment: datetime) -> int:
 async def research_export(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     cipher: ReflectionCipher,
     catalogue: Catalogue,
@@ -125,7 +124,7 @@ async def research_export(
     students = len({row.pseudonym for row in rows})
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="research_export",
         actor=actor,
         programme_id=programme.id,

@@ -7,12 +7,11 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.domain.roster import RosterRow
 from bot.domain.tokens import hash_token, new_token
 from bot.services.audit import record_event
@@ -32,7 +31,7 @@ class RosterInvite:
 async def import_roster(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     rows: tuple[RosterRow, ...],
     actor: str,
@@ -44,7 +43,6 @@ async def import_roster(
     `source` names where the file came from (a Telegram message), so that the same
     message delivered again is recognised by `earlier_import` and not imported twice.
     """
-    now = clock.now()
     issued = []
     for row in rows:
         token = new_token()
@@ -68,7 +66,7 @@ async def import_roster(
         details["source"] = source
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind=IMPORTED,
         actor=actor,
         programme_id=programme.id,

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.clock import Clock
 from bot.scheduling.cadence import Cadence
 from bot.scheduling.release import next_release
 from bot.scheduling.windows import QuietPeriod as QuietDays
@@ -60,7 +59,7 @@ def anchor_day_of(programme: Programme) -> date:
 async def set_schedule(
     session: AsyncSession,
     *,
-    clock: Clock,
+    now: datetime,
     programme: Programme,
     actor: str,
     cadence: str | None = None,
@@ -102,7 +101,7 @@ async def set_schedule(
     await session.flush()
     record_event(
         session,
-        clock=clock,
+        now=now,
         kind="schedule_changed",
         actor=actor,
         programme_id=programme.id,

@@ -90,7 +90,7 @@ class RunningBot:
     async def programme(self, name: str = "Clinical mentoring") -> Programme:
         async with self.sessionmaker() as session, session.begin():
             return await create_programme(
-                session, clock=self.clock, name=name, timezone="Europe/Stockholm", actor="test"
+                session, now=self.clock.now(), name=name, timezone="Europe/Stockholm", actor="test"
             )
 
     async def invite(
@@ -104,7 +104,7 @@ class RunningBot:
         async with self.sessionmaker() as session, session.begin():
             (issued,) = await issue_invites(
                 session,
-                clock=self.clock,
+                now=self.clock.now(),
                 programme=programme,
                 role=role,
                 actor="test",
@@ -119,7 +119,7 @@ class RunningBot:
             ids = {m.telegram_user_id: m.id for m in (await session.scalars(select(Member))).all()}
             await pair(
                 session,
-                clock=self.clock,
+                now=self.clock.now(),
                 programme=await session.get_one(Programme, programme.id),
                 student_id=ids[student.id],
                 mentor_id=ids[mentor.id],

@@ -90,7 +90,7 @@ async def enrolled(
     invite."""
     user = sandbox.state.add_user(name, started=True)
     member = await a_member(
-        session, clock, programme, role, name=name, person=Person(user.id, name, "en")
+        session, clock.now(), programme, role, name=name, person=Person(user.id, name, "en")
     )
     return Enrolled(user, member.member_id)
 
@@ -99,12 +99,12 @@ async def ana_and_lars(
     session: AsyncSession, sandbox: SandboxServer, clock: ManualClock
 ) -> tuple[Enrolled, Enrolled]:
     """Ana, a student, paired with Lars, a mentor: two introductions wait in the outbox."""
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ana = await enrolled(session, sandbox, clock, programme, Role.STUDENT, "Ana")
     lars = await enrolled(session, sandbox, clock, programme, Role.MENTOR, "Lars")
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ana.member_id,
         mentor_id=lars.member_id,

@@ -99,12 +99,12 @@ async def cast_of(
     per_mentor = -(-config.writers // config.mentors)
     mentor_of: dict[int, SandboxUser] = {}
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock, name=PROGRAMME)
+        programme = await a_programme(session, clock.now(), name=PROGRAMME)
         mentor_ids = []
         for user in mentors:
             enrolled = await a_member(
                 session,
-                clock,
+                clock.now(),
                 programme,
                 Role.MENTOR,
                 name=user.first_name,
@@ -115,7 +115,7 @@ async def cast_of(
         for n, user in enumerate(writers + listeners):
             student = await a_member(
                 session,
-                clock,
+                clock.now(),
                 programme,
                 Role.STUDENT,
                 name=user.first_name,
@@ -124,7 +124,7 @@ async def cast_of(
             if n < len(writers):
                 await pair(
                     session,
-                    clock=clock,
+                    now=clock.now(),
                     programme=programme,
                     student_id=student.member_id,
                     mentor_id=mentor_ids[n // per_mentor],

@@ -171,7 +171,7 @@ async def world(bot: RunningBot) -> dict[str, Any]:
         meeting_id = await session.scalar(select(Meeting.id))
         assert pair_id is not None
         await choose_rhythm(  # an open proposal, for Ana to accept
-            session, member_id=ids[lars.id], pair_id=pair_id, weeks=6, clock=bot.clock
+            session, member_id=ids[lars.id], pair_id=pair_id, weeks=6, now=bot.clock.now()
         )
         proposal_id = await session.scalar(select(RhythmProposal.id))
     await bot.outbox_settled()

@@ -33,10 +33,12 @@ async def test_sharing_after_a_change_of_mentor_asks_again_and_shares_nothing_ye
     people = await ids(bot)
     async with bot.sessionmaker() as session, session.begin():
         found = await session.get_one(Programme, programme_id)
-        await unpair(session, clock=bot.clock, programme=found, student_id=people["Ana"], actor="t")
+        await unpair(
+            session, now=bot.clock.now(), programme=found, student_id=people["Ana"], actor="t"
+        )
         await pair(
             session,
-            clock=bot.clock,
+            now=bot.clock.now(),
             programme=found,
             student_id=people["Ana"],
             mentor_id=people["Karl"],

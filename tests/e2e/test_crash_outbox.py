@@ -37,10 +37,10 @@ async def a_mentor_with_shared_entries(
     # Enrolled straight in the database: in life they pressed Start with their invite.
     mentor_user = sandbox.state.add_user("Lars", started=True)
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
+        programme = await a_programme(session, clock.now())
         mentor = await a_member(
             session,
-            clock,
+            clock.now(),
             programme,
             Role.MENTOR,
             name="Lars",
@@ -51,7 +51,7 @@ async def a_mentor_with_shared_entries(
             user = sandbox.state.add_user(f"Student{n}", started=True)
             student = await a_member(
                 session,
-                clock,
+                clock.now(),
                 programme,
                 Role.STUDENT,
                 name=f"Student{n}",
@@ -59,7 +59,7 @@ async def a_mentor_with_shared_entries(
             )
             await pair(
                 session,
-                clock=clock,
+                now=clock.now(),
                 programme=programme,
                 student_id=student.member_id,
                 mentor_id=mentor.member_id,
@@ -67,7 +67,7 @@ async def a_mentor_with_shared_entries(
             )
             for entry in range(2):
                 started = await start_checkin(
-                    session, clock=clock, member_id=student.member_id, mood=4, delivery_id=None
+                    session, now=clock.now(), member_id=student.member_id, mood=4, delivery_id=None
                 )
                 await add_text(
                     session,
@@ -79,7 +79,7 @@ async def a_mentor_with_shared_entries(
                 )
                 await finish(
                     session,
-                    clock=clock,
+                    now=clock.now(),
                     member_id=student.member_id,
                     checkin_id=started.checkin_id,
                     share=True,
@@ -165,11 +165,11 @@ async def test_kills_during_a_prompt_send_to_fifty_students_send_each_prompt_at_
     # Enrolled straight in the database: in life they pressed Start with their invite.
     students = [sandbox.state.add_user(f"Student{n}", started=True) for n in range(50)]
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock, name="Kills")
+        programme = await a_programme(session, clock.now(), name="Kills")
         for user in students:
             await a_member(
                 session,
-                clock,
+                clock.now(),
                 programme,
                 Role.STUDENT,
                 name=user.first_name,

@@ -33,12 +33,12 @@ async def enrolled_students(
     users = [sandbox.state.add_user(f"Student{n:02d}") for n in range(STUDENTS)]
     async with sessionmaker() as session, session.begin():
         programme = await create_programme(
-            session, clock=clock, name="Crash test", timezone="Europe/Stockholm", actor="test"
+            session, now=clock.now(), name="Crash test", timezone="Europe/Stockholm", actor="test"
         )
         for user in users:
             (invite,) = await issue_invites(
                 session,
-                clock=clock,
+                now=clock.now(),
                 programme=programme,
                 role=Role.STUDENT,
                 actor="test",
@@ -46,7 +46,7 @@ async def enrolled_students(
             )
             await enrol(
                 session,
-                clock=clock,
+                now=clock.now(),
                 token=invite.token,
                 person=Person(user.id, user.first_name, "en"),
                 mentor_capacity=3,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.sandbox import SandboxUser
@@ -141,3 +142,26 @@ async def test_forged_export_buttons_are_refused_and_record_nothing(bot: Running
         assert refusal["media"] is None
 
     assert await exports_recorded(bot) == []
+
+
+@pytest.mark.parametrize(
+    ("language_code", "menu", "button", "caption", "words"),
+    [
+        ("en", "which export", "Pairs", "Pairs in", "Former member"),
+        ("sv", "vilken export", "Par", "Par i", "Tidigare deltagare"),
+    ],
+)
+async def test_an_erased_student_reads_as_the_templates_words_in_the_coordinators_language(
+    bot: RunningBot, language_code: str, menu: str, button: str, caption: str, words: str
+) -> None:
+    programme, ana, _ = await bot.ana_and_lars()
+    maja = await bot.enrolled(programme, Role.COORDINATOR, "Maja", language_code=language_code)
+    bot.says(ana, "/forget")
+    await bot.presses(ana, await bot.hears(ana, "Erase your data?"), "Erase my data")
+    await bot.hears(ana, "I no longer know who you are")
+
+    bot.says(maja, "/export")
+    await bot.presses(maja, await bot.hears(maja, menu), button)
+    _, lines = await csv_document(bot, maja, caption)
+
+    assert lines[1].startswith(f"{words},Lars,ended,2026-09-07,2026-09-07,")

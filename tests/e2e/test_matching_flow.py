@@ -29,7 +29,7 @@ async def enrolled_from_roster(
     async with bot.sessionmaker() as session, session.begin():
         issued = await import_roster(
             session,
-            clock=bot.clock,
+            now=bot.clock.now(),
             programme=programme,
             rows=read_roster(roster.encode()).rows,
             actor="test",

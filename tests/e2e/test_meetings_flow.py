@@ -148,7 +148,7 @@ async def test_rhythm_buttons_of_an_ended_pair_change_nothing(bot: RunningBot) -
         student = await session.scalar(select(Pair.student_id))
         assert student is not None
         await unpair(
-            session, clock=bot.clock, programme=programme, student_id=student, actor="test"
+            session, now=bot.clock.now(), programme=programme, student_id=student, actor="test"
         )
     await bot.outbox_settled()
 

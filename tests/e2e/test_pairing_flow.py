@@ -45,7 +45,7 @@ async def test_a_pairing_made_on_the_command_line_is_introduced_by_the_running_b
         ids = {m.display_name: m.id for m in (await session.scalars(select(Member))).all()}
         await pair(
             session,
-            clock=bot.clock,
+            now=bot.clock.now(),
             programme=programme,
             student_id=ids["Ana"],
             mentor_id=ids["Lars"],

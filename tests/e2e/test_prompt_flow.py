@@ -24,7 +24,7 @@ async def test_a_prompt_arrives_at_its_time_and_a_shared_answer_reaches_the_ment
         found = await session.get_one(Programme, programme.id)
         await set_schedule(
             session,
-            clock=bot.clock,
+            now=bot.clock.now(),
             programme=found,
             actor="test",
             cadence="weekly mon 18:00",
@@ -71,7 +71,7 @@ async def test_answering_a_prompt_twice_is_refused_kindly(bot: RunningBot) -> No
     async with bot.sessionmaker() as session, session.begin():
         found = await session.get_one(Programme, programme.id)
         await set_schedule(
-            session, clock=bot.clock, programme=found, actor="test", first_day=date(2026, 9, 7)
+            session, now=bot.clock.now(), programme=found, actor="test", first_day=date(2026, 9, 7)
         )
     ana = await bot.enrolled(programme, Role.STUDENT, "Ana")
     bot.clock.advance(timedelta(hours=8))  # Monday 18:00 local
@@ -96,7 +96,7 @@ async def test_a_prompt_sent_now_from_the_command_line_reaches_every_student(
         found = await session.get_one(Programme, programme.id)
         count = await queue_prompt_now(
             session,
-            clock=bot.clock,
+            now=bot.clock.now(),
             catalogue=bot.application.bot_data.services.catalogue,
             programme=found,
             actor="cli",

@@ -99,7 +99,7 @@ async def test_a_partner_who_blocked_the_bot_or_was_unpaired_is_explained(
         assert student is not None
         await unpair(
             session,
-            clock=bot.clock,
+            now=bot.clock.now(),
             programme=await session.get_one(Programme, programme.id),
             student_id=student,
             actor="test",

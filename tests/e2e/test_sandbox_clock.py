@@ -36,7 +36,7 @@ async def pair_the_demo_people(directory: Path, student_id: int, mentor_id: int)
             assert programme is not None and student is not None and mentor is not None
             await pair(
                 session,
-                clock=SystemClock(),
+                now=SystemClock().now(),
                 programme=programme,
                 student_id=student.id,
                 mentor_id=mentor.id,

@@ -42,7 +42,7 @@ async def pair_by_names(bot: RunningBot, student: str, mentor: str) -> None:
         assert programme is not None
         await pair(
             session,
-            clock=bot.clock,
+            now=bot.clock.now(),
             programme=programme,
             student_id=ids[student],
             mentor_id=ids[mentor],
@@ -103,12 +103,12 @@ async def test_a_network_error_backs_off_and_gives_up_after_a_bound(
     sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
-        ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-        lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+        programme = await a_programme(session, clock.now())
+        ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+        lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
         await pair(
             session,
-            clock=clock,
+            now=clock.now(),
             programme=programme,
             student_id=ana.member_id,
             mentor_id=lars.member_id,

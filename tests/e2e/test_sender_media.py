@@ -47,7 +47,7 @@ async def a_queued_delivery(
 ) -> SandboxUser:
     """Lars, a mentor, with one delivery waiting for him."""
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
+        programme = await a_programme(session, clock.now())
         lars = await enrolled(session, sandbox, clock, programme, Role.MENTOR, "Lars")
         await enqueue(
             session,

@@ -34,7 +34,7 @@ async def a_long_shared_entry(
         for delivery in await session.scalars(select(Delivery)):
             delivery.status = DeliveryStatus.SENT  # not what this test is about
         started = await start_checkin(
-            session, clock=clock, member_id=ana.member_id, mood=3, delivery_id=None
+            session, now=clock.now(), member_id=ana.member_id, mood=3, delivery_id=None
         )
         await add_text(
             session,
@@ -46,7 +46,7 @@ async def a_long_shared_entry(
         )
         await finish(
             session,
-            clock=clock,
+            now=clock.now(),
             member_id=ana.member_id,
             checkin_id=started.checkin_id,
             share=True,

@@ -87,7 +87,7 @@ async def test_prompts_sent_now_count_in_the_figures(bot: RunningBot) -> None:
     async with bot.sessionmaker() as session, session.begin():
         found = await session.get_one(Programme, programme.id)
         await queue_prompt_now(
-            session, clock=bot.clock, catalogue=services.catalogue, programme=found, actor="cli"
+            session, now=bot.clock.now(), catalogue=services.catalogue, programme=found, actor="cli"
         )
     services.wake_sender()
     for student in students[:5]:  # five answer with a mood, Filip does not

@@ -64,7 +64,7 @@ async def an_entry(
     await session.flush()
     started = await checkins.start_checkin(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=member_id,
         mood=mood,
         delivery_id=prompt.id,
@@ -80,18 +80,18 @@ async def an_entry(
             now=clock.now(),
         )
     await checkins.finish(
-        session, clock=clock, member_id=member_id, checkin_id=started.checkin_id, share=share
+        session, now=clock.now(), member_id=member_id, checkin_id=started.checkin_id, share=share
     )
     return started.checkin_id
 
 
 async def a_cast(session: AsyncSession, clock: ManualClock) -> Cast:
-    programme = await a_programme(session, clock)
-    maja = await a_member(session, clock, programme, Role.COORDINATOR, name="Maja Holm")
-    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars Ek")
+    programme = await a_programme(session, clock.now())
+    maja = await a_member(session, clock.now(), programme, Role.COORDINATOR, name="Maja Holm")
+    lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars Ek")
     ana = await a_member(
         session,
-        clock,
+        clock.now(),
         programme,
         Role.STUDENT,
         name=ANA_NAME,
@@ -99,7 +99,7 @@ async def a_cast(session: AsyncSession, clock: ManualClock) -> Cast:
     )
     paired = await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ana.member_id,
         mentor_id=lars.member_id,

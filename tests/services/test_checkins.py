@@ -27,8 +27,8 @@ cipher = ReflectionCipher(new_key())
 
 
 async def a_student(session: AsyncSession, clock: ManualClock) -> tuple[int, int]:
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT)
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT)
     return programme.id, student.member_id
 
 
@@ -52,12 +52,12 @@ async def test_a_prompt_can_be_answered_once(session: AsyncSession, clock: Manua
     programme_id, member_id = await a_student(session, clock)
     prompt = await a_prompt(session, clock, programme_id, member_id, 1)
     await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=3, delivery_id=prompt
+        session, now=clock.now(), member_id=member_id, mood=3, delivery_id=prompt
     )
 
     with pytest.raises(Refused) as refusal:
         await checkins.start_checkin(
-            session, clock=clock, member_id=member_id, mood=4, delivery_id=prompt
+            session, now=clock.now(), member_id=member_id, mood=4, delivery_id=prompt
         )
 
     assert refusal.value.reason == "already_answered"
@@ -73,7 +73,7 @@ async def test_an_older_prompt_is_refused_once_a_newer_one_arrived(
 
     with pytest.raises(Refused) as refusal:
         await checkins.start_checkin(
-            session, clock=clock, member_id=member_id, mood=3, delivery_id=old
+            session, now=clock.now(), member_id=member_id, mood=3, delivery_id=old
         )
 
     assert refusal.value.reason == "old_prompt"
@@ -85,7 +85,9 @@ async def test_someone_elses_prompt_is_refused(session: AsyncSession, clock: Man
     _, bo = await a_student(session, clock)
 
     with pytest.raises(Refused) as refusal:
-        await checkins.start_checkin(session, clock=clock, member_id=bo, mood=3, delivery_id=prompt)
+        await checkins.start_checkin(
+            session, now=clock.now(), member_id=bo, mood=3, delivery_id=prompt
+        )
 
     assert refusal.value.reason == "stale"
 
@@ -97,7 +99,7 @@ async def test_a_mood_outside_the_scale_is_refused(
     _, member_id = await a_student(session, clock)
     with pytest.raises(Refused) as refusal:
         await checkins.start_checkin(
-            session, clock=clock, member_id=member_id, mood=mood, delivery_id=None
+            session, now=clock.now(), member_id=member_id, mood=mood, delivery_id=None
         )
     assert refusal.value.reason == "stale"
     assert (await session.scalars(select(CheckIn))).all() == []
@@ -108,7 +110,7 @@ async def test_a_redelivered_message_is_not_added_twice(
 ) -> None:
     _, member_id = await a_student(session, clock)
     started = await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+        session, now=clock.now(), member_id=member_id, mood=3, delivery_id=None
     )
     for message_id in (10, 11, 11, 10):
         await checkins.add_text(
@@ -130,13 +132,13 @@ async def test_starting_a_new_entry_keeps_the_unfinished_one_private(
 ) -> None:
     _, member_id = await a_student(session, clock)
     first = await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=2, delivery_id=None
+        session, now=clock.now(), member_id=member_id, mood=2, delivery_id=None
     )
     await checkins.add_text(
         session, member_id=member_id, message_id=1, text="kept", cipher=cipher, now=clock.now()
     )
     await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=4, delivery_id=None
+        session, now=clock.now(), member_id=member_id, mood=4, delivery_id=None
     )
 
     earlier = await session.get_one(CheckIn, first.checkin_id)
@@ -147,7 +149,7 @@ async def test_starting_a_new_entry_keeps_the_unfinished_one_private(
 async def test_an_entry_has_a_length_limit(session: AsyncSession, clock: ManualClock) -> None:
     _, member_id = await a_student(session, clock)
     await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+        session, now=clock.now(), member_id=member_id, mood=3, delivery_id=None
     )
     for n in range(15):
         await checkins.add_text(
@@ -179,7 +181,7 @@ async def test_any_reflection_round_trips_exactly_through_the_database(
 ) -> None:
     _, member_id = await a_student(session, clock)
     started = await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+        session, now=clock.now(), member_id=member_id, mood=3, delivery_id=None
     )
     await checkins.add_text(
         session, member_id=member_id, message_id=1, text=text, cipher=cipher, now=clock.now()
@@ -197,7 +199,7 @@ async def test_a_redelivered_first_message_asks_the_share_question_again(
     """The bot may have died after saving the words but before asking: ask again."""
     _, member_id = await a_student(session, clock)
     await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=3, delivery_id=None
+        session, now=clock.now(), member_id=member_id, mood=3, delivery_id=None
     )
     first = await checkins.add_text(
         session, member_id=member_id, message_id=7, text="only once", cipher=cipher, now=clock.now()
@@ -213,23 +215,23 @@ async def test_a_redelivered_first_message_asks_the_share_question_again(
 async def test_an_ex_mentor_never_receives_an_entry_still_waiting_to_go_out(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    programme = await a_programme(session, clock.now())
+    ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ana.member_id,
         mentor_id=lars.member_id,
         actor="test",
     )
     started = await checkins.start_checkin(
-        session, clock=clock, member_id=ana.member_id, mood=3, delivery_id=None
+        session, now=clock.now(), member_id=ana.member_id, mood=3, delivery_id=None
     )
     await checkins.finish(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=ana.member_id,
         checkin_id=started.checkin_id,
         share=True,
@@ -240,7 +242,9 @@ async def test_an_ex_mentor_never_receives_an_entry_still_waiting_to_go_out(
     context = ComposeContext(Texts(), cipher, Catalogue.load())
     await Composers().compose(session, copy, context)  # while paired, it can go out
 
-    await unpair(session, clock=clock, programme=programme, student_id=ana.member_id, actor="test")
+    await unpair(
+        session, now=clock.now(), programme=programme, student_id=ana.member_id, actor="test"
+    )
 
     with pytest.raises(CannotCompose, match="no longer this student's mentor"):
         await Composers().compose(session, copy, context)
@@ -255,7 +259,7 @@ async def test_a_prompt_that_never_reached_the_student_does_not_make_theirs_old(
     (await session.get_one(Delivery, skipped)).status = DeliveryStatus.SKIPPED
 
     started = await checkins.start_checkin(
-        session, clock=clock, member_id=member_id, mood=3, delivery_id=seen
+        session, now=clock.now(), member_id=member_id, mood=3, delivery_id=seen
     )
 
     assert started.mood == 3
@@ -266,23 +270,23 @@ async def a_finished_entry(
 ) -> tuple[int, int, int, checkins.Finished]:
     """Ana, paired with Lars, finishes an entry; returns her id, Lars's, the entry's and
     what finishing said."""
-    programme = await a_programme(session, clock)
-    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    programme = await a_programme(session, clock.now())
+    ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ana.member_id,
         mentor_id=lars.member_id,
         actor="test",
     )
     started = await checkins.start_checkin(
-        session, clock=clock, member_id=ana.member_id, mood=3, delivery_id=None
+        session, now=clock.now(), member_id=ana.member_id, mood=3, delivery_id=None
     )
     finished = await checkins.finish(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=ana.member_id,
         checkin_id=started.checkin_id,
         share=share,
@@ -299,7 +303,7 @@ async def test_finishing_an_entry_again_the_same_way_answers_as_the_first_time(
 
     again = await checkins.finish(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=ana,
         checkin_id=entry,
         share=share,
@@ -320,7 +324,7 @@ async def test_finishing_an_entry_the_other_way_changes_nothing_and_says_how_it_
     with pytest.raises(Refused) as refusal:
         await checkins.finish(
             session,
-            clock=clock,
+            now=clock.now(),
             member_id=ana,
             checkin_id=entry,
             share=not share,

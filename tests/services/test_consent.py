@@ -15,8 +15,8 @@ from tests.factories import a_member, a_programme
 
 
 async def test_a_student_starts_opted_out(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
-    ana = await a_member(session, clock, programme, Role.STUDENT)
+    programme = await a_programme(session, clock.now())
+    ana = await a_member(session, clock.now(), programme, Role.STUDENT)
 
     [state] = await consent_states(session, member_id=ana.member_id)
 
@@ -30,13 +30,13 @@ async def test_a_student_starts_opted_out(session: AsyncSession, clock: ManualCl
 async def test_opting_in_and_out_is_recorded_and_audited(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    ana = await a_member(session, clock, programme, Role.STUDENT)
+    programme = await a_programme(session, clock.now())
+    ana = await a_member(session, clock.now(), programme, Role.STUDENT)
     actor = member_actor(ana.member_id)
 
     opted_in = await set_consent(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=ana.member_id,
         programme_id=programme.id,
         consenting=True,
@@ -44,7 +44,7 @@ async def test_opting_in_and_out_is_recorded_and_audited(
     )
     again = await set_consent(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=ana.member_id,
         programme_id=programme.id,
         consenting=True,
@@ -52,7 +52,7 @@ async def test_opting_in_and_out_is_recorded_and_audited(
     )
     opted_out = await set_consent(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=ana.member_id,
         programme_id=programme.id,
         consenting=False,
@@ -74,13 +74,13 @@ async def test_opting_in_and_out_is_recorded_and_audited(
 
 
 async def test_only_students_choose(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
-    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars Ek")
+    programme = await a_programme(session, clock.now())
+    lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars Ek")
 
     with pytest.raises(Refused) as refusal:
         await set_consent(
             session,
-            clock=clock,
+            now=clock.now(),
             member_id=lars.member_id,
             programme_id=programme.id,
             consenting=True,

@@ -43,7 +43,7 @@ CIPHER = ReflectionCipher(new_key())
 
 async def demo_at(sessionmaker: async_sessionmaker[AsyncSession], now: datetime = NOW) -> None:
     seats = list(zip(DEMO_PEOPLE, SANDBOX_IDS, strict=True))
-    await prepare_demo(sessionmaker, clock=ManualClock(now), seats=seats, cipher=CIPHER)
+    await prepare_demo(sessionmaker, now=now, seats=seats, cipher=CIPHER)
 
 
 async def stats_of(session: AsyncSession, now: datetime = NOW) -> ProgrammeStats:
@@ -217,7 +217,7 @@ async def test_as_the_sandbox_clock_moves_the_cohort_answers_and_meets(
         async with sessionmaker() as step, step.begin():
             for role in (Role.STUDENT, Role.MENTOR):
                 await dispatch_prompts(
-                    step, clock=clock, catalogue=catalogue, grace=timedelta(hours=6), role=role
+                    step, now=clock.now(), catalogue=catalogue, grace=timedelta(hours=6), role=role
                 )
 
     async def nothing() -> None:
@@ -228,7 +228,7 @@ async def test_as_the_sandbox_clock_moves_the_cohort_answers_and_meets(
         dispatch=dispatch,
         check=nothing,
         settle=nothing,
-        cohort=lambda: cohort_lives(sessionmaker, clock=clock, cipher=CIPHER),
+        cohort=lambda: cohort_lives(sessionmaker, now=clock.now(), cipher=CIPHER),
     )
     await passes.until(clock, NOW + timedelta(weeks=2))
 

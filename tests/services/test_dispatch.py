@@ -32,23 +32,23 @@ async def setup(
     cadence: str = "weekly mon 18:00",
     first_day: date = date(2026, 9, 7),
 ) -> tuple[Programme, int]:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor="test",
         cadence=cadence,
         first_day=first_day,
     )
-    student = await a_member(session, clock, programme, Role.STUDENT)
+    student = await a_member(session, clock.now(), programme, Role.STUDENT)
     if zone:
         await preferences.set_timezone(session, member_id=student.member_id, text=zone)
     return programme, student.member_id
 
 
 async def dispatch(session: AsyncSession, clock: ManualClock) -> list[Delivery]:
-    await dispatch_prompts(session, clock=clock, catalogue=CATALOGUE, grace=GRACE)
+    await dispatch_prompts(session, now=clock.now(), catalogue=CATALOGUE, grace=GRACE)
     await session.flush()
     return list(
         (
@@ -117,7 +117,7 @@ async def test_each_student_gets_the_prompt_at_six_in_their_own_evening(
 ) -> None:
     clock.set(at(7, 9))
     programme, ana = await setup(session, clock)
-    bo = (await a_member(session, clock, programme, Role.STUDENT, name="Bo")).member_id
+    bo = (await a_member(session, clock.now(), programme, Role.STUDENT, name="Bo")).member_id
     await preferences.set_timezone(session, member_id=bo, text="America/New_York")
 
     clock.set(at(7, 18))
@@ -145,7 +145,7 @@ async def test_a_long_pause_skips_the_cycles_it_covers(
 ) -> None:
     clock.set(at(7, 9))
     _, ana = await setup(session, clock)
-    await preferences.pause(session, clock=clock, member_id=ana, text="10d")
+    await preferences.pause(session, now=clock.now(), member_id=ana, text="10d")
 
     clock.set(at(7, 18))
     (skipped,) = await dispatch(session, clock)
@@ -166,7 +166,7 @@ async def test_a_pause_that_ends_at_night_releases_the_prompt_at_its_time_of_day
 ) -> None:
     clock.set(at(6, 1, 10))  # Sunday, ten past one at night
     _, ana = await setup(session, clock)
-    await preferences.pause(session, clock=clock, member_id=ana, text="2d")  # until Tue 01:10
+    await preferences.pause(session, now=clock.now(), member_id=ana, text="2d")  # until Tue 01:10
 
     clock.set(at(8, 1, 10))
     assert await dispatch(session, clock) == []
@@ -180,7 +180,7 @@ async def test_a_quiet_period_skips_its_cycle(session: AsyncSession, clock: Manu
     programme, _ = await setup(session, clock)
     await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor="test",
         add_quiet_periods=((date(2026, 9, 14), date(2026, 9, 20)),),
@@ -201,7 +201,7 @@ async def test_the_prompt_before_a_quiet_period_prepares_for_exams(
     programme, _ = await setup(session, clock)
     await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor="test",
         add_quiet_periods=((date(2026, 9, 21), date(2026, 9, 27)),),
@@ -221,7 +221,7 @@ async def test_rotation_starts_and_the_last_day_bring_their_own_prompts_then_sil
     programme, _ = await setup(session, clock)
     await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor="test",
         add_rotation_starts=(date(2026, 9, 17),),  # a Thursday: the Monday after asks
@@ -250,7 +250,7 @@ async def test_a_last_day_before_the_first_is_refused(
     programme, _ = await setup(session, clock)
     with pytest.raises(Refused):
         await set_schedule(
-            session, clock=clock, programme=programme, actor="test", last_day=date(2026, 9, 1)
+            session, now=clock.now(), programme=programme, actor="test", last_day=date(2026, 9, 1)
         )
 
 
@@ -281,7 +281,7 @@ async def test_after_weeks_down_the_first_run_records_every_cycle_slept_through(
     clock.set(at(7, 9))
     await setup(session, clock)
     clock.set(at(28, 19))  # down from before the first prompt until a week's prompt time
-    await dispatch_prompts(session, clock=clock, catalogue=CATALOGUE, grace=GRACE, lookback=26)
+    await dispatch_prompts(session, now=clock.now(), catalogue=CATALOGUE, grace=GRACE, lookback=26)
     await session.flush()
     deliveries = (await session.scalars(select(Delivery).order_by(Delivery.due_at))).all()
 
@@ -322,9 +322,9 @@ async def test_a_pause_started_after_queueing_holds_the_prompt_at_send_time(
     (delivery,) = await dispatch(session, clock)
 
     assert isinstance(await recheck(session, delivery, now=clock.now(), grace=GRACE), SendNow)
-    await preferences.pause(session, clock=clock, member_id=ana, text="2d")
+    await preferences.pause(session, now=clock.now(), member_id=ana, text="2d")
     assert await recheck(session, delivery, now=clock.now(), grace=GRACE) == SendLater(at(9, 18))
-    await preferences.pause(session, clock=clock, member_id=ana, text="2w")
+    await preferences.pause(session, now=clock.now(), member_id=ana, text="2w")
     decision = await recheck(session, delivery, now=clock.now(), grace=GRACE)
     assert isinstance(decision, DoNotSend) and decision.status == DeliveryStatus.SKIPPED
     member = await session.get_one(Member, ana)
@@ -343,7 +343,7 @@ async def test_two_dispatchers_at_once_queue_a_prompt_once(
     async def one_dispatcher() -> str:
         try:
             async with sessionmaker() as session, session.begin():
-                await dispatch_prompts(session, clock=clock, catalogue=CATALOGUE, grace=GRACE)
+                await dispatch_prompts(session, now=clock.now(), catalogue=CATALOGUE, grace=GRACE)
                 await both_read.wait()  # both have decided the prompt is not queued yet
         except IntegrityError:
             return "lost the race"
@@ -361,7 +361,7 @@ async def test_one_students_broken_settings_do_not_stop_the_others(
 ) -> None:
     clock.set(at(7, 9))
     programme, ana = await setup(session, clock)
-    bo = (await a_member(session, clock, programme, Role.STUDENT, name="Bo")).member_id
+    bo = (await a_member(session, clock.now(), programme, Role.STUDENT, name="Bo")).member_id
     (await session.get_one(Member, bo)).timezone = "Mars/Olympus"  # e.g. a zone since removed
 
     clock.set(at(7, 18))
@@ -379,7 +379,7 @@ async def test_with_a_checkpoint_the_queue_is_committed_in_chunks_as_it_grows(
     async with sessionmaker() as session, session.begin():
         programme, _ = await setup(session, clock)
         for _ in range(4):
-            await a_member(session, clock, programme, Role.STUDENT)
+            await a_member(session, clock.now(), programme, Role.STUDENT)
     clock.set(at(7, 18))
     visible_at_checkpoints: list[int] = []
 
@@ -392,7 +392,7 @@ async def test_with_a_checkpoint_the_queue_is_committed_in_chunks_as_it_grows(
     async with sessionmaker() as session:
         report = await dispatch_prompts(
             session,
-            clock=clock,
+            now=clock.now(),
             catalogue=CATALOGUE,
             grace=GRACE,
             checkpoint=count_from_elsewhere,
@@ -414,12 +414,12 @@ async def test_a_new_first_day_or_cadence_does_not_silence_the_prompts_that_foll
     # The coordinator restarts the programme a week later, then moves it to Thursdays:
     # both count cycles from 0 again, which must not look like cycles already sent.
     await set_schedule(
-        session, clock=clock, programme=programme, actor="test", first_day=date(2026, 9, 21)
+        session, now=clock.now(), programme=programme, actor="test", first_day=date(2026, 9, 21)
     )
     clock.set(at(21, 18))
     await dispatch(session, clock)
     await set_schedule(
-        session, clock=clock, programme=programme, actor="test", cadence="weekly thu 18:00"
+        session, now=clock.now(), programme=programme, actor="test", cadence="weekly thu 18:00"
     )
     clock.set(at(24, 18))
     deliveries = await dispatch(session, clock)

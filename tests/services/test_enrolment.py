@@ -24,11 +24,15 @@ async def count(session: AsyncSession, model: type) -> int:
 async def test_a_valid_invite_enrols_the_person_with_its_role(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock, name="Clinical mentoring")
-    token = await an_invite(session, clock, programme, Role.MENTOR)
+    programme = await a_programme(session, clock.now(), name="Clinical mentoring")
+    token = await an_invite(session, clock.now(), programme, Role.MENTOR)
 
     enrolment = await enrol(
-        session, clock=clock, token=token, person=a_person("Lars Ek", "sv-SE"), mentor_capacity=3
+        session,
+        now=clock.now(),
+        token=token,
+        person=a_person("Lars Ek", "sv-SE"),
+        mentor_capacity=3,
     )
 
     assert enrolment.role == Role.MENTOR
@@ -41,8 +45,8 @@ async def test_a_valid_invite_enrols_the_person_with_its_role(
 async def test_only_a_hash_of_the_token_is_stored(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    token = await an_invite(session, clock, programme, Role.STUDENT)
+    programme = await a_programme(session, clock.now())
+    token = await an_invite(session, clock.now(), programme, Role.STUDENT)
     await session.flush()
 
     stored = (await session.scalars(select(Invite.token_hash))).all()
@@ -54,10 +58,10 @@ async def test_only_a_hash_of_the_token_is_stored(
 async def test_the_name_on_the_invite_becomes_the_display_name(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    token = await an_invite(session, clock, programme, Role.STUDENT, name="Ana Berg")
+    programme = await a_programme(session, clock.now())
+    token = await an_invite(session, clock.now(), programme, Role.STUDENT, name="Ana Berg")
 
-    await enrol(session, clock=clock, token=token, person=a_person("ab"), mentor_capacity=3)
+    await enrol(session, now=clock.now(), token=token, person=a_person("ab"), mentor_capacity=3)
 
     assert await session.scalar(select(Member.display_name)) == "Ana Berg"
 
@@ -65,11 +69,11 @@ async def test_the_name_on_the_invite_becomes_the_display_name(
 async def test_a_roster_invite_brings_its_language_and_capacity(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     roster = read_roster(b"name,role,language,capacity\nLars Ek,mentor,sv,7\n")
     (issued,) = await import_roster(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         rows=roster.rows,
         actor="test",
@@ -77,7 +81,11 @@ async def test_a_roster_invite_brings_its_language_and_capacity(
     )
 
     await enrol(
-        session, clock=clock, token=issued.token, person=a_person("lars", "en"), mentor_capacity=3
+        session,
+        now=clock.now(),
+        token=issued.token,
+        person=a_person("lars", "en"),
+        mentor_capacity=3,
     )
 
     member = await session.scalar(select(Member))
@@ -86,24 +94,26 @@ async def test_a_roster_invite_brings_its_language_and_capacity(
 
 
 async def test_an_invite_works_only_once(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
-    token = await an_invite(session, clock, programme, Role.STUDENT)
-    await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+    programme = await a_programme(session, clock.now())
+    token = await an_invite(session, clock.now(), programme, Role.STUDENT)
+    await enrol(session, now=clock.now(), token=token, person=a_person(), mentor_capacity=3)
 
     with pytest.raises(Refused) as refusal:
-        await enrol(session, clock=clock, token=token, person=a_person("Bo"), mentor_capacity=3)
+        await enrol(session, now=clock.now(), token=token, person=a_person("Bo"), mentor_capacity=3)
 
     assert refusal.value.reason == "used"
     assert await count(session, Member) == 1
 
 
 async def test_an_expired_invite_is_refused(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
-    token = await an_invite(session, clock, programme, Role.STUDENT, expires_in=timedelta(days=1))
+    programme = await a_programme(session, clock.now())
+    token = await an_invite(
+        session, clock.now(), programme, Role.STUDENT, expires_in=timedelta(days=1)
+    )
     clock.advance(timedelta(days=1, seconds=1))
 
     with pytest.raises(Refused) as refusal:
-        await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+        await enrol(session, now=clock.now(), token=token, person=a_person(), mentor_capacity=3)
 
     assert refusal.value.reason == "expired"
     assert await count(session, Member) == 0
@@ -125,7 +135,7 @@ async def test_a_bad_token_is_refused_and_creates_nothing(
     session: AsyncSession, clock: ManualClock, token: str, reason: str
 ) -> None:
     with pytest.raises(Refused) as refusal:
-        await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+        await enrol(session, now=clock.now(), token=token, person=a_person(), mentor_capacity=3)
 
     assert refusal.value.reason == reason
     assert await count(session, Member) == 0
@@ -135,14 +145,14 @@ async def test_a_bad_token_is_refused_and_creates_nothing(
 async def test_a_second_invite_for_a_role_already_held_is_refused_and_stays_unused(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     person = a_person()
-    first = await an_invite(session, clock, programme, Role.STUDENT)
-    second = await an_invite(session, clock, programme, Role.STUDENT)
-    await enrol(session, clock=clock, token=first, person=person, mentor_capacity=3)
+    first = await an_invite(session, clock.now(), programme, Role.STUDENT)
+    second = await an_invite(session, clock.now(), programme, Role.STUDENT)
+    await enrol(session, now=clock.now(), token=first, person=person, mentor_capacity=3)
 
     with pytest.raises(Refused) as refusal:
-        await enrol(session, clock=clock, token=second, person=person, mentor_capacity=3)
+        await enrol(session, now=clock.now(), token=second, person=person, mentor_capacity=3)
 
     assert refusal.value.reason == "already_enrolled"
     unused = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(second)))
@@ -150,21 +160,21 @@ async def test_a_second_invite_for_a_role_already_held_is_refused_and_stays_unus
 
 
 async def test_one_person_can_hold_two_roles(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     person = a_person("Maja Holm")
     for role in (Role.COORDINATOR, Role.MENTOR):
-        token = await an_invite(session, clock, programme, role)
-        await enrol(session, clock=clock, token=token, person=person, mentor_capacity=3)
+        token = await an_invite(session, clock.now(), programme, role)
+        await enrol(session, now=clock.now(), token=token, person=person, mentor_capacity=3)
 
     assert await count(session, Member) == 1
     assert await count(session, Membership) == 2
 
 
 async def test_enrolment_is_an_audit_event(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
-    token = await an_invite(session, clock, programme, Role.STUDENT)
+    programme = await a_programme(session, clock.now())
+    token = await an_invite(session, clock.now(), programme, Role.STUDENT)
 
-    await enrol(session, clock=clock, token=token, person=a_person(), mentor_capacity=3)
+    await enrol(session, now=clock.now(), token=token, person=a_person(), mentor_capacity=3)
 
     kinds = (await session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id))).all()
     assert kinds == ["programme_created", "invites_issued", "enrolled"]
@@ -174,14 +184,14 @@ async def test_two_people_racing_for_one_invite_cannot_both_enrol(
     sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
-        token = await an_invite(session, clock, programme, Role.STUDENT)
+        programme = await a_programme(session, clock.now())
+        token = await an_invite(session, clock.now(), programme, Role.STUDENT)
     first_claimed = asyncio.Event()
 
     async def first() -> str:
         async with sessionmaker() as session, session.begin():
             await enrol(
-                session, clock=clock, token=token, person=a_person("Ana"), mentor_capacity=3
+                session, now=clock.now(), token=token, person=a_person("Ana"), mentor_capacity=3
             )
             first_claimed.set()
             await asyncio.sleep(0.3)  # keep the claim uncommitted while the second one tries
@@ -192,7 +202,7 @@ async def test_two_people_racing_for_one_invite_cannot_both_enrol(
         try:
             async with sessionmaker() as session, session.begin():
                 await enrol(
-                    session, clock=clock, token=token, person=a_person("Bo"), mentor_capacity=3
+                    session, now=clock.now(), token=token, person=a_person("Bo"), mentor_capacity=3
                 )
         except Refused as refusal:
             return refusal.reason
@@ -206,12 +216,12 @@ async def test_two_people_racing_for_one_invite_cannot_both_enrol(
 async def test_opening_ones_own_used_invite_again_says_already_enrolled(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    token = await an_invite(session, clock, programme, Role.STUDENT)
+    programme = await a_programme(session, clock.now())
+    token = await an_invite(session, clock.now(), programme, Role.STUDENT)
     ana = a_person("Ana")
-    await enrol(session, clock=clock, token=token, person=ana, mentor_capacity=3)
+    await enrol(session, now=clock.now(), token=token, person=ana, mentor_capacity=3)
 
     with pytest.raises(Refused) as refusal:
-        await enrol(session, clock=clock, token=token, person=ana, mentor_capacity=3)
+        await enrol(session, now=clock.now(), token=token, person=ana, mentor_capacity=3)
 
     assert refusal.value.reason == "already_enrolled"

@@ -14,7 +14,7 @@ from bot.core.clock import ManualClock
 from bot.outbox.purposes import Purpose
 from bot.services.audit import CLI_ACTOR, member_actor
 from bot.services.enrolment import enrol
-from bot.services.erasure import ERASED_NAME, erase_member, is_erased
+from bot.services.erasure import NO_NAME, erase_member, is_erased
 from bot.services.errors import Refused
 from bot.services.members import Person, find_member
 from bot.services.stats import programme_stats
@@ -104,7 +104,7 @@ async def test_no_trace_of_name_telegram_id_or_words_remains_in_any_table(
     assert traces(before, ANA_NAME) and traces(before, ANA_TELEGRAM_ID)  # the scan finds them
     assert len(ciphertexts) == 2 and traces(before, *ciphertexts)
 
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=member_actor(cast.ana))
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=member_actor(cast.ana))
     await session.commit()
 
     after = await every_value(session)
@@ -124,7 +124,7 @@ async def test_every_anonymous_count_stays_as_it_was(
         session, programme=cast.programme, today=date(2026, 9, 20), min_group_size=1
     )
 
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=member_actor(cast.ana))
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=member_actor(cast.ana))
 
     assert await counts(session, cast.programme.id) == before
     stats_after = await programme_stats(
@@ -152,7 +152,7 @@ async def test_the_pair_ends_and_the_mentor_and_coordinator_are_told(
     assert (cast.lars, "shared_entry") in waiting_before
     assert (cast.lars, "meeting_logged") in waiting_before
 
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=member_actor(cast.ana))
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=member_actor(cast.ana))
 
     pair = await session.get_one(Pair, cast.pair_id)
     assert pair.status == PairStatus.ENDED
@@ -175,10 +175,10 @@ async def test_the_member_row_keeps_no_identity_and_cannot_match_an_account(
 ) -> None:
     cast = await a_cast(session, clock)
 
-    erasure = await erase_member(session, clock=clock, member_id=cast.ana, actor=CLI_ACTOR)
+    erasure = await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
 
     member = await session.get_one(Member, cast.ana)
-    assert member.display_name == ERASED_NAME and is_erased(member)
+    assert member.display_name == NO_NAME and is_erased(member)
     assert member.telegram_user_id < -(2**52)  # no Telegram user or chat has such an id
     assert (member.timezone, member.quiet_hours, member.paused_until) == (None, None, None)
     assert member.status == MemberStatus.LEFT
@@ -195,7 +195,7 @@ async def test_the_erasure_is_audited_with_counts_only(
 ) -> None:
     cast = await a_cast(session, clock)
 
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=CLI_ACTOR)
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
 
     event = await session.scalar(select(AuditEvent).where(AuditEvent.kind == "erasure"))
     assert event is not None and event.actor == CLI_ACTOR
@@ -208,12 +208,12 @@ async def test_the_same_telegram_account_can_start_afresh_with_a_new_invite(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     cast = await a_cast(session, clock)
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=member_actor(cast.ana))
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=member_actor(cast.ana))
 
-    token = await an_invite(session, clock, cast.programme, Role.STUDENT, name="Ana Again")
+    token = await an_invite(session, clock.now(), cast.programme, Role.STUDENT, name="Ana Again")
     enrolment = await enrol(
         session,
-        clock=clock,
+        now=clock.now(),
         token=token,
         person=Person(ANA_TELEGRAM_ID, "Ana", "en"),
         mentor_capacity=2,
@@ -229,7 +229,7 @@ async def test_an_erased_mentor_has_no_places_and_their_mentee_is_told(
 ) -> None:
     cast = await a_cast(session, clock)
 
-    await erase_member(session, clock=clock, member_id=cast.lars, actor=member_actor(cast.lars))
+    await erase_member(session, now=clock.now(), member_id=cast.lars, actor=member_actor(cast.lars))
 
     role = await session.scalar(select(Membership).where(Membership.member_id == cast.lars))
     assert role is not None and role.capacity is None
@@ -249,7 +249,7 @@ async def test_an_erased_coordinator_coordinates_nothing(
 ) -> None:
     cast = await a_cast(session, clock)
 
-    erasure = await erase_member(session, clock=clock, member_id=cast.maja, actor=CLI_ACTOR)
+    erasure = await erase_member(session, now=clock.now(), member_id=cast.maja, actor=CLI_ACTOR)
 
     assert erasure.coordinator_roles_removed == 1
     roles = await session.scalars(select(Membership).where(Membership.member_id == cast.maja))
@@ -258,10 +258,10 @@ async def test_an_erased_coordinator_coordinates_nothing(
 
 async def test_names_on_invites_are_cleared(session: AsyncSession, clock: ManualClock) -> None:
     cast = await a_cast(session, clock)
-    await an_invite(session, clock, cast.programme, Role.STUDENT, name=ANA_NAME)  # re-sent
-    other = await a_member(session, clock, cast.programme, Role.STUDENT, name="Ben Ali")
+    await an_invite(session, clock.now(), cast.programme, Role.STUDENT, name=ANA_NAME)  # re-sent
+    other = await a_member(session, clock.now(), cast.programme, Role.STUDENT, name="Ben Ali")
 
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=CLI_ACTOR)
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
 
     names = (await session.scalars(select(Invite.name).order_by(Invite.id))).all()
     assert ANA_NAME not in names and "Ben Ali" in names
@@ -273,12 +273,12 @@ async def test_unknown_and_already_erased_members_are_refused(
 ) -> None:
     cast = await a_cast(session, clock)
     with pytest.raises(Refused) as unknown:
-        await erase_member(session, clock=clock, member_id=9999, actor=CLI_ACTOR)
+        await erase_member(session, now=clock.now(), member_id=9999, actor=CLI_ACTOR)
     assert unknown.value.reason == "unknown_member"
 
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=CLI_ACTOR)
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
     with pytest.raises(Refused) as again:
-        await erase_member(session, clock=clock, member_id=cast.ana, actor=CLI_ACTOR)
+        await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
     assert again.value.reason == "already_erased"
 
 
@@ -291,6 +291,6 @@ async def test_an_entry_still_being_written_is_closed_without_its_words(
     assert entry is not None
     entry.status = CheckInStatus.WRITING  # as if she had just started it
 
-    await erase_member(session, clock=clock, member_id=cast.ana, actor=CLI_ACTOR)
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
 
     assert entry.reflection is None and entry.status == CheckInStatus.DONE

@@ -7,12 +7,14 @@ import csv
 import io
 from datetime import UTC, date, datetime, time
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.services.checkins import add_text, finish, read_reflection, start_checkin
+from bot.services.erasure import NO_NAME, erase_member
 from bot.services.exports import (
     ENGAGEMENT_HEADER,
     MEETINGS_HEADER,
@@ -26,11 +28,15 @@ from bot.services.exports import (
 )
 from bot.services.meetings import answer_meeting, choose_rhythm, log_meeting
 from bot.services.pairing import pair, unpair
+from bot.texts.names import erased_name
+from bot.texts.templates import Texts
 from db.models import AuditEvent, CheckIn, Pair, Programme, Role
 from tests.factories import a_member, a_person, a_programme
 from tests.services.test_stats import SINCE, TODAY, members_in_role, seeded, with_weeks
 
 MORNING = datetime.combine(TODAY, time(8), UTC)  # 10:00 in Stockholm
+# prompts/messages/<locale>/members/erased_name.j2
+ERASED_WORDS = [("en", "Former member"), ("sv", "Tidigare deltagare")]
 
 
 async def with_more_meetings(
@@ -47,7 +53,7 @@ async def with_more_meetings(
     }
     for side in (mentors[1], students[1]):  # proposed by one side, accepted by the other
         await choose_rhythm(
-            session, member_id=side.id, pair_id=pairs[students[1].id], weeks=2, clock=clock
+            session, member_id=side.id, pair_id=pairs[students[1].id], weeks=2, now=clock.now()
         )
     await log_meeting(
         session,
@@ -67,10 +73,12 @@ async def with_more_meetings(
     )
     await answer_meeting(session, member_id=students[2].id, meeting_id=disputed.id, confirmed=False)
     clock.set(datetime(2026, 9, 5, 12, tzinfo=UTC))
-    await unpair(session, clock=clock, programme=programme, student_id=students[2].id, actor="t")
+    await unpair(
+        session, now=clock.now(), programme=programme, student_id=students[2].id, actor="t"
+    )
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=students[3].id,
         mentor_id=mentors[0].id,
@@ -88,14 +96,16 @@ async def exported(
     *,
     since: date | None = None,
     min_group_size: int = 5,
+    locale: str = "en",
 ) -> Export:
     return await export(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         what=what,
         min_group_size=min_group_size,
         actor="member:1",
+        erased_name=erased_name(Texts(), locale),
         since=since,
     )
 
@@ -158,6 +168,31 @@ async def test_meetings_show_who_logged_them_and_whether_they_were_confirmed(
         ("Student 0", "Mentor 0", "2026-09-04", "student", "yes"),
     )
     assert recent.table.rows == every.table.rows[2:]
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "Former member"), ("sv", "Tidigare deltagare")]
+)
+async def test_an_erased_member_reads_as_the_templates_words_in_the_readers_language(
+    session: AsyncSession, clock: ManualClock, locale: str, words: str
+) -> None:
+    programme = await seeded(session, clock, students=6)
+    await with_more_meetings(session, clock, programme)
+    erased = (await members_in_role(session, programme.id, Role.STUDENT))[2]
+    await erase_member(session, now=clock.now(), member_id=erased.id, actor="cli")
+
+    pairs = await exported(session, clock, programme, What.PAIRS, locale=locale)
+    meetings = await exported(session, clock, programme, What.MEETINGS, locale=locale)
+
+    assert erased.display_name == NO_NAME  # the row keeps no name, not even these words
+    assert [row[:3] for row in pairs.table.rows if row[1] == "Mentor 2"] == [
+        (words, "Mentor 2", "ended")
+    ]
+    assert [row[:3] for row in meetings.table.rows if row[1] == "Mentor 2"] == [
+        (words, "Mentor 2", "2026-08-03"),
+        (words, "Mentor 2", "2026-08-20"),
+    ]
+    assert f"{words},Mentor 2,ended" in csv_text(pairs.table)
 
 
 async def test_engagement_is_one_row_per_week_with_small_groups_suppressed(
@@ -229,11 +264,15 @@ async def test_no_export_contains_reflection_text(
     cipher = ReflectionCipher(new_key())
     ana = (await members_in_role(session, programme.id, Role.STUDENT))[0]
     secret = "Nobody must know I cried after the ward round"
-    started = await start_checkin(session, clock=clock, member_id=ana.id, mood=1, delivery_id=None)
+    started = await start_checkin(
+        session, now=clock.now(), member_id=ana.id, mood=1, delivery_id=None
+    )
     await add_text(
         session, member_id=ana.id, message_id=1, text=secret, cipher=cipher, now=clock.now()
     )
-    await finish(session, clock=clock, member_id=ana.id, checkin_id=started.checkin_id, share=True)
+    await finish(
+        session, now=clock.now(), member_id=ana.id, checkin_id=started.checkin_id, share=True
+    )
     stored = await session.get_one(CheckIn, started.checkin_id)
     assert stored.reflection is not None
     assert read_reflection(cipher, stored) == secret
@@ -248,18 +287,24 @@ async def test_no_export_contains_reflection_text(
 async def test_names_that_look_like_formulas_are_quoted(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     names = ['=HYPERLINK("http://evil","x")', "@SUM(A1)", "+46 70", "-Bo", "Ana Berg"]
     mentor = await a_member(
-        session, clock, programme, Role.MENTOR, name="@Lars", capacity=5, person=a_person("@Lars")
+        session,
+        clock.now(),
+        programme,
+        Role.MENTOR,
+        name="@Lars",
+        capacity=5,
+        person=a_person("@Lars"),
     )
     for name in names:
         student = await a_member(
-            session, clock, programme, Role.STUDENT, name=name, person=a_person(name)
+            session, clock.now(), programme, Role.STUDENT, name=name, person=a_person(name)
         )
         await pair(
             session,
-            clock=clock,
+            now=clock.now(),
             programme=programme,
             student_id=student.member_id,
             mentor_id=mentor.member_id,
@@ -284,8 +329,8 @@ async def test_names_that_look_like_formulas_are_quoted(
 async def test_the_file_is_utf8_with_a_byte_order_mark_and_a_safe_name(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock, name="Vår / klinik: 2026")
-    await a_member(session, clock, programme, Role.STUDENT, person=a_person("Åsa Öberg"))
+    programme = await a_programme(session, clock.now(), name="Vår / klinik: 2026")
+    await a_member(session, clock.now(), programme, Role.STUDENT, person=a_person("Åsa Öberg"))
 
     made = await exported(session, clock, programme, What.PAIRS)
 
@@ -296,7 +341,7 @@ async def test_the_file_is_utf8_with_a_byte_order_mark_and_a_safe_name(
 async def test_an_empty_programme_exports_only_the_header(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
 
     made = await exported(session, clock, programme, What.MEETINGS)
 

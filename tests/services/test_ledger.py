@@ -19,8 +19,8 @@ from tests.factories import a_member, a_programme
 
 async def a_delivery(sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock) -> int:
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
-        member = await a_member(session, clock, programme, Role.STUDENT)
+        programme = await a_programme(session, clock.now())
+        member = await a_member(session, clock.now(), programme, Role.STUDENT)
         delivery = await enqueue(
             session,
             member_id=member.member_id,

@@ -34,7 +34,7 @@ async def enrol_roster(
     assert roster.problems == ()
     issued = await import_roster(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         rows=roster.rows,
         actor="test",
@@ -44,7 +44,7 @@ async def enrol_roster(
     for invite in issued:
         enrolment = await enrol(
             session,
-            clock=clock,
+            now=clock.now(),
             token=invite.token,
             person=a_person(invite.name.split()[0]),
             mentor_capacity=3,
@@ -62,7 +62,7 @@ def readable(proposal: Proposal) -> list[tuple[str, str, list[str]]]:
 async def test_suggestions_follow_the_roster_preference_tags_and_language(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     await enrol_roster(session, clock, programme, ROSTER)
 
     proposal = await suggestions(session, programme_id=programme.id)
@@ -85,7 +85,7 @@ async def test_suggestions_follow_the_roster_preference_tags_and_language(
 async def test_a_languages_tag_adds_languages_a_mentor_speaks(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     await enrol_roster(
         session,
         clock,
@@ -101,13 +101,13 @@ async def test_a_languages_tag_adds_languages_a_mentor_speaks(
 async def test_a_roster_preference_finds_a_mentor_who_kept_their_own_name(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    earlier = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
+    earlier = await a_programme(session, clock.now())
     lars = a_person("Lars", language_code="sv")
-    await a_member(session, clock, earlier, Role.MENTOR, name="Lars", person=lars)
+    await a_member(session, clock.now(), earlier, Role.MENTOR, name="Lars", person=lars)
     issued = await import_roster(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         rows=read_roster(
             b"name,role,language,mentor,capacity\nDr Lars Ek,mentor,sv,,1\n"
@@ -118,7 +118,7 @@ async def test_a_roster_preference_finds_a_mentor_who_kept_their_own_name(
     )
     people = [lars, a_person("Eva Holm"), a_person("Ana Berg")]
     for invite, person in zip(issued, people, strict=True):
-        await enrol(session, clock=clock, token=invite.token, person=person, mentor_capacity=3)
+        await enrol(session, now=clock.now(), token=invite.token, person=person, mentor_capacity=3)
 
     proposal = await suggestions(session, programme_id=programme.id)
 
@@ -128,11 +128,11 @@ async def test_a_roster_preference_finds_a_mentor_who_kept_their_own_name(
 async def test_paired_students_and_full_mentors_are_left_out(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ids = await enrol_roster(session, clock, programme, ROSTER)
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ids["Bo Lind"],
         mentor_id=ids["Dr Lars Ek"],
@@ -151,17 +151,19 @@ async def test_paired_students_and_full_mentors_are_left_out(
 async def test_an_ended_pair_is_not_proposed_again(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ids = await enrol_roster(session, clock, programme, ROSTER)
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ids["Ana Berg"],
         mentor_id=ids["Dr Lars Ek"],
         actor="test",
     )
-    await unpair(session, clock=clock, programme=programme, student_id=ids["Ana Berg"], actor="t")
+    await unpair(
+        session, now=clock.now(), programme=programme, student_id=ids["Ana Berg"], actor="t"
+    )
 
     proposal = await suggestions(session, programme_id=programme.id)
 
@@ -172,7 +174,7 @@ async def test_an_ended_pair_is_not_proposed_again(
 async def test_a_student_who_blocked_the_bot_is_not_suggested_and_is_named(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ids = await enrol_roster(session, clock, programme, ROSTER)
     (await session.get_one(Member, ids["Ana Berg"])).status = MemberStatus.BLOCKED
     (await session.get_one(Member, ids["Eva Holm"])).status = MemberStatus.LEFT
@@ -190,13 +192,13 @@ async def test_a_student_who_blocked_the_bot_is_not_suggested_and_is_named(
 async def test_accepting_pairs_them_introduces_both_and_audits(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     await enrol_roster(session, clock, programme, ROSTER)
     proposal = await suggestions(session, programme_id=programme.id)
 
     applied = await apply(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         accepted=[(s.student_id, s.mentor_id) for s in proposal.suggestions],
         actor="member:1",
@@ -219,13 +221,13 @@ async def test_accepting_pairs_them_introduces_both_and_audits(
 async def test_a_suggestion_that_went_stale_is_declined_and_the_others_go_through(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ids = await enrol_roster(session, clock, programme, ROSTER)
     proposal = await suggestions(session, programme_id=programme.id)
     # Meanwhile someone pairs Ana by hand with Eva... who then has one place left.
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ids["Ana Berg"],
         mentor_id=ids["Eva Holm"],
@@ -234,7 +236,7 @@ async def test_a_suggestion_that_went_stale_is_declined_and_the_others_go_throug
 
     applied = await apply(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         accepted=[(s.student_id, s.mentor_id) for s in proposal.suggestions],
         actor="test",
@@ -251,7 +253,7 @@ async def test_a_suggestion_that_went_stale_is_declined_and_the_others_go_throug
 async def test_a_full_mentor_is_declined_with_the_capacity(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ids = await enrol_roster(
         session,
         clock,
@@ -261,7 +263,7 @@ async def test_a_full_mentor_is_declined_with_the_capacity(
 
     applied = await apply(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         accepted=[(ids["Ana"], ids["Dr Ek"]), (ids["Cy"], ids["Dr Ek"])],
         actor="test",
@@ -276,22 +278,24 @@ async def test_a_full_mentor_is_declined_with_the_capacity(
 async def test_accepting_what_matching_would_never_suggest_is_declined(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ids = await enrol_roster(session, clock, programme, ROSTER)
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ids["Bo Lind"],
         mentor_id=ids["Eva Holm"],
         actor="test",
     )
-    await unpair(session, clock=clock, programme=programme, student_id=ids["Bo Lind"], actor="t")
+    await unpair(
+        session, now=clock.now(), programme=programme, student_id=ids["Bo Lind"], actor="t"
+    )
     pairs_before = len((await session.scalars(select(Pair))).all())
 
     applied = await apply(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         accepted=[
             (ids["Bo Lind"], ids["Eva Holm"]),  # ended before
@@ -315,7 +319,7 @@ async def test_accepting_what_matching_would_never_suggest_is_declined(
 async def test_places_taken_by_others_are_explained(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     await enrol_roster(
         session,
         clock,

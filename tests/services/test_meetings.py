@@ -33,16 +33,16 @@ TODAY = date(2026, 9, 7)
 async def test_the_pair_remembers_its_last_meeting_that_stands(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ana = await a_member(
-        session, clock, programme, Role.STUDENT, name="Ana", person=a_person("Ana")
+        session, clock.now(), programme, Role.STUDENT, name="Ana", person=a_person("Ana")
     )
     lars = await a_member(
-        session, clock, programme, Role.MENTOR, name="Lars", person=a_person("Lars")
+        session, clock.now(), programme, Role.MENTOR, name="Lars", person=a_person("Lars")
     )
     made = await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ana.member_id,
         mentor_id=lars.member_id,
@@ -73,16 +73,16 @@ async def test_the_pair_remembers_its_last_meeting_that_stands(
 
 
 async def ana_and_lars(session: AsyncSession, clock: ManualClock) -> tuple[int, int, int]:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     ana = await a_member(
-        session, clock, programme, Role.STUDENT, name="Ana", person=a_person("Ana")
+        session, clock.now(), programme, Role.STUDENT, name="Ana", person=a_person("Ana")
     )
     lars = await a_member(
-        session, clock, programme, Role.MENTOR, name="Lars", person=a_person("Lars")
+        session, clock.now(), programme, Role.MENTOR, name="Lars", person=a_person("Lars")
     )
     made = await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=ana.member_id,
         mentor_id=lars.member_id,
@@ -143,9 +143,9 @@ async def test_someone_elses_pair_is_refused_before_the_day_or_the_rhythm_is_rea
     eve, _, _ = await ana_and_lars(session, clock)
 
     with pytest.raises(Refused, match="not_yours"):
-        await choose_rhythm(session, member_id=eve, pair_id=pair_id, weeks=3, clock=clock)
+        await choose_rhythm(session, member_id=eve, pair_id=pair_id, weeks=3, now=clock.now())
     with pytest.raises(Refused, match="not_yours"):
-        await accept_rhythm(session, member_id=eve, pair_id=pair_id, proposal_id=1, clock=clock)
+        await accept_rhythm(session, member_id=eve, pair_id=pair_id, proposal_id=1, now=clock.now())
     with pytest.raises(Refused, match="not_yours"):
         await log_meeting(
             session,
@@ -164,7 +164,7 @@ async def test_a_rhythm_holds_once_the_other_side_accepts_it(
 
     async def choose(member_id: int, weeks: int) -> tuple[str, int, int | None]:
         answer = await choose_rhythm(
-            session, member_id=member_id, pair_id=pair_id, weeks=weeks, clock=clock
+            session, member_id=member_id, pair_id=pair_id, weeks=weeks, now=clock.now()
         )
         return answer.outcome, answer.rhythm.weeks, answer.rhythm.proposed
 
@@ -188,10 +188,10 @@ async def test_a_rhythm_holds_once_the_other_side_accepts_it(
 
     accepted, replaced = proposals[1].id, proposals[0].id
     again = await accept_rhythm(
-        session, member_id=ana, pair_id=pair_id, proposal_id=accepted, clock=clock
+        session, member_id=ana, pair_id=pair_id, proposal_id=accepted, now=clock.now()
     )
     old = await accept_rhythm(
-        session, member_id=lars, pair_id=pair_id, proposal_id=replaced, clock=clock
+        session, member_id=lars, pair_id=pair_id, proposal_id=replaced, now=clock.now()
     )
     assert (again.outcome, old.outcome) == ("already_agreed", "superseded")
     assert (await session.get_one(Pair, pair_id)).meeting_weeks == 6
@@ -202,13 +202,13 @@ async def test_an_accept_on_another_pairs_proposal_is_refused(
 ) -> None:
     ana, _, pair_id = await ana_and_lars(session, clock)
     _, max_, other_pair = await ana_and_lars(session, clock)
-    await choose_rhythm(session, member_id=max_, pair_id=other_pair, weeks=2, clock=clock)
+    await choose_rhythm(session, member_id=max_, pair_id=other_pair, weeks=2, now=clock.now())
     theirs = await session.scalar(select(RhythmProposal.id))
     assert theirs is not None
 
     with pytest.raises(Refused, match="stale"):  # Ana's own pair, Eve's proposal
         await accept_rhythm(
-            session, member_id=ana, pair_id=pair_id, proposal_id=theirs, clock=clock
+            session, member_id=ana, pair_id=pair_id, proposal_id=theirs, now=clock.now()
         )
     assert (await session.get_one(Pair, pair_id)).meeting_weeks is None
     assert (await session.get_one(Pair, other_pair)).meeting_weeks is None
@@ -221,14 +221,14 @@ async def test_statistics_and_questions_read_the_agreed_rhythm_never_a_proposal(
     the_pair = await session.get_one(Pair, pair_id)
     programme = await session.get_one(Programme, the_pair.programme_id)
     three_weeks_on = the_pair.started_at.date() + timedelta(weeks=3)
-    await choose_rhythm(session, member_id=ana, pair_id=pair_id, weeks=2, clock=clock)
+    await choose_rhythm(session, member_id=ana, pair_id=pair_id, weeks=2, now=clock.now())
 
     assert await rhythm_of(session, the_pair) == 4
     assert await ask_overdue_pairs(session, today=three_weeks_on, now=clock.now()) == 0
     attention = await needing_attention(session, programme=programme, today=three_weeks_on)
     assert attention.counts[Concern.NO_MEETING] == 0
 
-    await choose_rhythm(session, member_id=lars, pair_id=pair_id, weeks=2, clock=clock)
+    await choose_rhythm(session, member_id=lars, pair_id=pair_id, weeks=2, now=clock.now())
 
     assert await rhythm_of(session, the_pair) == 2
     attention = await needing_attention(session, programme=programme, today=three_weeks_on)
@@ -242,7 +242,7 @@ async def test_two_accepts_at_once_agree_once(
 ) -> None:
     async with sessionmaker() as session, session.begin():
         ana, lars, pair_id = await ana_and_lars(session, clock)
-        await choose_rhythm(session, member_id=ana, pair_id=pair_id, weeks=2, clock=clock)
+        await choose_rhythm(session, member_id=ana, pair_id=pair_id, weeks=2, now=clock.now())
         proposal_id = await session.scalar(select(RhythmProposal.id))
         assert proposal_id is not None
     first_holds_its_lock = asyncio.Event()
@@ -250,7 +250,7 @@ async def test_two_accepts_at_once_agree_once(
     async def first() -> str:
         async with sessionmaker() as session, session.begin():
             answer = await accept_rhythm(
-                session, member_id=lars, pair_id=pair_id, proposal_id=proposal_id, clock=clock
+                session, member_id=lars, pair_id=pair_id, proposal_id=proposal_id, now=clock.now()
             )
             first_holds_its_lock.set()
             await asyncio.sleep(0.3)  # keep the transaction open while the second one tries
@@ -261,11 +261,15 @@ async def test_two_accepts_at_once_agree_once(
         async with sessionmaker() as session, session.begin():
             if second_tap == "accept":
                 answer = await accept_rhythm(
-                    session, member_id=lars, pair_id=pair_id, proposal_id=proposal_id, clock=clock
+                    session,
+                    member_id=lars,
+                    pair_id=pair_id,
+                    proposal_id=proposal_id,
+                    now=clock.now(),
                 )
             else:
                 answer = await choose_rhythm(
-                    session, member_id=lars, pair_id=pair_id, weeks=2, clock=clock
+                    session, member_id=lars, pair_id=pair_id, weeks=2, now=clock.now()
                 )
         return answer.outcome
 

@@ -32,13 +32,13 @@ IDLE = timedelta(minutes=30)
 
 async def _people(session: AsyncSession, clock: ManualClock) -> tuple[Member, Member, Member]:
     """A paired student and mentor, and a coordinator of the same programme."""
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana Berg")
-    mentor = await a_member(session, clock, programme, Role.MENTOR, name="Lars Ek")
-    coordinator = await a_member(session, clock, programme, Role.COORDINATOR, name="Eva Holm")
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana Berg")
+    mentor = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars Ek")
+    coordinator = await a_member(session, clock.now(), programme, Role.COORDINATOR, name="Eva Holm")
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=student.member_id,
         mentor_id=mentor.member_id,
@@ -139,7 +139,7 @@ async def test_words_go_to_an_open_entry_and_other_things_are_explained(
     student, _, _ = await _people(session, clock)
     before = await classify(session, _text_from(student), now=clock.now(), idle=IDLE)
     await checkins.start_checkin(
-        session, clock=clock, member_id=student.id, mood=3, delivery_id=None
+        session, now=clock.now(), member_id=student.id, mood=3, delivery_id=None
     )
 
     words = await classify(session, _text_from(student), now=clock.now(), idle=IDLE)

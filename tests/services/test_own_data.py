@@ -9,8 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
 from bot.services.consent import set_consent
+from bot.services.erasure import erase_member
 from bot.services.own_data import as_json, own_data
 from bot.services.pairing import pair
+from bot.texts.names import erased_name
+from bot.texts.templates import Texts
 from db.models import Role
 from tests.factories import a_member
 from tests.services.data_rights_cast import (
@@ -29,7 +32,7 @@ async def test_a_student_gets_profile_roles_pair_meetings_entries_and_consent(
     cast = await a_cast(session, clock)
     await set_consent(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=cast.ana,
         programme_id=cast.programme.id,
         consenting=True,
@@ -37,7 +40,11 @@ async def test_a_student_gets_profile_roles_pair_meetings_entries_and_consent(
     )
 
     data = json.loads(
-        as_json(await own_data(session, member_id=cast.ana, cipher=cipher, now=clock.now()))
+        as_json(
+            await own_data(
+                session, member_id=cast.ana, cipher=cipher, now=clock.now(), erased_name="gone"
+            )
+        )
     )
 
     profile = data["profile"]
@@ -73,10 +80,10 @@ async def test_nothing_about_anyone_else_is_included(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     cast = await a_cast(session, clock)
-    ben = await a_member(session, clock, cast.programme, Role.STUDENT, name="Ben Ali")
+    ben = await a_member(session, clock.now(), cast.programme, Role.STUDENT, name="Ben Ali")
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=cast.programme,
         student_id=ben.member_id,
         mentor_id=cast.lars,
@@ -84,9 +91,17 @@ async def test_nothing_about_anyone_else_is_included(
     )
     await an_entry(session, clock, cast.programme, ben.member_id, mood=1, text="Ben's own words")
 
-    ana = as_json(await own_data(session, member_id=cast.ana, cipher=cipher, now=clock.now()))
+    ana = as_json(
+        await own_data(
+            session, member_id=cast.ana, cipher=cipher, now=clock.now(), erased_name="gone"
+        )
+    )
     lars = json.loads(
-        as_json(await own_data(session, member_id=cast.lars, cipher=cipher, now=clock.now()))
+        as_json(
+            await own_data(
+                session, member_id=cast.lars, cipher=cipher, now=clock.now(), erased_name="gone"
+            )
+        )
     )
 
     assert b"Ben" not in ana and b"Maja" not in ana
@@ -94,3 +109,23 @@ async def test_nothing_about_anyone_else_is_included(
     assert sorted(p["partner"] for p in lars["pairs"]) == [ANA_NAME, "Ben Ali"]
     assert "Ben's own words" not in json.dumps(lars) and SECRET_TEXT not in json.dumps(lars)
     assert lars["memberships"][0]["capacity"] == 2
+
+
+async def test_a_partner_since_erased_reads_as_the_templates_words_in_the_members_language(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    cast = await a_cast(session, clock)
+    await erase_member(session, now=clock.now(), member_id=cast.ana, actor="cli")
+
+    lars = await own_data(
+        session,
+        member_id=cast.lars,
+        cipher=cipher,
+        now=clock.now(),
+        erased_name=erased_name(Texts(), "sv"),
+    )
+
+    [pair] = lars["pairs"]
+    assert (pair["partner"], pair["status"]) == ("Tidigare deltagare", "ended")
+    assert {m["partner"] for m in lars["meetings"]} == {"Tidigare deltagare"}
+    assert ANA_NAME not in json.dumps(lars)

@@ -17,11 +17,15 @@ async def test_the_rhythm_proposals_of_the_members_pairs_are_in_their_data(
     cast = await a_cast(session, clock)
     for member_id, weeks in ((cast.ana, 2), (cast.lars, 6), (cast.ana, 6)):
         await choose_rhythm(
-            session, member_id=member_id, pair_id=cast.pair_id, weeks=weeks, clock=clock
+            session, member_id=member_id, pair_id=cast.pair_id, weeks=weeks, now=clock.now()
         )
 
-    ana = await own_data(session, member_id=cast.ana, cipher=cipher, now=clock.now())
-    lars = await own_data(session, member_id=cast.lars, cipher=cipher, now=clock.now())
+    ana = await own_data(
+        session, member_id=cast.ana, cipher=cipher, now=clock.now(), erased_name="gone"
+    )
+    lars = await own_data(
+        session, member_id=cast.lars, cipher=cipher, now=clock.now(), erased_name="gone"
+    )
 
     def seen(data: dict[str, object]) -> list[tuple[object, ...]]:
         proposals = data["rhythm_proposals"]

@@ -19,7 +19,7 @@ async def pair_them(
 ) -> None:
     await pair(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         student_id=student,
         mentor_id=mentor,
@@ -30,9 +30,9 @@ async def pair_them(
 async def test_pairing_queues_an_introduction_for_both_sides(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    mentor = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    mentor = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
 
     await pair_them(session, clock, programme, student.member_id, mentor.member_id)
 
@@ -46,10 +46,10 @@ async def test_pairing_queues_an_introduction_for_both_sides(
 async def test_a_student_has_at_most_one_active_mentor(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    first = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
-    second = await a_member(session, clock, programme, Role.MENTOR, name="Eva")
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    first = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
+    second = await a_member(session, clock.now(), programme, Role.MENTOR, name="Eva")
     await pair_them(session, clock, programme, student.member_id, first.member_id)
 
     with pytest.raises(Refused) as refusal:
@@ -60,10 +60,10 @@ async def test_a_student_has_at_most_one_active_mentor(
 
 
 async def test_a_mentor_at_capacity_is_refused(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
-    mentor = await a_member(session, clock, programme, Role.MENTOR, name="Lars", capacity=1)
-    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    bo = await a_member(session, clock, programme, Role.STUDENT, name="Bo")
+    programme = await a_programme(session, clock.now())
+    mentor = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars", capacity=1)
+    ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    bo = await a_member(session, clock.now(), programme, Role.STUDENT, name="Bo")
     await pair_them(session, clock, programme, ana.member_id, mentor.member_id)
 
     with pytest.raises(Refused) as refusal:
@@ -84,9 +84,9 @@ async def test_a_mentor_at_capacity_is_refused(session: AsyncSession, clock: Man
 async def test_roles_must_match(
     session: AsyncSession, clock: ManualClock, student_role: Role, mentor_role: Role, reason: str
 ) -> None:
-    programme = await a_programme(session, clock)
-    one = await a_member(session, clock, programme, student_role, name="One")
-    other = await a_member(session, clock, programme, mentor_role, name="Other")
+    programme = await a_programme(session, clock.now())
+    one = await a_member(session, clock.now(), programme, student_role, name="One")
+    other = await a_member(session, clock.now(), programme, mentor_role, name="Other")
 
     with pytest.raises(Refused) as refusal:
         await pair_them(session, clock, programme, one.member_id, other.member_id)
@@ -97,10 +97,10 @@ async def test_roles_must_match(
 async def test_membership_in_another_programme_does_not_count(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    here = await a_programme(session, clock)
-    elsewhere = await a_programme(session, clock)
-    student = await a_member(session, clock, here, Role.STUDENT, name="Ana")
-    mentor = await a_member(session, clock, elsewhere, Role.MENTOR, name="Lars")
+    here = await a_programme(session, clock.now())
+    elsewhere = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), here, Role.STUDENT, name="Ana")
+    mentor = await a_member(session, clock.now(), elsewhere, Role.MENTOR, name="Lars")
 
     with pytest.raises(Refused) as refusal:
         await pair_them(session, clock, here, student.member_id, mentor.member_id)
@@ -109,8 +109,8 @@ async def test_membership_in_another_programme_does_not_count(
 
 
 async def test_nobody_mentors_themselves(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
 
     with pytest.raises(Refused) as refusal:
         await pair_them(session, clock, programme, student.member_id, student.member_id)
@@ -121,13 +121,13 @@ async def test_nobody_mentors_themselves(session: AsyncSession, clock: ManualClo
 async def test_unpairing_keeps_the_pair_as_ended_and_frees_both(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    mentor = await a_member(session, clock, programme, Role.MENTOR, name="Lars", capacity=1)
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    mentor = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars", capacity=1)
     await pair_them(session, clock, programme, student.member_id, mentor.member_id)
 
     await unpair(
-        session, clock=clock, programme=programme, student_id=student.member_id, actor="test"
+        session, now=clock.now(), programme=programme, student_id=student.member_id, actor="test"
     )
 
     ended = await session.scalar(select(Pair))
@@ -143,12 +143,16 @@ async def test_unpairing_keeps_the_pair_as_ended_and_frees_both(
 async def test_unpairing_a_student_without_a_mentor_is_refused(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
 
     with pytest.raises(Refused) as refusal:
         await unpair(
-            session, clock=clock, programme=programme, student_id=student.member_id, actor="test"
+            session,
+            now=clock.now(),
+            programme=programme,
+            student_id=student.member_id,
+            actor="test",
         )
 
     assert refusal.value.reason == "no_active_pair"
@@ -157,12 +161,12 @@ async def test_unpairing_a_student_without_a_mentor_is_refused(
 async def test_every_pairing_change_is_an_audit_event(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    mentor = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    mentor = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
     await pair_them(session, clock, programme, student.member_id, mentor.member_id)
     await unpair(
-        session, clock=clock, programme=programme, student_id=student.member_id, actor="cli"
+        session, now=clock.now(), programme=programme, student_id=student.member_id, actor="cli"
     )
 
     events = (
@@ -184,10 +188,10 @@ async def test_the_database_refuses_a_second_active_pair_for_a_student(
     """The partial unique index guards the rule even when two requests race past the check."""
     from sqlalchemy.exc import IntegrityError
 
-    programme = await a_programme(session, clock)
-    student = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
-    eva = await a_member(session, clock, programme, Role.MENTOR, name="Eva")
+    programme = await a_programme(session, clock.now())
+    student = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
+    eva = await a_member(session, clock.now(), programme, Role.MENTOR, name="Eva")
     for mentor in (lars, eva):
         session.add(
             Pair(
@@ -207,10 +211,12 @@ async def test_two_pairings_racing_for_a_mentors_last_place_cannot_both_win(
     sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
-        mentor = await a_member(session, clock, programme, Role.MENTOR, name="Lars", capacity=1)
-        ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-        bo = await a_member(session, clock, programme, Role.STUDENT, name="Bo")
+        programme = await a_programme(session, clock.now())
+        mentor = await a_member(
+            session, clock.now(), programme, Role.MENTOR, name="Lars", capacity=1
+        )
+        ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+        bo = await a_member(session, clock.now(), programme, Role.STUDENT, name="Bo")
     first_holds_its_lock = asyncio.Event()
 
     async def first() -> str:
@@ -240,10 +246,10 @@ async def test_two_pairings_racing_for_one_student_name_the_winning_mentor(
     sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
     async with sessionmaker() as session, session.begin():
-        programme = await a_programme(session, clock)
-        lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
-        eva = await a_member(session, clock, programme, Role.MENTOR, name="Eva")
-        ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
+        programme = await a_programme(session, clock.now())
+        lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
+        eva = await a_member(session, clock.now(), programme, Role.MENTOR, name="Eva")
+        ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
     first_holds_its_lock = asyncio.Event()
 
     async def first() -> str:
@@ -270,11 +276,11 @@ async def test_two_pairings_racing_for_one_student_name_the_winning_mentor(
 async def test_an_erased_student_is_neither_listed_nor_paired(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    ben = await a_member(session, clock, programme, Role.STUDENT, name="Ben")
-    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
-    await erase_member(session, clock=clock, member_id=ana.member_id, actor="test")
+    programme = await a_programme(session, clock.now())
+    ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    ben = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ben")
+    lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
+    await erase_member(session, now=clock.now(), member_id=ana.member_id, actor="test")
 
     waiting = await unpaired_students(session, programme_id=programme.id)
     with pytest.raises(Refused) as refused:
@@ -288,9 +294,9 @@ async def test_an_erased_student_is_neither_listed_nor_paired(
 async def test_a_pair_ended_is_found_again_only_by_whoever_ended_it(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
-    ana = await a_member(session, clock, programme, Role.STUDENT, name="Ana")
-    lars = await a_member(session, clock, programme, Role.MENTOR, name="Lars")
+    programme = await a_programme(session, clock.now())
+    ana = await a_member(session, clock.now(), programme, Role.STUDENT, name="Ana")
+    lars = await a_member(session, clock.now(), programme, Role.MENTOR, name="Lars")
     await pair_them(session, clock, programme, ana.member_id, lars.member_id)
 
     async def found(actor: str) -> tuple[str, str] | None:
@@ -301,7 +307,7 @@ async def test_a_pair_ended_is_found_again_only_by_whoever_ended_it(
 
     assert await found("member:1") is None  # still active
     await unpair(
-        session, clock=clock, programme=programme, student_id=ana.member_id, actor="member:1"
+        session, now=clock.now(), programme=programme, student_id=ana.member_id, actor="member:1"
     )
 
     assert await found("member:1") == ("Ana", "Lars")

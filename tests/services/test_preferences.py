@@ -28,8 +28,8 @@ def test_time_zones_are_found_as_people_type_them(typed: str, zone: str) -> None
 
 
 async def member_id(session: AsyncSession, clock: ManualClock) -> int:
-    programme = await a_programme(session, clock)
-    return (await a_member(session, clock, programme, Role.STUDENT)).member_id
+    programme = await a_programme(session, clock.now())
+    return (await a_member(session, clock.now(), programme, Role.STUDENT)).member_id
 
 
 async def test_an_unknown_time_zone_is_refused_and_changes_nothing(
@@ -56,10 +56,10 @@ async def test_a_pause_lasts_as_asked_and_resume_ends_it(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     who = await member_id(session, clock)
-    until = await preferences.pause(session, clock=clock, member_id=who, text="2w")
+    until = await preferences.pause(session, now=clock.now(), member_id=who, text="2w")
     assert until == clock.now() + timedelta(weeks=2)
-    assert await preferences.resume(session, clock=clock, member_id=who) is True
-    assert await preferences.resume(session, clock=clock, member_id=who) is False
+    assert await preferences.resume(session, now=clock.now(), member_id=who) is True
+    assert await preferences.resume(session, now=clock.now(), member_id=who) is False
 
 
 @pytest.mark.parametrize(("typed", "reason"), [("forever", "bad_pause"), ("30w", "pause_too_long")])
@@ -68,6 +68,6 @@ async def test_an_unreadable_or_overlong_pause_is_refused(
 ) -> None:
     who = await member_id(session, clock)
     with pytest.raises(Refused) as refusal:
-        await preferences.pause(session, clock=clock, member_id=who, text=typed)
+        await preferences.pause(session, now=clock.now(), member_id=who, text=typed)
     assert refusal.value.reason == reason
     assert (await session.get_one(Member, who)).paused_until is None

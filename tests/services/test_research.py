@@ -34,7 +34,7 @@ async def consent(
 ) -> None:
     await set_consent(
         session,
-        clock=clock,
+        now=clock.now(),
         member_id=member_id,
         programme_id=programme.id,
         consenting=yes,
@@ -44,7 +44,12 @@ async def consent(
 
 async def export(session: AsyncSession, clock: ManualClock, programme: Programme) -> ResearchExport:
     return await research_export(
-        session, clock=clock, programme=programme, cipher=cipher, catalogue=catalogue, actor="cli"
+        session,
+        now=clock.now(),
+        programme=programme,
+        cipher=cipher,
+        catalogue=catalogue,
+        actor="cli",
     )
 
 
@@ -58,8 +63,8 @@ async def test_only_the_entries_of_consenting_students_are_exported(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     cast = await a_cast(session, clock)
-    ben = await a_member(session, clock, cast.programme, Role.STUDENT, name="Ben Ali")
-    cleo = await a_member(session, clock, cast.programme, Role.STUDENT, name="Cleo Lind")
+    ben = await a_member(session, clock.now(), cast.programme, Role.STUDENT, name="Ben Ali")
+    cleo = await a_member(session, clock.now(), cast.programme, Role.STUDENT, name="Cleo Lind")
     await an_entry(session, clock, cast.programme, ben.member_id, mood=5, text="Ben's words")
     await an_entry(session, clock, cast.programme, cleo.member_id, mood=1, text="Cleo's words")
     await consent(session, clock, cast.programme, cast.ana, True)
@@ -98,12 +103,12 @@ async def test_the_file_has_no_name_telegram_id_or_date(
 async def test_the_pseudonym_is_stable_in_a_programme_and_differs_between_programmes(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    first = await a_programme(session, clock)
-    second = await a_programme(session, clock)
+    first = await a_programme(session, clock.now())
+    second = await a_programme(session, clock.now())
     person = a_person("Ana Berg")
     ids = []
     for programme in (first, second):
-        ana = await a_member(session, clock, programme, Role.STUDENT, person=person)
+        ana = await a_member(session, clock.now(), programme, Role.STUDENT, person=person)
         await an_entry(session, clock, programme, ana.member_id, mood=3, text="same person")
         await consent(session, clock, programme, ana.member_id, True)
         ids.append(ana.member_id)

@@ -19,7 +19,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 async def test_a_new_programme_prompts_weekly_on_monday_evening_from_its_first_week(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     await session.refresh(programme, ["quiet_periods"])
 
     schedule = schedule_of(programme)
@@ -31,11 +31,11 @@ async def test_a_new_programme_prompts_weekly_on_monday_evening_from_its_first_w
 async def test_the_cadence_first_day_and_quiet_periods_can_be_set(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
 
     schedule = await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor="cli",
         cadence="every 2 weeks Thursday 9:30",
@@ -53,17 +53,17 @@ async def test_the_cadence_first_day_and_quiet_periods_can_be_set(
 
 
 async def test_quiet_periods_can_be_cleared(session: AsyncSession, clock: ManualClock) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor="cli",
         add_quiet_periods=((date(2026, 10, 26), date(2026, 11, 1)),),
     )
 
     await set_schedule(
-        session, clock=clock, programme=programme, actor="cli", clear_quiet_periods=True
+        session, now=clock.now(), programme=programme, actor="cli", clear_quiet_periods=True
     )
 
     assert (await session.scalars(select(QuietPeriod))).all() == []
@@ -79,12 +79,12 @@ async def test_quiet_periods_can_be_cleared(session: AsyncSession, clock: Manual
 async def test_a_bad_schedule_is_refused_and_changes_nothing(
     session: AsyncSession, clock: ManualClock, changes: dict[str, object], reason: str
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
 
     with pytest.raises(Refused) as refusal:
         await set_schedule(
             session,
-            clock=clock,
+            now=clock.now(),
             programme=programme,
             actor="cli",
             first_day=date(2026, 1, 1),
@@ -99,10 +99,10 @@ async def test_a_bad_schedule_is_refused_and_changes_nothing(
 async def test_the_next_prompt_skips_a_quiet_period(
     session: AsyncSession, clock: ManualClock
 ) -> None:
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     schedule = await set_schedule(
         session,
-        clock=clock,
+        now=clock.now(),
         programme=programme,
         actor="cli",
         first_day=date(2026, 9, 7),

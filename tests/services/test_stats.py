@@ -55,26 +55,36 @@ SEEDED_AT = datetime(2026, 7, 20, 9, tzinfo=UTC)
 
 async def seeded(session: AsyncSession, clock: ManualClock, *, students: int) -> Programme:
     clock.set(SEEDED_AT)
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     mentors = [
         await a_member(
-            session, clock, programme, Role.MENTOR, name=f"Mentor {n}", person=a_person(f"M{n}")
+            session,
+            clock.now(),
+            programme,
+            Role.MENTOR,
+            name=f"Mentor {n}",
+            person=a_person(f"M{n}"),
         )
         for n in range(3)
     ]
     pupils = [
         await a_member(
-            session, clock, programme, Role.STUDENT, name=f"Student {n}", person=a_person(f"S{n}")
+            session,
+            clock.now(),
+            programme,
+            Role.STUDENT,
+            name=f"Student {n}",
+            person=a_person(f"S{n}"),
         )
         for n in range(students)
     ]
     for _ in range(2):  # invites never used
-        await an_invite(session, clock, programme, Role.STUDENT)
+        await an_invite(session, clock.now(), programme, Role.STUDENT)
     pairs = []
     for student, mentor in zip(pupils, mentors, strict=False):
         view = await pair(
             session,
-            clock=clock,
+            now=clock.now(),
             programme=programme,
             student_id=student.member_id,
             mentor_id=mentor.member_id,
@@ -122,7 +132,7 @@ async def answer(
     session: AsyncSession, clock: ManualClock, member_id: int, mood: int, delivery_id: int | None
 ) -> None:
     await start_checkin(
-        session, clock=clock, member_id=member_id, mood=mood, delivery_id=delivery_id
+        session, now=clock.now(), member_id=member_id, mood=mood, delivery_id=delivery_id
     )
 
 
@@ -348,7 +358,7 @@ async def test_a_week_kept_twice_keeps_the_first_counts(
     session: AsyncSession, clock: ManualClock
 ) -> None:
     """/stats and the background job may keep the same settled week at the same moment."""
-    programme = await a_programme(session, clock)
+    programme = await a_programme(session, clock.now())
     row = {
         "programme_id": programme.id,
         "week": date(2026, 8, 3),

@@ -50,7 +50,7 @@ async def a_prompt_sent_now(
 ) -> None:
     """`frizon prompt send` on TODAY's morning; the first `answers` students answer it."""
     queued = await queue_prompt_now(
-        session, clock=clock, catalogue=Catalogue.load(), programme=programme, actor="cli"
+        session, now=clock.now(), catalogue=Catalogue.load(), programme=programme, actor="cli"
     )
     assert queued == 6
     sent = await sent_by_the_bot(session, clock)
@@ -109,7 +109,7 @@ async def test_a_farewell_prompt_counts_in_the_week_its_pair_ended(
     programme = await seeded(session, clock, students=6)
     student = (await members_in_role(session, programme.id, Role.STUDENT))[0]
     clock.set(datetime(2026, 9, 7, 8, tzinfo=UTC))
-    await unpair(session, clock=clock, programme=programme, student_id=student.id, actor="test")
+    await unpair(session, now=clock.now(), programme=programme, student_id=student.id, actor="test")
     sent = await sent_by_the_bot(session, clock)
     await answer(session, clock, student.id, 2, sent[student.id])
 
