@@ -42,6 +42,10 @@ class BotData:
         self.leadership_task: asyncio.Task[None] | None = None
         # This instance runs the sender and the periodic jobs (bot/app/leadership.py).
         self.leading = False
+        # Set when updates can no longer arrive (another process takes them): the bot
+        # must stop, and `stopped_because` says why in one line.
+        self.stopped = asyncio.Event()
+        self.stopped_because = ""
 
     def attach(self, services: Services) -> None:
         self._services = services

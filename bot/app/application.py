@@ -166,12 +166,24 @@ async def _receiving(
         return
     poller = DurablePoller(application, handling=handling, timeout=poll_timeout)
     polling = asyncio.create_task(poller.run(), name="poller")
+    polling.add_done_callback(partial(_polling_ended, application))
     try:
         yield
     finally:
         polling.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling
+        # How it ended was told already (_polling_ended).
+        await asyncio.gather(polling, return_exceptions=True)
+
+
+def _polling_ended(application: FrizonApplication, polling: asyncio.Task[None]) -> None:
+    """Polling ends only when cancelled, or when another process takes the updates."""
+    if polling.cancelled():
+        return
+    problem = polling.exception()
+    if problem is not None:
+        log.error("%s", problem)
+        application.bot_data.stopped_because = str(problem)
+        application.bot_data.stopped.set()
 
 
 async def _start_services(application: FrizonApplication) -> None:

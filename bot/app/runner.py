@@ -155,7 +155,9 @@ async def _run_once(
         ):
             if on_ready is not None:
                 on_ready(sandbox.url if sandbox else _where(config))
-            await _first(stop, start_over)
+            await _first(stop, start_over, application.bot_data.stopped)
+        if application.bot_data.stopped.is_set():
+            raise StartupProblem(application.bot_data.stopped_because)
     finally:
         if saving is not None:
             saving.cancel()
@@ -349,7 +351,8 @@ async def _telegram_problems_explained(base_url: str) -> AsyncIterator[None]:
 
 
 class StartupProblem(Exception):
-    """Something outside frizon stops it from starting; the message is one line for people."""
+    """Something outside frizon stops it from starting (or from running on, as another
+    process taking its updates); the message is one line for people."""
 
 
 async def open_database(engine: AsyncEngine) -> None:

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = 2.0  # seconds
 
 
+class ReceivingConflict(Exception):
+    """Someone else takes this bot's updates; the message says so in one line."""
+
+
 class DurablePoller:
     def __init__(
         self,
@@ -40,7 +44,8 @@ class DurablePoller:
         self._offset: int | None = None
 
     async def run(self) -> None:
-        """Poll until cancelled."""
+        """Poll until cancelled; ReceivingConflict when another process polls the same
+        bot (or has set a webhook for it)."""
         bot = self._application.bot
         await bot.delete_webhook(drop_pending_updates=False)
         while True:
@@ -55,10 +60,13 @@ class DurablePoller:
             except RetryAfter as error:
                 await asyncio.sleep(_seconds(error.retry_after))
                 continue
-            except Conflict:
-                log.warning("another instance is polling this bot; waiting")
-                await asyncio.sleep(5 * RETRY_AFTER_FAILURE)
-                continue
+            except Conflict as error:
+                # Two pollers would take turns ending each other's requests for ever.
+                raise ReceivingConflict(
+                    "another process is receiving this bot's updates (Telegram answered "
+                    f"409: {error.message}); stop it, or run several instances with "
+                    "--webhook on PostgreSQL"
+                ) from None
             except (TimedOut, NetworkError) as error:
                 log.info("getUpdates failed (%s); retrying", error)
                 await asyncio.sleep(RETRY_AFTER_FAILURE)

@@ -163,3 +163,47 @@ async def test_a_second_bot_on_the_same_sqlite_file_is_refused_with_one_line(
 
     async with frizon_run(tmp_path) as page:  # the first has stopped: the file is free
         assert (await panels(page))["student"]
+
+
+async def test_a_second_polling_process_on_the_same_token_stops_the_first_with_one_line(
+    tmp_path: Path,
+) -> None:
+    server = SandboxServer(token=TOKEN, port=0, bot_username="programme_bot")
+    await server.start()
+
+    def config(name: str) -> Config:
+        return Config(
+            telegram=TelegramConfig.model_validate(
+                {"token": TOKEN, "base_url": server.bot_api_base_url}
+            ),
+            database=DatabaseConfig(url=f"sqlite+aiosqlite:///{tmp_path / name}"),
+            security=SECURITY,
+        )
+
+    first_ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    second_ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+    first = asyncio.create_task(run(config("one.db"), on_ready=first_ready.set_result, stop=stop))
+    try:
+        await asyncio.wait_for(first_ready, timeout=30)
+        second = asyncio.create_task(
+            run(config("two.db"), on_ready=second_ready.set_result, stop=stop)
+        )
+        with pytest.raises(StartupProblem) as stopped:
+            await asyncio.wait_for(first, timeout=30)
+        assert str(stopped.value) == (
+            "another process is receiving this bot's updates (Telegram answered 409: "
+            "Conflict: terminated by other getUpdates request; make sure that only one bot "
+            "instance is running); stop it, or run several instances with --webhook on "
+            "PostgreSQL"
+        )
+        stranger = server.state.add_user("Stranger")
+        server.state.user_sends_text(stranger.id, "/start")
+        reply = await server.state.wait_for_bot_message(stranger.id, timeout=10)
+        assert "personal invite link" in reply["text"]  # the second goes on
+    finally:
+        stop.set()
+        await asyncio.gather(first, return_exceptions=True)
+        if "second" in locals():
+            await asyncio.wait_for(second, timeout=30)
+        await server.stop()
