@@ -1,4 +1,5 @@
-"""The check-in conversation: mood, a few lines (or Skip), then Share or Keep private."""
+"""The check-in conversation: mood, a few lines or voice notes (or Skip), then Share or
+Keep private."""
 
 from __future__ import annotations
 
@@ -141,7 +142,50 @@ async def on_text(update: Update, context: FrizonContext) -> None:
         return
     if added is None:
         await fallback.other_message(update, context)
-    elif added.first:
+    else:
+        await _answer_added(update, context, member, added)
+
+
+async def add_voice(update: Update, context: FrizonContext, member: MemberView) -> bool:
+    """A voice note for the open entry, kept by its file id (a caption joins the words),
+    answered as words are. False when no entry is open: the caller decides what a stray
+    voice note gets."""
+    message = update.effective_message
+    if message is None or message.voice is None:
+        return False
+    services = context.services
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            added = await checkins.add_voice(
+                session,
+                member_id=member.id,
+                message_id=message.message_id,
+                file_id=message.voice.file_id,
+                caption=message.caption,
+                now=services.clock.now(),
+                cipher=services.cipher,
+            )
+    except Refused as refusal:
+        await reply(
+            update,
+            context,
+            "checkin/refused",
+            locale=member.locale,
+            reason=refusal.reason,
+            limit=refusal.details.get("limit", 0),
+        )
+        return True
+    if added is None:
+        return False
+    await _answer_added(update, context, member, added)
+    return True
+
+
+async def _answer_added(
+    update: Update, context: FrizonContext, member: MemberView, added: checkins.Added
+) -> None:
+    """After the entry's first words or voice note, the share question; after more, a nod."""
+    if added.first:
         await _retire_skip_button(update, context)
         await _ask_to_share(update, context, member, added.checkin_id, added.mentor)
     else:
@@ -149,8 +193,11 @@ async def on_text(update: Update, context: FrizonContext) -> None:
 
 
 async def on_other(update: Update, context: FrizonContext) -> None:
-    """Stickers, photos and the like: not kept in an entry; said kindly."""
+    """A voice note for the open entry; stickers, photos and the like are not kept in an
+    entry, said kindly."""
     member = await current_member(update, context)
+    if member is not None and await add_voice(update, context, member):
+        return
     if member is not None:
         async with context.services.sessionmaker() as session:
             open_entry = await checkins.open_entry(
