@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
+from bot.core.crypto import checkin_voice_binding
 from bot.sandbox import SandboxUser
-from bot.services.checkins import read_reflection, read_voice_notes
+from bot.services.checkins import MAX_VOICE_NOTES, read_reflection, read_voice_notes
 from bot.services.prompts import queue_prompt_now
 from bot.services.research import research_export, write_csv
 from db.base import Base
-from db.models import CheckInStatus, Membership, Programme, Role
+from db.models import AuditEvent, CheckIn, CheckInStatus, Membership, Programme, Role
 from tests.e2e.harness import RunningBot
 from tests.e2e.test_checkin_flow import entries, paired
 
@@ -140,6 +141,36 @@ async def test_a_redelivered_voice_note_is_not_added_twice(bot: RunningBot) -> N
     assert read_reflection(cipher, entry) == "And one more thing."
 
 
+async def test_a_voice_note_past_the_limit_is_refused_kindly_and_the_entry_stays_open(
+    bot: RunningBot,
+) -> None:
+    ana, _ = await paired(bot)
+    bot.says(ana, "/checkin")
+    await bot.presses(ana, await bot.hears(ana, "How are you doing"), "Okay")
+    first = sends_voice(bot, ana)
+    question = await bot.hears(ana, "share this entry")
+    cipher = bot.application.bot_data.services.cipher
+    full = [first] + [f"AwAC-earlier-{n}" for n in range(1, MAX_VOICE_NOTES)]
+    async with bot.sessionmaker() as session, session.begin():  # as if nine more came
+        entry = await session.scalar(select(CheckIn))
+        assert entry is not None
+        entry.voice_notes = cipher.encrypt(
+            json.dumps(full), bound_to=checkin_voice_binding(entry.id)
+        )
+
+    sends_voice(bot, ana)
+
+    refusal = (await bot.hears(ana))["text"]
+    assert refusal == (
+        f"This entry already holds {MAX_VOICE_NOTES} voice notes, its limit, so that one "
+        "wasn't added. Tap a button above to finish it, then /checkin starts a new one."
+    )
+    await bot.presses(ana, question, "Keep private")
+    await bot.hears(ana, "Kept just for you")
+    (kept,) = await entries(bot)
+    assert read_voice_notes(cipher, kept) == full
+
+
 async def test_a_voice_note_without_an_open_entry_is_not_kept(bot: RunningBot) -> None:
     ana, _ = await paired(bot)
 
@@ -209,6 +240,9 @@ async def test_forget_erases_the_voice_notes(bot: RunningBot) -> None:
 
     (entry,) = await entries(bot)
     assert (entry.voice_notes, entry.reflection, entry.mood) == (None, None, 2)
+    async with bot.sessionmaker() as session:
+        event = await session.scalar(select(AuditEvent).where(AuditEvent.kind == "erasure"))
+    assert event is not None and event.details["reflections_erased"] == 1  # a voice-only one
 
 
 async def test_the_research_export_leaves_voice_notes_out(bot: RunningBot) -> None:
