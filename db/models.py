@@ -306,7 +306,8 @@ class AuditEvent(Base):
 
 
 class CheckIn(Base):
-    """A student's entry: a mood, optional reflection text (encrypted), shared or private."""
+    """A student's entry: a mood, optional reflection text and voice notes (encrypted),
+    shared or private."""
 
     __tablename__ = "checkin"
     __table_args__ = (
@@ -326,8 +327,11 @@ class CheckIn(Base):
     source: Mapped[str | None] = mapped_column(String(80), unique=True)
     mood: Mapped[int] = mapped_column(Integer)
     reflection: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # The newest Telegram message folded into the reflection: a re-delivered update
-    # with this id or an older one is not appended twice.
+    # The voice notes sent for it: their Telegram file ids as a JSON list, encrypted like
+    # the text (bound apart from it). Nothing else about a voice note is kept.
+    voice_notes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The newest Telegram message folded into the entry, words or a voice note: a
+    # re-delivered update with this id or an older one is not appended twice.
     last_message_id: Mapped[int | None] = mapped_column(BigInteger)
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus, "checkin_status"))

@@ -1,4 +1,5 @@
-"""The check-in conversation: mood, a few lines (or Skip), then Share or Keep private."""
+"""The check-in conversation: mood, a few lines or voice notes (or Skip), then Share or
+Keep private."""
 
 from __future__ import annotations
 
@@ -138,7 +139,50 @@ async def add_words(
         return
     if added is None:  # finished in between, by a press or by running out of time
         await fallback.stray(update, context, member, entry_open=False)
-    elif added.first:
+    else:
+        await _answer_added(update, context, member, added)
+
+
+async def add_voice(
+    update: Update, context: FrizonContext, member: MemberView, message: Message
+) -> None:
+    """A voice note for the open entry (the router saw one open), kept by its file id (a
+    caption joins the words), answered as words are."""
+    if message.voice is None:
+        return
+    services = context.services
+    try:
+        async with services.sessionmaker() as session, session.begin():
+            added = await checkins.add_voice(
+                session,
+                member_id=member.id,
+                message_id=message.message_id,
+                file_id=message.voice.file_id,
+                caption=message.caption,
+                now=services.clock.now(),
+                cipher=services.cipher,
+            )
+    except Refused as refusal:
+        await reply(
+            update,
+            context,
+            "checkin/refused",
+            locale=member.locale,
+            reason=refusal.reason,
+            limit=refusal.details.get("limit", 0),
+        )
+        return
+    if added is None:  # finished in between, by a press or by running out of time
+        await fallback.stray(update, context, member, entry_open=False)
+    else:
+        await _answer_added(update, context, member, added)
+
+
+async def _answer_added(
+    update: Update, context: FrizonContext, member: MemberView, added: checkins.Added
+) -> None:
+    """After the entry's first words or voice note, the share question; after more, a nod."""
+    if added.first:
         await _retire_skip_button(update, context)
         await _ask_to_share(update, context, member, added.checkin_id, added.mentor)
     else:

@@ -1,4 +1,5 @@
-"""/history: a student reads their own entries one at a time, shares, hides or deletes them."""
+"""/history: a student reads their own entries one at a time, listens to their voice notes,
+shares, hides or deletes them."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ async def show_history(update: Update, context: FrizonContext) -> None:
 
 async def on_button(update: Update, context: FrizonContext) -> None:
     """hi:v:pos (view), hi:s:id:pos:mentor / hi:p:id:pos (share / make private), hi:d:id:pos
-    (ask before deleting), hi:y:id:pos (delete)."""
+    (ask before deleting), hi:y:id:pos (delete), hi:l:id (listen to its voice notes)."""
     press = await pressed(update, context, BUTTONS)
     if press is None:
         return
@@ -46,6 +47,9 @@ async def on_button(update: Update, context: FrizonContext) -> None:
         return
     if verb == "v":
         await _show(update, context, member, ids[0], edit=True)
+        return
+    if verb == "l":
+        await _play_back(update, context, member, ids[0])
         return
     checkin_id, position = ids[0], ids[1]
     if verb == "d":
@@ -144,6 +148,9 @@ async def _show(
         )
     )
     rows.append(change)
+    if entry.voice_notes:
+        listen = texts.render_plain("history/listen", locale)
+        rows.append([(listen, history_buttons.listen(entry.checkin_id))])
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
     )
@@ -155,6 +162,7 @@ async def _show(
         "mood_word": texts.render_plain("checkin/mood_word", locale, mood=entry.mood),
         "shared": entry.shared,
         "delivered": entry.delivered,
+        "voice_notes": entry.voice_notes,
         # One message shows the start of a long entry; the whole stays stored.
         "text": parts[0] + (" …" if len(parts) > 1 else "") if parts else "",
     }
@@ -163,6 +171,30 @@ async def _show(
         await edit_to(query, context, "history/entry", locale, keyboard=keyboard, **variables)
     else:
         await reply(update, context, "history/entry", locale=locale, keyboard=keyboard, **variables)
+
+
+async def _play_back(
+    update: Update, context: FrizonContext, member: MemberView, checkin_id: int
+) -> None:
+    """The entry's voice notes, sent again by their file ids to their author alone, each
+    waiting its turn in the chat's pace like every message to that chat."""
+    services = context.services
+    chat = update.effective_chat
+    try:
+        async with services.sessionmaker() as session:
+            file_ids = await history.voice_notes_of(
+                session, member_id=member.id, checkin_id=checkin_id, cipher=services.cipher
+            )
+    except Refused as refusal:
+        file_ids, reason = [], refusal.reason
+    else:
+        reason = "stale"  # an entry of their own without voice notes: no such button
+    if not file_ids or chat is None:
+        await reply(update, context, "checkin/refused", locale=member.locale, reason=reason)
+        return
+    for file_id in file_ids:
+        await services.chat_pace.wait(chat.id)
+        await context.bot.send_voice(chat.id, file_id)
 
 
 async def _deleted_before(context: FrizonContext, checkin_id: int) -> bool:

@@ -67,6 +67,8 @@ async def on_message(update: Update, context: FrizonContext) -> None:
             await relay.explain_refusal(update, context, member, refusal)
         case RosterUpload(member=member):
             await roster_upload.take_roster(update, context, member, message)
+        case CheckinWords(member=member, content=Content.VOICE):
+            await checkins.add_voice(update, context, member, message)
         case CheckinWords(member=member):
             await checkins.add_words(update, context, member, message)
         case Stray(member=member, entry_open=entry_open):

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 import bot.buttons
-from bot.buttons import checkins, data_rights, endings, meetings, relay, stats
+from bot.buttons import checkins, data_rights, endings, history, meetings, relay, stats
 from bot.buttons.data import PAIR, Buttons, key
 from bot.buttons.namespaces import NAMESPACES
 from tests.e2e.every_button import every_button
@@ -52,7 +52,8 @@ def test_the_builders_write_what_the_namespace_reads() -> None:
     assert data_rights.research_use(3, opt_in=False) == "dr:o:3"
     assert stats.programme(5) == "st:p:5:0"
     assert relay.write_to(0) == "rl:o:0"  # a refusal that could not name the pair
-    for data in ("ci:m:0:3", "mt:e:7:20260906", "ep:n:0", "st:p:5:0", "rl:o:0"):
+    assert history.listen(7) == "hi:l:7"
+    for data in ("ci:m:0:3", "mt:e:7:20260906", "ep:n:0", "st:p:5:0", "rl:o:0", "hi:l:7"):
         (buttons,) = [b for b in NAMESPACES if data.startswith(f"{b.namespace}:")]
         assert buttons.parse(data) is not None, data
 

@@ -7,7 +7,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.crypto import CannotDecrypt, KeyProblem, ReflectionCipher, new_key
+from bot.core.crypto import (
+    CannotDecrypt,
+    KeyProblem,
+    ReflectionCipher,
+    checkin_binding,
+    checkin_voice_binding,
+    new_key,
+)
 
 KEY = new_key()
 cipher = ReflectionCipher(KEY)
@@ -43,6 +50,17 @@ def test_a_value_moved_to_another_row_is_refused() -> None:
     stored = cipher.encrypt("Ana's words", bound_to="checkin:1")
     with pytest.raises(CannotDecrypt):
         cipher.decrypt(stored, bound_to="checkin:2")
+
+
+def test_an_entrys_text_and_its_voice_notes_cannot_stand_in_for_each_other() -> None:
+    """Both columns of one row, under one key: bound apart, so neither decrypts as the other."""
+    assert checkin_binding(1) != checkin_voice_binding(1)
+    words = cipher.encrypt("Ana's words", bound_to=checkin_binding(1))
+    voice = cipher.encrypt('["AwACAgIAAxkBAAI"]', bound_to=checkin_voice_binding(1))
+    with pytest.raises(CannotDecrypt):
+        cipher.decrypt(words, bound_to=checkin_voice_binding(1))
+    with pytest.raises(CannotDecrypt):
+        cipher.decrypt(voice, bound_to=checkin_binding(1))
 
 
 def test_values_from_before_binding_are_still_read() -> None:

@@ -29,7 +29,7 @@ async def _names(engine: AsyncEngine) -> dict[int, str]:
 async def test_erased_members_lose_the_english_words_and_get_them_back_on_downgrade(
     engine: AsyncEngine,
 ) -> None:
-    await downgrade(engine, "0019")
+    await downgrade(engine, "0020")
     now = datetime(2026, 9, 1, tzinfo=UTC)
     people = {
         1: (synthetic_telegram_id(1), "Former member"),  # erased before 0021
@@ -52,6 +52,6 @@ async def test_erased_members_lose_the_english_words_and_get_them_back_on_downgr
     await upgrade(engine)
     assert await _names(engine) == {1: NO_NAME, 2: "Former member", 3: "Ana Berg"}
 
-    await downgrade(engine, "0019")
+    await downgrade(engine, "0020")
     assert await _names(engine) == {1: "Former member", 2: "Former member", 3: "Ana Berg"}
     await upgrade(engine)

@@ -1,4 +1,4 @@
-"""hi: /history's buttons — page through the entries, share, make private, delete."""
+"""hi: /history's buttons — page through the entries, listen, share, make private, delete."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ BUTTONS = Buttons(
         "p": (ENTRY, POSITION),  # make it private
         "d": (ENTRY, POSITION),  # ask before deleting it
         "y": (ENTRY, POSITION),  # delete it
+        "l": (ENTRY,),  # listen: send this entry's voice notes again, to its author
     },
 )
 
@@ -34,3 +35,7 @@ def ask_delete(entry_id: int, position: int) -> str:
 
 def delete(entry_id: int, position: int) -> str:
     return BUTTONS.data("y", entry_id, position)
+
+
+def listen(entry_id: int) -> str:
+    return BUTTONS.data("l", entry_id)

@@ -1,4 +1,5 @@
-"""Encryption at rest for reflection text: AES-256-GCM with a key the operator holds.
+"""Encryption at rest for reflection text and voice notes' file ids: AES-256-GCM with a
+key the operator holds.
 
 The key is 32 random bytes, written as URL-safe base64 (`frizon key`). A stored value is
 a version byte, a 12-byte random nonce and the ciphertext with its tag, so a changed
@@ -64,3 +65,9 @@ class ReflectionCipher:
 def checkin_binding(checkin_id: int) -> str:
     """What a check-in's reflection is bound to."""
     return f"checkin:{checkin_id}"
+
+
+def checkin_voice_binding(checkin_id: int) -> str:
+    """What a check-in's voice notes are bound to: not the text's binding, so neither
+    column's value decrypts in the other."""
+    return f"checkin:{checkin_id}:voice"

@@ -1,11 +1,15 @@
-"""Check-ins: a mood, then optional reflection text, then shared with the mentor or kept.
+"""Check-ins: a mood, then optional reflection text or voice notes, then shared with the
+mentor or kept.
 
 The text is encrypted before it is stored and decrypted only to show it to its author
-or, for shared entries, to their mentor. Several messages in a row form one entry.
+or, for shared entries, to their mentor. Several messages in a row form one entry. A
+voice note is kept as Telegram's file id only, encrypted the same way in a column of its
+own; the recording stays with Telegram, and nothing else about it is stored.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.crypto import ReflectionCipher, checkin_binding
+from bot.core.crypto import ReflectionCipher, checkin_binding, checkin_voice_binding
 from bot.outbox.keys.shared_entries import shared_entry_key
 from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
@@ -24,6 +28,7 @@ from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus, Member, 
 MOODS = range(1, 6)
 OPEN_FOR = timedelta(hours=12)  # an entry takes words for this long after its mood
 MAX_REFLECTION = 64_000  # characters: about sixteen full Telegram messages
+MAX_VOICE_NOTES = 10  # per entry: enough to think aloud, few enough to send on
 PARAGRAPH = "\n\n"
 
 
@@ -42,7 +47,9 @@ class Started:
 
 
 @dataclass(frozen=True)
-class TextAdded:
+class Added:
+    """Words or a voice note folded into the open entry."""
+
     checkin_id: int
     first: bool
     mentor: MentorRef | None  # who could see it if shared; None without an active mentor
@@ -106,23 +113,67 @@ async def add_text(
     text: str,
     cipher: ReflectionCipher,
     now: datetime,
-) -> TextAdded | None:
+) -> Added | None:
     """Fold a message into the open entry; None if no entry is open."""
     checkin = await _open(session, member_id, now)
     if checkin is None:
         return None
     mentor = await _mentor(session, checkin)
     before = read_reflection(cipher, checkin)
-    if checkin.last_message_id is not None and message_id <= checkin.last_message_id:
+    voices = read_voice_notes(cipher, checkin)
+    if _folded_before(checkin, message_id):
         # Telegram re-delivered a message already folded in: add nothing, but answer as
         # the first time, so a lost share question is asked again.
-        return TextAdded(checkin.id, first=before == text, mentor=mentor)
+        return Added(checkin.id, first=before == text and not voices, mentor=mentor)
+    combined = _appended(before, text)
+    checkin.reflection = cipher.encrypt(combined, bound_to=checkin_binding(checkin.id))
+    checkin.last_message_id = message_id
+    return Added(checkin.id, first=not before and not voices, mentor=mentor)
+
+
+async def add_voice(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    message_id: int,
+    file_id: str,
+    caption: str | None,
+    cipher: ReflectionCipher,
+    now: datetime,
+) -> Added | None:
+    """Fold a voice note (its file id) and any caption, as words, into the open entry;
+    None if no entry is open. Past MAX_VOICE_NOTES nothing is added (Refused)."""
+    checkin = await _open(session, member_id, now)
+    if checkin is None:
+        return None
+    mentor = await _mentor(session, checkin)
+    before = read_reflection(cipher, checkin)
+    voices = read_voice_notes(cipher, checkin)
+    if _folded_before(checkin, message_id):  # re-delivered: as in add_text
+        first = voices == [file_id] and before == (caption or "")
+        return Added(checkin.id, first=first, mentor=mentor)
+    if len(voices) >= MAX_VOICE_NOTES:
+        raise Refused("too_many_voice_notes", limit=MAX_VOICE_NOTES)
+    if caption:
+        combined = _appended(before, caption)
+        checkin.reflection = cipher.encrypt(combined, bound_to=checkin_binding(checkin.id))
+    checkin.voice_notes = cipher.encrypt(
+        json.dumps([*voices, file_id]), bound_to=checkin_voice_binding(checkin.id)
+    )
+    checkin.last_message_id = message_id
+    return Added(checkin.id, first=not before and not voices, mentor=mentor)
+
+
+def _folded_before(checkin: CheckIn, message_id: int) -> bool:
+    """Message ids only grow within a chat, and an entry's messages are folded in order."""
+    return checkin.last_message_id is not None and message_id <= checkin.last_message_id
+
+
+def _appended(before: str, text: str) -> str:
     combined = f"{before}{PARAGRAPH}{text}" if before else text
     if len(combined) > MAX_REFLECTION:
         raise Refused("too_long")
-    checkin.reflection = cipher.encrypt(combined, bound_to=checkin_binding(checkin.id))
-    checkin.last_message_id = message_id
-    return TextAdded(checkin.id, first=not before, mentor=mentor)
+    return combined
 
 
 async def finish(
@@ -268,3 +319,13 @@ def read_reflection(cipher: ReflectionCipher, checkin: CheckIn) -> str:
     if not checkin.reflection:
         return ""
     return cipher.decrypt(checkin.reflection, bound_to=checkin_binding(checkin.id))
+
+
+def read_voice_notes(cipher: ReflectionCipher, checkin: CheckIn) -> list[str]:
+    """The file ids of the entry's voice notes, in the order sent; empty when none."""
+    if not checkin.voice_notes:
+        return []
+    file_ids = json.loads(
+        cipher.decrypt(checkin.voice_notes, bound_to=checkin_voice_binding(checkin.id))
+    )
+    return [str(file_id) for file_id in file_ids]

@@ -4,10 +4,11 @@ good; only anonymous counts stay.
 What goes: the name (the row keeps none; bot/texts/names.py words it for each reader),
 the Telegram account (its id replaced by a synthetic one that no Telegram account or
 chat can have, so the person can start afresh with a new invite), time zone, quiet
-hours and pause, every reflection text, the ids of relayed messages, open conversations,
-messages still waiting to be sent to them or about their entries, research consent,
-coordinator rights, and the names and tags on their invites. Active pairs end exactly as
-with /endpair: the partner and the coordinators are told.
+hours and pause, every reflection text and voice note (its file id: frizon keeps nothing
+else of it), the ids of relayed messages, open conversations, messages still waiting to
+be sent to them or about their entries, research consent, coordinator rights, and the
+names and tags on their invites. Active pairs end exactly as with /endpair: the partner
+and the coordinators are told.
 
 What stays, tied to a member row that no longer says who it was: that someone was
 enrolled as student or mentor, pairs and meetings as facts with dates, and each entry's
@@ -188,13 +189,15 @@ async def _forget_relays(
 async def _erase_reflections(
     session: AsyncSession, member_id: int, now: datetime
 ) -> tuple[list[int], int]:
-    """Every entry keeps its mood, theme and time, never its words: (entry ids, texts
-    erased). One still being written is closed."""
+    """Every entry keeps its mood, theme and time, never its words or voice notes: (entry
+    ids, entries whose words or voice notes were erased). One still being written is
+    closed."""
     entries = (await session.scalars(select(CheckIn).where(CheckIn.member_id == member_id))).all()
     reflections = 0
     for entry in entries:
-        reflections += entry.reflection is not None
-        entry.reflection, entry.last_message_id, entry.source = None, None, None
+        reflections += entry.reflection is not None or entry.voice_notes is not None
+        entry.reflection, entry.voice_notes = None, None
+        entry.last_message_id, entry.source = None, None
         if entry.status == CheckInStatus.WRITING:
             entry.status, entry.completed_at = CheckInStatus.DONE, now
     return [entry.id for entry in entries], reflections

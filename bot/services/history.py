@@ -1,4 +1,5 @@
-"""A student's own entries: read back page by page, shared or made private, or deleted.
+"""A student's own entries: read back page by page (voice notes played back), shared or
+made private, or deleted.
 
 Only the author reaches these functions with their own member id; every function
 checks that the entry belongs to them.
@@ -16,7 +17,7 @@ from bot.core.crypto import ReflectionCipher
 from bot.outbox.keys.shared_entries import shared_entry_key
 from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
-from bot.services.checkins import read_reflection
+from bot.services.checkins import read_reflection, read_voice_notes
 from bot.services.errors import Refused
 from bot.services.pairing import active_pair_of
 from db.models import CheckIn, CheckInStatus, Delivery, DeliveryStatus
@@ -31,6 +32,7 @@ class Entry:
     mood: int
     shared: bool
     text: str
+    voice_notes: int  # how many; `voice_notes_of` gives their file ids to play back
     mentor: str | None  # the active mentor, who would see it if shared
     mentor_id: int | None
     delivered: bool  # a shared copy already reached the mentor
@@ -71,6 +73,7 @@ async def entry_at(
         mood=checkin.mood,
         shared=checkin.shared,
         text=read_reflection(cipher, checkin),
+        voice_notes=len(read_voice_notes(cipher, checkin)),
         mentor=pair.mentor_name if pair else None,
         mentor_id=pair.mentor_id if pair else None,
         delivered=delivered is not None,
@@ -111,9 +114,19 @@ async def set_shared(
     checkin.shared = share
 
 
+async def voice_notes_of(
+    session: AsyncSession, *, member_id: int, checkin_id: int, cipher: ReflectionCipher
+) -> list[str]:
+    """The file ids of the voice notes in the member's own finished entry, in the order
+    sent, to send back to them; empty when it has none."""
+    checkin = await _own_finished(session, member_id, checkin_id)
+    return read_voice_notes(cipher, checkin)
+
+
 async def delete_entry(session: AsyncSession, *, member_id: int, checkin_id: int) -> None:
-    """Delete an entry for good, with any copy still waiting to go to the mentor (one that
-    already reached the mentor's chat stays there)."""
+    """Delete an entry for good — its words and its voice notes' file ids with the row —
+    with any copy still waiting to go to the mentor (one that already reached the mentor's
+    chat stays there)."""
     checkin = await _own_finished(session, member_id, checkin_id)
     # Every copy's row goes too: a pending one must not be sent, and on SQLite a later
     # entry may get this id again and must not look "already shared".

@@ -2,7 +2,8 @@
 
 In this order: someone the bot does not know; a menu button under the text box; the
 partner, when a conversation is open or the message replies to a relayed copy; a roster
-file from a coordinator; words for an open check-in; otherwise nothing waits for it.
+file from a coordinator; words or a voice note for an open check-in; otherwise nothing
+waits for it.
 
 `classify` runs in the caller's transaction and commits with it: replying to a relayed
 copy (re)opens that conversation, and a conversation found quiet for too long (or whose
@@ -41,7 +42,7 @@ class Menu(StrEnum):
 
 
 # What an open check-in keeps; anything else sent while one is open is explained.
-KEPT_IN_ENTRY = frozenset({Content.TEXT})
+KEPT_IN_ENTRY = frozenset({Content.TEXT, Content.VOICE})
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,10 @@ class RosterUpload:
 
 @dataclass(frozen=True)
 class CheckinWords:
+    """Words or a voice note (`content` says which) for the open entry."""
+
     member: MemberView
+    content: Content
 
 
 @dataclass(frozen=True)
@@ -133,5 +137,5 @@ async def classify(
         return PartnerRefused(member, refused)
     entry = await open_entry(session, member_id=member.id, now=now)
     if entry is not None and incoming.content in KEPT_IN_ENTRY:
-        return CheckinWords(member)
+        return CheckinWords(member, incoming.content)
     return Stray(member, entry_open=entry is not None)

@@ -1,6 +1,10 @@
 """A member's own data, as one JSON document for /mydata: everything frizon keeps about
 them, with their reflections decrypted, and nothing about anyone else beyond the name of
-the person they were paired with."""
+the person they were paired with.
+
+An entry's voice notes are listed as what frizon keeps of them, Telegram's file ids; the
+recordings stay with Telegram (and in the member's own chat), and /history plays them
+back, so the file does not carry them."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.core.crypto import CannotDecrypt, ReflectionCipher
-from bot.services.checkins import read_reflection
+from bot.services.checkins import read_reflection, read_voice_notes
 from bot.services.errors import Refused
 from db.models import (
     CheckIn,
@@ -194,6 +198,10 @@ async def _checkins(
             text: str | None = read_reflection(cipher, entry)
         except CannotDecrypt:  # written under a key the operator no longer has
             text = None
+        try:
+            voice_notes: list[str] | None = read_voice_notes(cipher, entry)
+        except CannotDecrypt:
+            voice_notes = None
         shown.append(
             {
                 "programme": programmes.get(entry.programme_id),
@@ -202,6 +210,7 @@ async def _checkins(
                 "theme": entry.theme,
                 "mood": entry.mood,
                 "reflection": text,
+                "voice_notes": voice_notes,  # Telegram file ids, in the order sent
                 "shared_with_mentor": entry.shared,
                 "finished": entry.status == CheckInStatus.DONE,
             }

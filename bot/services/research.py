@@ -1,10 +1,11 @@
 """Research export: the entries of students who consent, pseudonymised, for researchers.
 
 A row carries a pseudonym, the programme week, the prompt's theme and competence, the
-mood and the reflection text: no name, no Telegram id, no date finer than the week. The
-pseudonym is an HMAC of the member id under the programme's own secret, so it is the
-same in every export of a programme, cannot be computed without the database, and
-differs between programmes.
+mood and the reflection text: no name, no Telegram id, no date finer than the week. Voice
+notes are left out (not even their count): a voice identifies its speaker. The pseudonym
+is an HMAC of the member id under the programme's own secret, so it is the same in every
+export of a programme, cannot be computed without the database, and differs between
+programmes.
 """
 
 from __future__ import annotations

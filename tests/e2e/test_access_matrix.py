@@ -2,20 +2,22 @@
 refused; and no command tells an outsider anything about that pair.
 
 The victims are Ana (student) and Lars (her mentor), with a meeting, a shared and a
-private entry, and an open conversation. The outsiders are Eve (a student with her own
-mentor), Max (Eve's mentor) and Olle (coordinator of another programme). Telegram lets
-a modified client send any callback data, so the buttons are forged.
+private entry (with a voice note), and an open conversation. The outsiders are Eve (a
+student with her own mentor), Max (Eve's mentor) and Olle (coordinator of another
+programme). Telegram lets a modified client send any callback data, so the buttons are
+forged.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
-from bot.core.crypto import checkin_binding
+from bot.core.crypto import checkin_binding, checkin_voice_binding
 from bot.sandbox import SandboxUser
 from bot.services.meetings import choose_rhythm
 from db.models import CheckIn, CheckInStatus, Meeting, Member, Pair, RhythmProposal, Role
@@ -150,6 +152,7 @@ async def world(bot: RunningBot) -> dict[str, Any]:
     await bot.hears(ana, "Lars noted")
     await bot.outbox_settled()
     cipher = bot.application.bot_data.services.cipher
+    voice = bot.sandbox.state.files.add("voice")["file_id"]  # one the bot could send
     async with bot.sessionmaker() as session, session.begin():
         ids = {m.telegram_user_id: m.id for m in (await session.scalars(select(Member))).all()}
         entries = []
@@ -166,6 +169,9 @@ async def world(bot: RunningBot) -> dict[str, Any]:
             session.add(entry)
             await session.flush()
             entry.reflection = cipher.encrypt(words, bound_to=checkin_binding(entry.id))
+            if not shared:  # what a forged "listen" would play, were it not refused
+                notes = json.dumps([voice])
+                entry.voice_notes = cipher.encrypt(notes, bound_to=checkin_voice_binding(entry.id))
             entries.append(entry.id)
         pair_id = await session.scalar(select(Pair.id).where(Pair.student_id == ids[ana.id]))
         meeting_id = await session.scalar(select(Meeting.id))
@@ -228,6 +234,7 @@ async def test_every_button_against_someone_elses_pair_is_refused(
         bot.sandbox.state.user_sends_callback_data(outsider.id, anchor["message_id"], data)
         assert (await bot.hears(outsider))["text"] == refusal, (role, data)
         for message in new_messages(bot, outsider, seen):
+            assert message["media"] != "voice", (role, data)
             for secret in ("Ana", "Lars", SECRET, SHARED):
                 assert secret not in message["text"], (role, data, message["text"])
     await bot.outbox_settled()

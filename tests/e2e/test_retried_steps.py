@@ -203,8 +203,9 @@ async def test_share_after_keeping_private_says_it_is_kept_and_shares_nothing(
 
 
 WRITE = (
-    "Good. Thank you for telling me. If you like, write a few lines: what is behind it, or "
-    "anything that stayed with you. Several messages are fine. Or tap Skip."
+    "Good. Thank you for telling me. If you like, write a few lines or send a voice note: "
+    "what is behind it, or anything that stayed with you. Several messages are fine. Or tap "
+    "Skip."
 )
 
 

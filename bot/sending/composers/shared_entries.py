@@ -1,5 +1,6 @@
 """A shared entry, in the mentor's language: a header, then the student's own words in
-parts Telegram accepts. It reaches nobody once withdrawn or once the pair has ended."""
+parts Telegram accepts, then their voice notes, each sent again by its file id as a voice
+message. It reaches nobody once withdrawn or once the pair has ended."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.outbox.purposes import Purpose
 from bot.sending.composer import CannotCompose, ComposeContext, Composer
 from bot.sending.holds import Hold
-from bot.sending.outgoing import Outgoing, text
+from bot.sending.outgoing import Media, MediaKind, Outgoing, Part, Text
 from bot.sending.splitting import split_text
-from bot.services.checkins import read_reflection
+from bot.services.checkins import read_reflection, read_voice_notes
 from db.models import CheckIn, Delivery, Member, Pair, PairStatus
 
 
@@ -34,6 +35,7 @@ async def compose_shared_entry(
         raise CannotCompose("no longer this student's mentor")
     student = await session.get_one(Member, checkin.member_id)
     words = read_reflection(context.cipher, checkin)
+    voice_notes = read_voice_notes(context.cipher, checkin)
     texts, locale = context.texts, mentor.language
     header = texts.render(
         "checkin/shared_entry",
@@ -42,9 +44,12 @@ async def compose_shared_entry(
         mood_word=texts.render_plain("checkin/mood_word", locale, mood=checkin.mood),
         prompt=_prompt_text(checkin.prompt_key, locale, context),
         has_text=bool(words),
+        voice_notes=len(voice_notes),
     )
     bodies = [texts.render("checkin/shared_text", locale, text=part) for part in split_text(words)]
-    return text(mentor.telegram_user_id, header, *bodies)
+    parts: list[Part] = [Text(header), *map(Text, bodies)]
+    parts += [Media(MediaKind.VOICE, file_id) for file_id in voice_notes]
+    return Outgoing(mentor.telegram_user_id, tuple(parts))
 
 
 SHARED_ENTRY = Composer(Purpose.SHARED_ENTRY, Hold.QUIET_HOURS, compose_shared_entry)
