@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.services.members import MemberView
+from db.models import Role
 from handlers.buttons import acknowledge
 from handlers.context import FrizonContext
 from handlers.coordination import menu_waiting
@@ -28,6 +29,8 @@ async def stray(
         await reply(update, context, "errors/not_enrolled", locale=locale)
     elif entry_open:  # a sticker, a photo and the like beside an open entry: not kept in it
         await reply(update, context, "checkin/text_only", locale=locale)
+    elif message is not None and message.voice is not None and member.has_role(Role.STUDENT):
+        await reply(update, context, "errors/voice_without_entry", locale=locale)
     elif message is not None and message.text is None:
         await reply(update, context, "errors/unsupported", locale=locale)
     elif menu_waiting(context):  # in the middle of /pair, /unpair, /match, /export, /stats

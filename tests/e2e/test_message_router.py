@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
+from db.models import Role
 from tests.e2e.harness import RunningBot
 
 NOT_PASSED_ON = "I haven't kept this message or passed it on to anyone"
@@ -75,3 +77,31 @@ async def test_a_closed_conversation_is_explained_once_then_words_are_the_bots_a
     await bot.hears(ana, NOT_PASSED_ON)
 
     assert len(bot.sandbox.state.messages(lars.id)) == seen_by_lars
+
+
+VOICE_WITHOUT_ENTRY = {
+    "en": "I keep voice notes only as part of a check-in entry, so this one wasn't kept. "
+    "Send /checkin, choose a mood, then send your voice note again.",
+    "sv": "Jag sparar röstmeddelanden bara som en del av ett inlägg, så det här sparades "
+    "inte. Skicka /checkin, välj ett humör och skicka sedan röstmeddelandet igen.",
+}
+
+
+UNSUPPORTED = {
+    "en": "I can only read text messages here. /help shows what you can do.",
+    "sv": "Jag kan bara läsa textmeddelanden här. /help visar vad du kan göra.",
+}
+
+
+@pytest.mark.parametrize("locale", ["en", "sv"])
+async def test_a_students_voice_note_with_no_entry_open_says_how_to_keep_one(
+    bot: RunningBot, locale: str
+) -> None:
+    programme = await bot.programme()
+    ana = await bot.enrolled(programme, Role.STUDENT, "Ana", language_code=locale)
+    lars = await bot.enrolled(programme, Role.MENTOR, "Lars", language_code=locale)
+
+    bot.sandbox.state.user_sends_voice(ana.id)
+    assert (await bot.hears(ana))["text"] == VOICE_WITHOUT_ENTRY[locale]
+    bot.sandbox.state.user_sends_voice(lars.id)  # a mentor keeps no entries by voice
+    assert (await bot.hears(lars))["text"] == UNSUPPORTED[locale]
