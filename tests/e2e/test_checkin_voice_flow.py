@@ -176,7 +176,10 @@ async def test_a_voice_note_without_an_open_entry_is_not_kept(bot: RunningBot) -
 
     sends_voice(bot, ana)
 
-    assert "only read text messages" in (await bot.hears(ana))["text"]
+    assert (await bot.hears(ana))["text"] == (
+        "I keep voice notes only as part of a check-in entry, so this one wasn't kept. "
+        "Send /checkin, choose a mood, then send your voice note again."
+    )
     assert await entries(bot) == []
 
 
