@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
@@ -124,23 +126,19 @@ async def add_words(
 ) -> None:
     """Words for the open entry (the router saw one open)."""
     services = context.services
-    try:
-        async with services.sessionmaker() as session, session.begin():
-            added = await checkins.add_text(
-                session,
-                member_id=member.id,
-                message_id=message.message_id,
-                text=message.text or "",
-                now=services.clock.now(),
-                cipher=services.cipher,
-            )
-    except Refused as refusal:
-        await reply(update, context, "checkin/refused", locale=member.locale, reason=refusal.reason)
-        return
-    if added is None:  # finished in between, by a press or by running out of time
-        await fallback.stray(update, context, member, entry_open=False)
-    else:
-        await _answer_added(update, context, member, added)
+    await _add_to_entry(
+        update,
+        context,
+        member,
+        lambda session: checkins.add_text(
+            session,
+            member_id=member.id,
+            message_id=message.message_id,
+            text=message.text or "",
+            now=services.clock.now(),
+            cipher=services.cipher,
+        ),
+    )
 
 
 async def add_voice(
@@ -148,20 +146,37 @@ async def add_voice(
 ) -> None:
     """A voice note for the open entry (the router saw one open), kept by its file id (a
     caption joins the words), answered as words are."""
-    if message.voice is None:
+    voice = message.voice
+    if voice is None:
         return
     services = context.services
+    await _add_to_entry(
+        update,
+        context,
+        member,
+        lambda session: checkins.add_voice(
+            session,
+            member_id=member.id,
+            message_id=message.message_id,
+            file_id=voice.file_id,
+            caption=message.caption,
+            now=services.clock.now(),
+            cipher=services.cipher,
+        ),
+    )
+
+
+async def _add_to_entry(
+    update: Update,
+    context: FrizonContext,
+    member: MemberView,
+    add: Callable[[AsyncSession], Awaitable[checkins.Added | None]],
+) -> None:
+    """Fold something into the open entry in one transaction, and answer: refused (too
+    long, too many voice notes), gone meanwhile, or added."""
     try:
-        async with services.sessionmaker() as session, session.begin():
-            added = await checkins.add_voice(
-                session,
-                member_id=member.id,
-                message_id=message.message_id,
-                file_id=message.voice.file_id,
-                caption=message.caption,
-                now=services.clock.now(),
-                cipher=services.cipher,
-            )
+        async with context.services.sessionmaker() as session, session.begin():
+            added = await add(session)
     except Refused as refusal:
         await reply(
             update,
