@@ -13,6 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+class SchemaAhead(Exception):
+    """The database was migrated by a newer frizon: this code does not know its schema."""
+
+    def __init__(self, found: str, known: str) -> None:
+        super().__init__(
+            f"the database's schema is version {found}, newer than this frizon knows "
+            f"(up to {known}): run the frizon version that upgraded it, or a newer one"
+        )
+        self.found, self.known = found, known
+
+
 def alembic_config(database_url: str) -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -32,6 +43,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> int:
         chatty.setLevel(logging.WARNING)
         try:
             before = MigrationContext.configure(connection).get_current_revision()
+            refuse_unknown(before)
             command.upgrade(config, revision)
             after = MigrationContext.configure(connection).get_current_revision()
         finally:
@@ -43,6 +55,30 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> int:
 
     async with engine.begin() as connection:
         return await connection.run_sync(run)
+
+
+def head_revision() -> str:
+    """The newest schema version this code knows."""
+    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
+    assert head is not None
+    return head
+
+
+def refuse_unknown(revision: str | None) -> None:
+    """Raise SchemaAhead for a database revision that none of this code's migrations has."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    if revision is not None and revision not in {r.revision for r in script.walk_revisions()}:
+        raise SchemaAhead(revision, head_revision())
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The schema version the database is at, read without changing anything."""
+
+    def read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)
 
 
 def migrations_count() -> int:

@@ -44,7 +44,7 @@ from bot.sandbox.store import StateFile, state_path
 from bot.services.sandbox_clock import store_offset, stored_offset
 from bot.transport.webhook import WebhookSettings
 from db.engine import create_engine, create_sessionmaker
-from db.migrate import migrations_count, upgrade
+from db.migrate import SchemaAhead, migrations_count, upgrade
 from db.models import Member
 from handlers.context import FrizonApplication, Services
 
@@ -362,6 +362,8 @@ async def open_database(engine: AsyncEngine) -> None:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         url = redact_url(engine.url.render_as_string(hide_password=False))
         raise StartupProblem(f"cannot open the database {url}: {reason}") from None
+    except SchemaAhead as ahead:
+        raise StartupProblem(str(ahead)) from None
     now = f", {applied} applied now" if applied else ""
     log.info("database ready (migrations: %d%s)", migrations_count(), now)
 

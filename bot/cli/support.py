@@ -18,7 +18,7 @@ from bot.core.config import Config, ConfigError, load_config, redact_url
 from bot.services.errors import Refused
 from bot.services.sandbox_clock import stored_offset
 from db.engine import create_engine, create_sessionmaker
-from db.migrate import upgrade
+from db.migrate import SchemaAhead, upgrade
 
 T = TypeVar("T")
 
@@ -91,6 +91,8 @@ async def open_database(engine: AsyncEngine, config: Config) -> None:
     except (OSError, DBAPIError) as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         fail(f"frizon: cannot open the database {redact_url(config.database.url)}: {reason}")
+    except SchemaAhead as ahead:
+        fail(f"frizon: {ahead}")
 
 
 async def command_now(session: AsyncSession, config: Config) -> datetime:
