@@ -79,7 +79,10 @@ def test_invite_links_name_the_configured_bot(cli: Cli) -> None:
 
 
 def test_with_a_token_but_no_bot_username_invites_explain_what_to_set(cli: Cli) -> None:
+    # Without a username the Bot API is asked (tests/test_cli_bot_username.py); here it
+    # cannot be reached (the discard port refuses), so the line says what to set.
     cli.env["FRIZON_TELEGRAM_TOKEN"] = "123:abc"
+    cli.env["FRIZON_TELEGRAM_BASE_URL"] = "http://127.0.0.1:9/bot"
     cli("programme", "create", "P")
     result = cli("invite", "P", "--role", "mentor", ok=False)
     assert result.returncode == 2

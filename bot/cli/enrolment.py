@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import typer
 from rich.console import Console
 from rich.table import Table
+from telegram.error import InvalidToken, NetworkError
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
 from bot.core.config import SANDBOX_BOT_USERNAME, Config
@@ -15,15 +18,34 @@ from bot.services.members import list_members
 from bot.services.programmes import find_programme
 from bot.texts.names import shown_name
 from bot.texts.templates import DEFAULT_LOCALE, Texts
+from bot.transport.client import bot_api
 from db.models import Role
 
 
 def bot_username(config: Config) -> str:
+    """The username invite links name: configured, the sandbox's, or asked of the Bot API."""
     if config.telegram.bot_username:
         return config.telegram.bot_username.lstrip("@")
-    if config.sandbox_mode:
+    if config.telegram.token is None:
         return SANDBOX_BOT_USERNAME
-    fail("frizon: set telegram.bot_username in the config so invite links name your bot")
+    return asyncio.run(_ask_bot_api(config.telegram.token.get_secret_value(), config))
+
+
+async def _ask_bot_api(token: str, config: Config) -> str:
+    """getMe's username; a refused token or an unreachable server stops in one line."""
+    try:
+        async with bot_api(token, config.telegram.base_url) as bot:
+            return bot.username
+    except InvalidToken:
+        fail(
+            "frizon: the Bot API refused the bot token (check FRIZON_TELEGRAM_TOKEN or "
+            "telegram.token); invite links need the bot's username"
+        )
+    except NetworkError as error:
+        fail(
+            f"frizon: cannot reach the Bot API at {config.telegram.base_url} to learn the "
+            f"bot's username ({error.message}); set telegram.bot_username to make links offline"
+        )
 
 
 def invite(
