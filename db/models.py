@@ -467,3 +467,15 @@ class SandboxClock(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
     offset_seconds: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class KeyCanary(Base):
+    """One known value encrypted with the reflection key (one row): whether a configured
+    key is the one this database's reflections were written with, found before any is
+    written with another (bot/services/key_canary.py)."""
+
+    __tablename__ = "key_canary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app.application import build_application, serving
+from bot.app.doctor import keep_key_canary
 from bot.app.jobs import check_pairs_now, dispatch_now
 from bot.app.single_instance import AlreadyRunning, only_instance
 from bot.core.clock import Clock, OffsetClock, SystemClock
@@ -107,6 +108,11 @@ async def _run_once(
     store = StateFile(state_path(config.database.url, Path.cwd()))
     saving: asyncio.Task[None] | None = None
     try:
+        # Before anything is written with it: a changed key stops the start here.
+        async with sessionmaker() as session, session.begin():
+            key = await keep_key_canary(session, cipher, clock.now())
+        if not key.passed:
+            raise StartupProblem(key.line())
         if config.sandbox_mode:
             saved = await _saved_state(store, sessionmaker)
             # The sandbox's clock can be moved forward ("advance to the next prompt"); its

@@ -14,8 +14,10 @@ from bot.cli.data_rights import forget_command, research_export_command
 from bot.cli.exports import export_command
 from bot.cli.matching import match_command
 from bot.cli.support import config_from, fail, transaction
-from bot.core.config import Config, ConfigError, in_webhook_mode
-from bot.core.crypto import new_key
+from bot.core.clock import SystemClock
+from bot.core.config import Config, ConfigError, in_webhook_mode, load_config
+from bot.core.crypto import KeyProblem, ReflectionCipher, new_key
+from bot.core.keys import reflection_cipher
 from bot.core.logs import configure_logging
 from bot.domain.catalogue import Catalogue, CatalogueError
 from bot.texts.check import TemplateProblem, check_templates
@@ -104,16 +106,61 @@ def key_command() -> None:
     typer.echo(new_key())
 
 
+@app.command("doctor")
+def doctor_command(context: typer.Context) -> None:
+    """Check everything frizon needs, one line each (✓, or ✗ with the fix); exit 1 if any fails."""
+    from bot.app.doctor import diagnose
+
+    path: Path | None = context.obj.get("config_path") if context.obj else None
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        typer.echo(f"✗ config: {error} — fix it in the config file or the environment")
+        raise typer.Exit(code=1) from None
+    typer.echo("✓ config valid")
+    telegram, security = config.telegram, config.security
+    secrets = [
+        s.get_secret_value()
+        for s in (telegram.token, telegram.secret_token, security.reflection_key)
+        if s
+    ]
+
+    async def go() -> int:
+        failures = 0
+        async for check in diagnose(config):
+            line = check.line()
+            for secret in secrets:  # no message quoted from elsewhere may carry one
+                line = line.replace(secret, "***")
+            typer.echo(line)
+            failures += not check.passed
+        return failures
+
+    if asyncio.run(go()):
+        raise typer.Exit(code=1)
+
+
 @db_app.command("upgrade")
 def db_upgrade(context: typer.Context) -> None:
-    """Apply all database migrations."""
+    """Apply all database migrations (and store the key canary `frizon doctor` checks)."""
+    from bot.app.doctor import keep_key_canary
+
     config = config_from(context)
+    try:
+        cipher: ReflectionCipher | None = reflection_cipher(config)
+    except KeyProblem:
+        cipher = None  # no key yet: `frizon run` refuses to start, and stores it then
 
-    async def go() -> None:
-        async with transaction(config):
-            pass
+    async def go() -> str | None:
+        """The key check's line when it fails (the key does not open what is stored)."""
+        async with transaction(config) as session:
+            if cipher is None:
+                return None
+            key = await keep_key_canary(session, cipher, SystemClock().now())
+            return None if key.passed else key.line()
 
-    asyncio.run(go())
+    problem = asyncio.run(go())
+    if problem is not None:
+        fail(f"frizon: the database is up to date, but {problem}")
     typer.echo("The database is up to date.")
 
 

@@ -71,3 +71,6 @@ def checkin_voice_binding(checkin_id: int) -> str:
     """What a check-in's voice notes are bound to: not the text's binding, so neither
     column's value decrypts in the other."""
     return f"checkin:{checkin_id}:voice"
+
+
+KEY_CANARY_BINDING = "key_canary"  # what the key canary is bound to: no reflection's binding

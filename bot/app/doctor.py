@@ -1,0 +1,269 @@
+"""`frizon doctor`: each thing frizon needs, checked, one line each with the fix.
+
+The cheap and decisive checks (the database at head, the key canary) also run at the
+start of `frizon run`, where a failing one stops the start with the same line. Nothing
+here changes anything (the canary is written by `frizon run` and `frizon db upgrade`);
+no line carries the token or the key.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.error import InvalidToken, NetworkError
+
+from bot.core.config import Config, redact_url
+from bot.core.crypto import KeyProblem, ReflectionCipher, new_key
+from bot.core.keys import SANDBOX_KEY_FILE
+from bot.services.key_canary import KeyFit, keep_canary, key_fit
+from bot.transport.client import bot_api
+from db.engine import create_engine, create_sessionmaker
+from db.migrate import SchemaAhead, current_revision, head_revision, refuse_unknown
+
+# Below either, a SQLite file's disk is too full: its write-ahead log, a backup beside it
+# and the logs all need room, and a full disk stops every write.
+MIN_FREE_BYTES = 1_000_000_000
+MIN_FREE_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Check:
+    passed: bool
+    text: str
+    fix: str = ""
+
+    def line(self) -> str:
+        return f"✓ {self.text}" if self.passed else f"✗ {self.text} — {self.fix}"
+
+
+def passed(text: str) -> Check:
+    return Check(True, text)
+
+
+def failed(text: str, fix: str) -> Check:
+    return Check(False, text, fix)
+
+
+WRONG_KEY = failed(
+    "the reflection key does not open what this database holds",
+    "the key was changed? Configure the key this database was written with",
+)
+
+
+async def diagnose(
+    config: Config, *, sandbox_key_file: Path = SANDBOX_KEY_FILE
+) -> AsyncIterator[Check]:
+    """Every check after the config's (the caller loaded it), in order."""
+    at_head = False
+    async for check in database_checks(config):
+        at_head = at_head or check.passed
+        yield check
+    cipher, checks = key_checks(config, sandbox_key_file)
+    for check in checks:
+        yield check
+    if at_head:
+        yield await canary_check(config, cipher)
+    async for check in bot_api_checks(config):
+        yield check
+    yield disk_check(config)
+
+
+async def database_checks(config: Config) -> AsyncIterator[Check]:
+    url = config.database.url
+    shown = redact_url(url)
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        yield failed(f"database {shown}: no such file", "`frizon db upgrade` creates it")
+        return
+    engine = create_engine(url)
+    try:
+        found = await current_revision(engine)
+    except (OSError, DBAPIError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        yield failed(
+            f"cannot reach the database {shown}: {reason}",
+            "check database.url (or FRIZON_DATABASE_URL) and that the server is running",
+        )
+        return
+    finally:
+        await engine.dispose()
+    head = head_revision()
+    try:
+        refuse_unknown(found)
+    except SchemaAhead as ahead:
+        yield failed(
+            f"database {shown}: schema version {ahead.found} is newer than this frizon knows "
+            f"(up to {head})",
+            "run the frizon version that upgraded it, or a newer one",
+        )
+        return
+    if found != head:
+        yield failed(
+            f"database {shown}: schema version {found or 'none'}, this frizon needs {head}",
+            "run `frizon db upgrade`",
+        )
+        return
+    yield passed(f"database {shown} reachable, schema at version {head} (the newest)")
+
+
+def key_checks(config: Config, key_file: Path) -> tuple[ReflectionCipher | None, list[Check]]:
+    """The reflection key, configured or (sandbox) in its file; the cipher when usable."""
+    configured = config.security.reflection_key
+    if configured is not None:
+        try:
+            cipher = ReflectionCipher(configured.get_secret_value())
+        except KeyProblem as problem:
+            return None, [failed(str(problem), "configure the key as `frizon key` prints one")]
+        checks = [passed("reflection key present")]
+        if config.sandbox_mode:
+            checks.append(passed("sandbox key file not used: security.reflection_key is set"))
+        return cipher, checks
+    if not config.sandbox_mode:
+        return None, [
+            failed(
+                "a bot token is set but no reflection key",
+                "run `frizon key` and set FRIZON_REFLECTION_KEY (or security.reflection_key)",
+            )
+        ]
+    if not key_file.exists():
+        return None, [passed(f"sandbox key file {key_file}: not made yet (`frizon run` makes it)")]
+    try:
+        cipher = ReflectionCipher(key_file.read_text())
+    except OSError as error:
+        return None, [
+            failed(
+                f"cannot read the sandbox key file {key_file}: {error.strerror or error}",
+                "make it readable by the user running frizon (chmod 600, owned by that user)",
+            )
+        ]
+    except (KeyProblem, UnicodeDecodeError) as problem:
+        return None, [
+            failed(
+                f"the sandbox key file {key_file} holds no usable key: {problem}",
+                "put the file back as it was (without it the sandbox's text cannot be read)",
+            )
+        ]
+    return cipher, [passed(f"sandbox key file {key_file} readable")]
+
+
+async def canary_check(config: Config, cipher: ReflectionCipher | None) -> Check:
+    """Read-only: does the key open the canary (or the newest reflection)?"""
+    engine = create_engine(config.database.url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            if cipher is None:
+                # No key yet: fine for a database that holds no encrypted text.
+                if await key_fit(session, ReflectionCipher(new_key())) is KeyFit.NOTHING_STORED:
+                    return passed("key canary: nothing encrypted stored yet")
+                return WRONG_KEY
+            return fit_check(await key_fit(session, cipher))
+    finally:
+        await engine.dispose()
+
+
+async def keep_key_canary(session: AsyncSession, cipher: ReflectionCipher, now: datetime) -> Check:
+    """At `frizon run` and `frizon db upgrade`: the key checked, the canary written if new."""
+    return fit_check(await keep_canary(session, cipher, now=now))
+
+
+def fit_check(fit: KeyFit) -> Check:
+    if fit is KeyFit.WRONG_KEY:
+        return WRONG_KEY
+    if fit is KeyFit.NOTHING_STORED:
+        return passed("key canary: nothing encrypted stored yet (`frizon run` stores a canary)")
+    return passed("the reflection key opens what this database holds")
+
+
+async def bot_api_checks(config: Config) -> AsyncIterator[Check]:
+    telegram = config.telegram
+    if telegram.token is None:
+        yield passed("Bot API: skipped, no token set (the sandbox stands in for Telegram)")
+        yield passed("webhook: skipped for the sandbox")
+        return
+    base_url = telegram.base_url
+    try:
+        async with bot_api(telegram.token.get_secret_value(), base_url) as bot:
+            username = bot.username
+            info = await bot.get_webhook_info()
+    except InvalidToken:
+        yield failed(
+            f"the Bot API at {base_url} refused the bot token",
+            "check FRIZON_TELEGRAM_TOKEN or telegram.token (@BotFather shows the bot's token)",
+        )
+        return
+    except NetworkError as error:
+        yield failed(
+            f"cannot reach the Bot API at {base_url}: {error.message}",
+            "check the network, a proxy, or telegram.base_url",
+        )
+        return
+    yield passed(f"Bot API at {base_url} accepted the token: the bot is @{username}")
+    configured = (telegram.bot_username or "").lstrip("@")
+    if not configured:
+        yield passed(f"bot_username not set: invite links ask getMe (@{username})")
+    elif configured.lower() == username.lower():
+        yield passed(f"bot_username @{configured} is the token's bot")
+    else:
+        yield failed(
+            f"bot_username is @{configured} but the token is @{username}'s",
+            f'set telegram.bot_username = "{username}" (invite links would name another bot)',
+        )
+    yield webhook_check(config, info.url, info.pending_update_count, info.last_error_message)
+
+
+def webhook_check(config: Config, url: str, pending: int, last_error: str | None) -> Check:
+    waiting = f"{pending} update{'' if pending == 1 else 's'} pending"
+    if config.telegram.mode == "polling":
+        if url:
+            return failed(
+                f"a webhook is set ({url}) but frizon polls",
+                "`frizon run` removes it when it starts polling; "
+                'or set [telegram] mode = "webhook"',
+            )
+        return passed(f"polling: no webhook set, {waiting}")
+    configured = config.telegram.webhook_url
+    if not url:
+        return failed(
+            f"no webhook is set (configured: {configured})",
+            "`frizon run` in webhook mode sets it when it starts",
+        )
+    if url != configured:
+        return failed(
+            f"the webhook is {url}, not the configured {configured}",
+            "`frizon run` sets the configured one when it starts",
+        )
+    if last_error and pending:
+        return failed(
+            f"webhook {url}: {waiting}, Telegram's last delivery failed: {last_error}",
+            "is frizon running, and the address reachable from the internet (nginx, TLS)?",
+        )
+    error = f", last error: {last_error}" if last_error else ", no delivery error"
+    return passed(f"webhook {url}: {waiting}{error}")
+
+
+def disk_check(config: Config) -> Check:
+    path = sqlite_path(config.database.url)
+    if path is None:
+        return passed("disk space: not checked here, the database is on its PostgreSQL server")
+    folder = path.parent if path.parent.exists() else Path.cwd()
+    usage = shutil.disk_usage(folder)
+    share = usage.free / usage.total
+    free = f"disk space: {usage.free / 1e9:.1f} GB free ({share:.0%}) in {folder}"
+    if usage.free < MIN_FREE_BYTES or usage.free < MIN_FREE_SHARE * usage.total:
+        return failed(free, "free some space: SQLite stops writing on a full disk")
+    return passed(free)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).absolute()
