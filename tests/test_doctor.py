@@ -184,6 +184,7 @@ async def test_an_unreadable_or_spoilt_sandbox_key_file(tmp_path: Path) -> None:
     key_file.mkdir()  # unreadable as a file, even for root
 
     unreadable = await doctor(cli)
+    run = cli("run", ok=False)
     key_file.rmdir()
     key_file.write_text("not a key\n")
     spoilt = await doctor(cli)
@@ -191,6 +192,10 @@ async def test_an_unreadable_or_spoilt_sandbox_key_file(tmp_path: Path) -> None:
     missing = await doctor(cli)  # the database holds the canary of the lost key
 
     assert unreadable.returncode == spoilt.returncode == missing.returncode == 1
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "frizon: cannot read the sandbox key file frizon-sandbox.key: Is a directory"
+    ]
     assert (
         "✗ cannot read the sandbox key file frizon-sandbox.key: Is a directory — make it "
         "readable by the user running frizon (chmod 600, owned by that user)" in lines(unreadable)

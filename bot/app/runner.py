@@ -379,6 +379,10 @@ def _cipher(config: Config) -> ReflectionCipher:
         return reflection_cipher(config)
     except KeyProblem as problem:
         raise StartupProblem(str(problem)) from None
+    except OSError as error:  # the sandbox's key file, unreadable
+        raise StartupProblem(
+            f"cannot read the sandbox key file {error.filename}: {error.strerror or error}"
+        ) from None
 
 
 def _stop_on_signals() -> asyncio.Event:
