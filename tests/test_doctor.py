@@ -206,9 +206,11 @@ async def test_an_unreadable_or_spoilt_sandbox_key_file(tmp_path: Path) -> None:
         "text cannot be read)" in lines(spoilt)
     )
     assert (
-        "✗ the reflection key does not open what this database holds — the key was "
-        "changed? Configure the key this database was written with" in lines(missing)
+        "✗ the sandbox key file frizon-sandbox.key is missing, but this database holds text "
+        "encrypted with it — put the file back (without it that text cannot be read)"
+        in lines(missing)
     )
+    assert sum(line.startswith("✗") for line in lines(unreadable)) == 1  # no canary line
 
 
 @pytest.fixture

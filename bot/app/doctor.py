@@ -68,8 +68,8 @@ async def diagnose(
     cipher, checks = key_checks(config, sandbox_key_file)
     for check in checks:
         yield check
-    if at_head:
-        yield await canary_check(config, cipher)
+    if at_head and canary_to_check(config, cipher, sandbox_key_file):
+        yield await canary_check(config, cipher, sandbox_key_file)
     async for check in bot_api_checks(config):
         yield check
     yield disk_check(config)
@@ -153,17 +153,29 @@ def key_checks(config: Config, key_file: Path) -> tuple[ReflectionCipher | None,
     return cipher, [passed(f"sandbox key file {key_file} readable")]
 
 
-async def canary_check(config: Config, cipher: ReflectionCipher | None) -> Check:
-    """Read-only: does the key open the canary (or the newest reflection)?"""
+def canary_to_check(config: Config, cipher: ReflectionCipher | None, key_file: Path) -> bool:
+    """Without a usable key its own line has failed already, except where the sandbox's
+    key file is not made yet: then whether the database needed one is worth a line."""
+    if cipher is not None:
+        return True
+    return config.sandbox_mode and config.security.reflection_key is None and not key_file.exists()
+
+
+async def canary_check(config: Config, cipher: ReflectionCipher | None, key_file: Path) -> Check:
+    """Read-only: does the key open the canary (or the newest reflection)? Without a key
+    (the sandbox's file not made yet): is there anything a key was needed for?"""
     engine = create_engine(config.database.url)
     try:
         async with create_sessionmaker(engine)() as session:
-            if cipher is None:
-                # No key yet: fine for a database that holds no encrypted text.
-                if await key_fit(session, ReflectionCipher(new_key())) is KeyFit.NOTHING_STORED:
-                    return passed("key canary: nothing encrypted stored yet")
-                return WRONG_KEY
-            return fit_check(await key_fit(session, cipher))
+            if cipher is not None:
+                return fit_check(await key_fit(session, cipher))
+            if await key_fit(session, ReflectionCipher(new_key())) is KeyFit.NOTHING_STORED:
+                return passed("key canary: nothing encrypted stored yet")
+            return failed(
+                f"the sandbox key file {key_file} is missing, but this database holds text "
+                "encrypted with it",
+                "put the file back (without it that text cannot be read)",
+            )
     finally:
         await engine.dispose()
 
