@@ -12,12 +12,18 @@ from aiohttp import web
 from bot.sandbox.commands import scope_key, validate_commands
 from bot.sandbox.errors import ApiError, bad_request, too_many_requests
 from bot.sandbox.faults import Fault
-from bot.sandbox.html import FormattedText, format_message_text, parse_html, utf16_len
+from bot.sandbox.html import (
+    MAX_CAPTION_LENGTH,
+    FormattedText,
+    format_message_text,
+    parse_html,
+    utf16_len,
+)
 from bot.sandbox.limits import Limits, RateLimiter
 from bot.sandbox.markup import validate_reply_markup
 from bot.sandbox.params import Params, read_params
 from bot.sandbox.records import MediaKind
-from bot.sandbox.state import MAX_CAPTION_LENGTH, SandboxState
+from bot.sandbox.state import SandboxState
 from bot.sandbox.webhooks import Webhook
 
 log = logging.getLogger(__name__)
