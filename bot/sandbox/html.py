@@ -12,6 +12,7 @@ from typing import Any
 from bot.sandbox.errors import ApiError, bad_request
 
 MAX_MESSAGE_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024  # UTF-16 units, like texts
 
 _ENTITY_TYPES = {
     "b": "bold",

@@ -12,7 +12,7 @@ from telegram import Bot
 
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.sandbox.audio import NOT_AUDIO, audio_seconds, audio_type, voice_duration
-from bot.sandbox.web import MAX_VOICE_SIZE
+from bot.sandbox.web.media import MAX_VOICE_SIZE
 from tests.sounds import ogg_opus, ogg_page, wav_tone
 
 from .conftest import TOKEN
