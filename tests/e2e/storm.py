@@ -325,19 +325,23 @@ async def storm(
         await asyncio.gather(*writing, watching, return_exceptions=True)
         bot.stop()
     seconds = time.monotonic() - began
-    return await _count(sandbox, sessionmaker, cipher, cast, tally, bot, config, seconds)
+    return await count(
+        sandbox, sessionmaker, cipher, cast, tally, bot.log_text(), bot.kills, config.seed, seconds
+    )
 
 
-async def _count(
+async def count(
     sandbox: SandboxServer,
     sessionmaker: async_sessionmaker[AsyncSession],
     cipher: ReflectionCipher,
     cast: Cast,
     tally: Tally,
-    bot: BotProcess,
-    config: StormConfig,
+    log: str,
+    kills: int,
+    seed: int,
     seconds: float,
 ) -> Report:
+    """The storm's figures, from the outside: the database, the chats, the bots' logs."""
     async with sessionmaker() as session:
         entries = (await session.scalars(select(CheckIn))).all()
         prompts = (
@@ -382,15 +386,14 @@ async def _count(
                 if len(parts) == 4 and parts[:2] == ["ci", "m"] and int(parts[2]) in prompt_ids:
                     received[int(parts[2])] += 1
         prompt_copies.update(received.values())
-    log = bot.log_text()
     latencies = [
         tally.arrived[marker] - when
         for marker, when in tally.confirmed.items()
         if marker in tally.arrived
     ]
     return Report(
-        kills=bot.kills,
-        seed=config.seed,
+        kills=kills,
+        seed=seed,
         confirmed=len(tally.confirmed),
         recorded=sum(1 for m in tally.confirmed if rows_per_marker[m] >= 1),
         lost=sum(1 for m in tally.confirmed if rows_per_marker[m] == 0),
