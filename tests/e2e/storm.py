@@ -9,6 +9,7 @@ the same step again only when none came for a while (PATIENCE).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -158,8 +159,15 @@ class Student:
             lambda: self._state.user_sends_text(self._user.id, "/checkin"),
             lambda m: "How are you doing" in m["text"] and m["inline_keyboard"],
         )
+        mood = next(  # the fourth mood, of this question or of a prompt that came first
+            button["callback_data"]
+            for row in question["inline_keyboard"]
+            for button in row
+            if button.get("callback_data", "").startswith("ci:m:")
+            and button["callback_data"].endswith(":4")
+        )
         await self._step(
-            lambda: self._press(question, "ci:m:0:4"),
+            lambda: self._press(question, mood),
             lambda m: "write a few lines" in m["text"],
         )
         share = await self._step(
@@ -187,7 +195,12 @@ class Student:
         """Act, then wait for the answer; act again after PATIENCE without one."""
         while True:
             seen = self._last_seq()
-            act()
+            # A ValueError: the button is gone. The bot took the first press (and the
+            # buttons away) but its answer has not come yet, as when a handler's reply
+            # waited out a flood limit and the update is posted again. As in Telegram, a
+            # person cannot press it again; they wait on.
+            with contextlib.suppress(ValueError):
+                act()
             deadline = time.monotonic() + PATIENCE
             while time.monotonic() < deadline:
                 for message in self._state.messages(self._user.id, after_seq=seen):
