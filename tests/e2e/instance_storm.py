@@ -125,6 +125,7 @@ class InstanceReport:
     storm: Report
     chaos: Chaos
     terminated_backends: int
+    refused_updates: int  # answered 500 (a flood limit, the database away), posted again
 
     @property
     def longest_failover(self) -> float:
@@ -139,6 +140,8 @@ class InstanceReport:
             f"{chaos.cuts} time(s), {self.terminated_backends} backends terminated; "
             f"PostgreSQL restarted {len(chaos.restarts)} time(s)"
             + "".join(f", away {s:.1f} s" for s in chaos.restarts),
+            f"  updates answered 500 and posted again (a flood limit, the database away) "
+            f"{self.refused_updates}",
             f"  failovers {len(chaos.failovers)}, longest {self.longest_failover:.1f} s "
             f"(each: {failovers or 'none'})",
         ]
@@ -242,4 +245,8 @@ async def instance_storm(
     storm = await count(
         sandbox, sessionmaker, cipher, cast, tally, logs, chaos.kills, config.seed, seconds
     )
-    return InstanceReport(storm, chaos, terminated)
+    refused = sum(
+        logs.count(said)
+        for said in ("could not be handled now", "unexpected failure while", "handled again")
+    )
+    return InstanceReport(storm, chaos, terminated, refused)
