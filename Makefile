@@ -12,11 +12,19 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(BIN)/pytest
 
-# The long crash storm: 50 SIGKILLs on each database (PostgreSQL when
-# FRIZON_TEST_POSTGRES_URL is set), figures printed (docs/reliability.md). `make test`
-# runs a short one.
+# The long crash storms, figures printed (docs/reliability.md); `make test` runs short
+# ones. One process: 50 SIGKILLs on each database (PostgreSQL when
+# FRIZON_TEST_POSTGRES_URL is set). Three webhook instances behind nginx on a PostgreSQL
+# server of the test's own (initdb; restarted once mid-storm): 50 students, 50 SIGKILLs.
 crash: $(VENV)/.installed
 	FRIZON_STORM_KILLS=$${FRIZON_STORM_KILLS:-50} $(BIN)/pytest -s -q tests/e2e/test_crash_storm.py
+	FRIZON_INSTANCE_STORM_KILLS=$${FRIZON_INSTANCE_STORM_KILLS:-50} \
+	FRIZON_INSTANCE_STORM_WRITERS=$${FRIZON_INSTANCE_STORM_WRITERS:-50} \
+	FRIZON_INSTANCE_STORM_LISTENERS=$${FRIZON_INSTANCE_STORM_LISTENERS:-20} \
+	FRIZON_INSTANCE_STORM_MENTORS=$${FRIZON_INSTANCE_STORM_MENTORS:-10} \
+	FRIZON_INSTANCE_STORM_PROMPT_SENDS=$${FRIZON_INSTANCE_STORM_PROMPT_SENDS:-3} \
+	FRIZON_INSTANCE_STORM_RESTART_POSTGRES=1 \
+		$(BIN)/pytest -s -q tests/e2e/test_instance_storm.py -k postgresql_restart
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

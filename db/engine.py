@@ -10,6 +10,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+# Up to 30 connections on PostgreSQL: updates from different chats are handled at once.
+POOL_SIZE, POOL_OVERFLOW = 10, 20
+POOL_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW
+
 
 def create_engine(url: str) -> AsyncEngine:
     """Create the engine; SQLite gets foreign keys and a busy timeout, as PostgreSQL has."""
@@ -17,8 +21,9 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    # Up to 30 connections: updates from different chats are handled at once.
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

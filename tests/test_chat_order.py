@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.transport.chat_order import CHAT_LOCKS, ChatOrder
 from db.engine import create_engine
@@ -106,3 +106,23 @@ async def test_a_dead_holder_leaves_the_chat_free(
     holding.cancel()
     with contextlib.suppress(asyncio.CancelledError, Exception):
         await holding
+
+
+@ON_POSTGRESQL
+async def test_more_chats_at_once_than_the_pool_holds_still_get_their_turns(
+    database_url: str,
+) -> None:
+    # Each turn holds a connection for its lock, and its handling needs another: were
+    # every connection of the pool holding a lock, no handling could go on.
+    small = create_async_engine(database_url, pool_size=2, max_overflow=0, pool_timeout=3)
+    order = ChatOrder(small, at_once=1)
+
+    async def handled(lane: int) -> None:
+        async with order.turn_of(lane), small.connect() as handling:
+            await handling.scalar(text("SELECT 1"))
+
+    try:
+        async with asyncio.timeout(10):
+            await asyncio.gather(*(handled(ANA + n) for n in range(4)))
+    finally:
+        await small.dispose()

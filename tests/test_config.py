@@ -150,3 +150,12 @@ def test_webhook_mode_from_the_environment_and_from_the_run_option() -> None:
     assert hooked.telegram.secret_token.get_secret_value() == WEBHOOK_SECRET
     with pytest.raises(ConfigError, match=r"needs telegram\.webhook_url"):
         in_webhook_mode(load_config(None, environ={"FRIZON_TELEGRAM_TOKEN": "12345:x"}))
+
+
+def test_each_instance_listens_where_its_environment_says() -> None:
+    environ = {"FRIZON_TELEGRAM_LISTEN": "0.0.0.0", "FRIZON_TELEGRAM_PORT": "8444"}
+    telegram = load_config(None, environ=environ).telegram
+
+    assert (telegram.listen, telegram.port) == ("0.0.0.0", 8444)
+    with pytest.raises(ConfigError, match=r"telegram\.port = '70000'"):
+        load_config(None, environ={"FRIZON_TELEGRAM_PORT": "70000"})

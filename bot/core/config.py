@@ -226,6 +226,9 @@ _ENVIRONMENT_OVERRIDES = {
     "FRIZON_TELEGRAM_MODE": ("telegram", "mode"),
     "FRIZON_TELEGRAM_WEBHOOK_URL": ("telegram", "webhook_url"),
     "FRIZON_TELEGRAM_SECRET_TOKEN": ("telegram", "secret_token"),
+    # Several instances on one machine each listen on their own address behind the proxy.
+    "FRIZON_TELEGRAM_LISTEN": ("telegram", "listen"),
+    "FRIZON_TELEGRAM_PORT": ("telegram", "port"),
     "FRIZON_DATABASE_URL": ("database", "url"),
     "FRIZON_REFLECTION_KEY": ("security", "reflection_key"),
 }

@@ -103,6 +103,9 @@ class Webhook:
         self._retries: dict[int, _Retry] = {}  # by update_id
         self._session: aiohttp.ClientSession | None = None
         self._started = False
+        # setWebhook and deleteWebhook one at a time: two at once (instances starting
+        # together) would each start a delivery loop, one with the settings replaced.
+        self._changing = asyncio.Lock()
 
     @property
     def active(self) -> bool:
@@ -137,24 +140,26 @@ class Webhook:
             shown = allowed_updates or None  # an empty list is the default set
         settings = WebhookSettings(url, secret_token, connections, shown, pem)
         self._ssl_context(settings)  # a certificate that does not load fails here
-        await self._stop_delivery()
-        if drop_pending_updates:
-            self._updates.drop_pending()
-        if allowed_updates is not None:
-            self._updates.allow(allowed_updates)
-        self._updates.interrupt(_SET_WEBHOOK_CONFLICT)  # a long poll ends, as on Telegram
-        self.settings = settings
-        self._last_error = None
-        if self._started:
-            self._start_delivery()
+        async with self._changing:
+            await self._stop_delivery()
+            if drop_pending_updates:
+                self._updates.drop_pending()
+            if allowed_updates is not None:
+                self._updates.allow(allowed_updates)
+            self._updates.interrupt(_SET_WEBHOOK_CONFLICT)  # a long poll ends, as on Telegram
+            self.settings = settings
+            self._last_error = None
+            if self._started:
+                self._start_delivery()
 
     async def delete(self, *, drop_pending_updates: bool) -> None:
         """deleteWebhook: stop delivering; what is pending waits for getUpdates."""
-        await self._stop_delivery()
-        self.settings = None
-        self._last_error = None
-        if drop_pending_updates:
-            self._updates.drop_pending()
+        async with self._changing:
+            await self._stop_delivery()
+            self.settings = None
+            self._last_error = None
+            if drop_pending_updates:
+                self._updates.drop_pending()
 
     def info(self) -> dict[str, Any]:
         """getWebhookInfo, with Telegram's fields (optional ones only when they apply)."""

@@ -27,6 +27,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from telegram import Bot
@@ -60,6 +61,9 @@ MAX_ATTEMPTS = 10
 # Longer than a leader that lost its lock needs to notice (a check a second, five seconds
 # at most) plus one send's time-out: its claims are then surely not in flight any more.
 CLAIM_LEASE = timedelta(seconds=60)
+# A connection lost or the server restarting while a batch is prepared (asyncpg's
+# errors all come wrapped as DBAPIError).
+DATABASE_AWAY = (DBAPIError, PendingRollbackError)
 # Seconds between tries to record an outcome while the database is away (about 10 min).
 _SETTLE_RETRIES = (0.5, 1, 2, 5, 10, 20, 30, 60, 60, 60, 60, 60, 60, 60, 60)
 FIRST_BACKOFF = timedelta(seconds=5)
@@ -263,6 +267,10 @@ class OutboxSender:
             plan.outgoing = await self._composers.compose(session, delivery, self._context)
         except CannotCompose as problem:
             plan.outcome = self._failed(plan, f"cannot compose: {problem}")
+        except DATABASE_AWAY:
+            # The database's moment, not the row's (and the session is spoilt for the rest
+            # of the batch): everything read stays pending for the next drain.
+            raise
         except Exception as error:  # one bad row must not hold up the queue behind it
             log.exception("delivery %s could not be prepared", delivery.id)
             plan.outcome = self._failed(plan, f"error: {type(error).__name__}")

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -34,16 +34,19 @@ def bot_environment(*, token: str, base_url: str, database_url: str, key: str) -
 class BotProcess:
     """`frizon run` in its own process, pointed at the test's sandbox and database."""
 
-    def __init__(self, workdir: Path, environment: dict[str, str]) -> None:
+    def __init__(
+        self, workdir: Path, environment: dict[str, str], arguments: Sequence[str] = ("run",)
+    ) -> None:
         self._workdir = workdir
         self._environment = environment
+        self._arguments = list(arguments)
         self.process: subprocess.Popen[bytes] | None = None
         self.kills = 0
 
     def start(self) -> None:
         with (self._workdir / "bot.log").open("ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
+                [sys.executable, "-m", "bot.cli", *self._arguments],
                 cwd=self._workdir,
                 env=self._environment,
                 stdout=log,

@@ -9,6 +9,7 @@ the same step again only when none came for a while (PATIENCE).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
@@ -158,8 +159,15 @@ class Student:
             lambda: self._state.user_sends_text(self._user.id, "/checkin"),
             lambda m: "How are you doing" in m["text"] and m["inline_keyboard"],
         )
+        mood = next(  # the fourth mood, of this question or of a prompt that came first
+            button["callback_data"]
+            for row in question["inline_keyboard"]
+            for button in row
+            if button.get("callback_data", "").startswith("ci:m:")
+            and button["callback_data"].endswith(":4")
+        )
         await self._step(
-            lambda: self._press(question, "ci:m:0:4"),
+            lambda: self._press(question, mood),
             lambda m: "write a few lines" in m["text"],
         )
         share = await self._step(
@@ -187,7 +195,12 @@ class Student:
         """Act, then wait for the answer; act again after PATIENCE without one."""
         while True:
             seen = self._last_seq()
-            act()
+            # A ValueError: the button is gone. The bot took the first press (and the
+            # buttons away) but its answer has not come yet, as when a handler's reply
+            # waited out a flood limit and the update is posted again. As in Telegram, a
+            # person cannot press it again; they wait on.
+            with contextlib.suppress(ValueError):
+                act()
             deadline = time.monotonic() + PATIENCE
             while time.monotonic() < deadline:
                 for message in self._state.messages(self._user.id, after_seq=seen):
@@ -325,19 +338,23 @@ async def storm(
         await asyncio.gather(*writing, watching, return_exceptions=True)
         bot.stop()
     seconds = time.monotonic() - began
-    return await _count(sandbox, sessionmaker, cipher, cast, tally, bot, config, seconds)
+    return await count(
+        sandbox, sessionmaker, cipher, cast, tally, bot.log_text(), bot.kills, config.seed, seconds
+    )
 
 
-async def _count(
+async def count(
     sandbox: SandboxServer,
     sessionmaker: async_sessionmaker[AsyncSession],
     cipher: ReflectionCipher,
     cast: Cast,
     tally: Tally,
-    bot: BotProcess,
-    config: StormConfig,
+    log: str,
+    kills: int,
+    seed: int,
     seconds: float,
 ) -> Report:
+    """The storm's figures, from the outside: the database, the chats, the bots' logs."""
     async with sessionmaker() as session:
         entries = (await session.scalars(select(CheckIn))).all()
         prompts = (
@@ -382,15 +399,14 @@ async def _count(
                 if len(parts) == 4 and parts[:2] == ["ci", "m"] and int(parts[2]) in prompt_ids:
                     received[int(parts[2])] += 1
         prompt_copies.update(received.values())
-    log = bot.log_text()
     latencies = [
         tally.arrived[marker] - when
         for marker, when in tally.confirmed.items()
         if marker in tally.arrived
     ]
     return Report(
-        kills=bot.kills,
-        seed=config.seed,
+        kills=kills,
+        seed=seed,
         confirmed=len(tally.confirmed),
         recorded=sum(1 for m in tally.confirmed if rows_per_marker[m] >= 1),
         lost=sum(1 for m in tally.confirmed if rows_per_marker[m] == 0),

@@ -1,14 +1,20 @@
 """The sender against Telegram's bad moments, injected by the sandbox: 5xx, 429, time-outs."""
 
+import dataclasses
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.request import HTTPXRequest
 
 from bot.core.clock import ManualClock
+from bot.outbox.purposes import Purpose
 from bot.sandbox import SandboxServer, SandboxUser
+from bot.sending.composer import ComposeContext, Composer
+from bot.sending.outgoing import Outgoing
+from bot.sending.registry import COMPOSERS
 from bot.sending.sender import OutboxSender
 from db.models import Delivery, DeliveryStatus, Member
 from tests.e2e.sender_rig import (
@@ -110,3 +116,32 @@ async def test_a_send_that_timed_out_is_sent_again_so_it_may_arrive_twice(
     assert (await outcome(sessionmaker, "Ana")).status == DeliveryStatus.SENT
     assert intros(sandbox, ana) == 2
     assert sum("new mentee" in m["text"] for m in sandbox.state.messages(lars.id)) == 2
+
+
+async def test_the_database_lost_while_preparing_leaves_the_batch_pending(
+    sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    # The connection dies while a delivery is composed (PostgreSQL restarted, the
+    # session's backend terminated): that is the database's moment, not the row's, and
+    # must not fail the delivery — nor the others read with it in the same session.
+    await introductions(sandbox, sessionmaker, clock)
+    lost = {"once": True}
+
+    def losing_the_database(composer: Composer) -> Composer:
+        async def compose(
+            session: AsyncSession, delivery: Delivery, member: Member, context: ComposeContext
+        ) -> Outgoing:
+            if lost.pop("once", False):
+                raise OperationalError("SELECT", {}, ConnectionResetError("gone"))
+            return await composer.compose(session, delivery, member, context)
+
+        return dataclasses.replace(composer, compose=compose)
+
+    composers = [losing_the_database(c) if c.purpose == Purpose.INTRO else c for c in COMPOSERS]
+    async with a_sender(sandbox, sessionmaker, clock, composers=composers) as sender:
+        with pytest.raises(OperationalError):
+            await sender.drain()
+        assert (await outcome(sessionmaker, "Ana")).status == DeliveryStatus.PENDING
+        assert (await outcome(sessionmaker, "Lars")).status == DeliveryStatus.PENDING
+
+        assert await sender.drain() == 2

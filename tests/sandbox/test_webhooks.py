@@ -534,3 +534,30 @@ async def sandbox_trusting_the_ca(self_signed: Certificate) -> AsyncIterator[San
 async def test_a_certificate_that_is_not_one_is_refused(bot: Bot, receiver: Receiver) -> None:
     with pytest.raises(BadRequest, match=r"(?i)bad webhook: Failed to set custom certificate file"):
         await bot.set_webhook(receiver.url, certificate=b"-----BEGIN CERTIFICATE-----\nnope\n")
+
+
+async def test_two_set_webhooks_at_once_leave_one_webhook_delivering(
+    sandbox: SandboxServer, alice: SandboxUser, receiver: Receiver
+) -> None:
+    # Instances starting together each call setWebhook; the last one set is the webhook,
+    # and nothing is left delivering to what the other set.
+    other = Receiver()
+    runner = await _serve(other)
+    try:
+        async with (
+            Bot(TOKEN, base_url=sandbox.bot_api_base_url) as bot,
+            Bot(TOKEN, base_url=sandbox.bot_api_base_url) as second_instance,
+        ):
+            await bot.set_webhook(receiver.url)
+            for _ in range(5):
+                await asyncio.gather(
+                    bot.set_webhook(receiver.url), second_instance.set_webhook(other.url)
+                )
+            set_to = (await bot.get_webhook_info()).url
+        for n in range(6):
+            _text_to(sandbox, alice, f"update {n}")
+        winner, loser = (other, receiver) if set_to == other.url else (receiver, other)
+        await asyncio.sleep(1.0)
+        assert (len(winner.deliveries), len(loser.deliveries)) == (6, 0)
+    finally:
+        await runner.cleanup()
