@@ -1,3 +1,4 @@
+import os
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +12,7 @@ from tests.e2e.bot_process import bot_process, environment, sandbox  # noqa: F40
 from tests.e2e.harness import RunningBot, running_bot
 
 WEBHOOK_SECRET = "e2e-flows-webhook-secret"
+MAKE_CRASH = os.environ.get("FRIZON_INSTANCE_STORM_RESTART_POSTGRES") == "1"  # set by make crash
 
 
 @pytest.fixture(params=["polling", "webhook"])
@@ -21,13 +23,15 @@ def updates_by(request: pytest.FixtureRequest) -> str:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Webhook mode on SQLite only: the flows on PostgreSQL run by polling (what a
-    webhook adds across instances on PostgreSQL has tests of its own). Halves the cost."""
+    webhook adds across instances on PostgreSQL has tests of its own). Halves the cost.
+    And the long runs marked crash_only only under `make crash`."""
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None)
         chosen = params.params if params is not None else {}
         both = chosen.get("updates_by") == "webhook" and chosen.get("database_url") == "postgresql"
-        (dropped if both else kept).append(item)
+        long_run = item.get_closest_marker("crash_only") is not None and not MAKE_CRASH
+        (dropped if both or long_run else kept).append(item)
     if dropped:
         items[:] = kept
         config.hook.pytest_deselected(items=dropped)

@@ -34,7 +34,6 @@ FAILOVER_BOUND = 10.0  # seconds, as the README states
 ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 # Telegram's back-off grows to a minute; the storm's chats wait at most a few seconds.
 TIMING = WebhookTiming(first_retry=0.5, longest_retry=4.0)
-RESTART_POSTGRES = os.environ.get("FRIZON_INSTANCE_STORM_RESTART_POSTGRES") == "1"
 
 
 @pytest.fixture
@@ -103,10 +102,7 @@ async def test_three_instances_killed_at_random_lose_nothing_double_nothing_and_
     _check(report, config, instances)
 
 
-@pytest.mark.skipif(
-    not RESTART_POSTGRES,
-    reason="the long run's (make crash): restarts a PostgreSQL server of its own",
-)
+@pytest.mark.crash_only  # restarts a PostgreSQL server of its own (tests/e2e/conftest.py)
 async def test_the_same_storm_survives_a_postgresql_restart(
     proxied_sandbox: SandboxServer, proxy: Proxy, ports: list[int], tmp_path: Path
 ) -> None:
