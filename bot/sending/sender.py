@@ -27,7 +27,6 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from telegram import Bot
@@ -48,6 +47,7 @@ from bot.sending.registry import COMPOSERS, Composers
 from bot.services.dispatch import DoNotSend, SendLater
 from bot.texts.templates import Texts
 from bot.transport.reply_limiter import PACED_BY_OUTBOX
+from db.errors import database_away
 from db.models import Delivery, DeliveryStatus, Member, Programme
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,6 @@ MAX_ATTEMPTS = 10
 # Longer than a leader that lost its lock needs to notice (a check a second, five seconds
 # at most) plus one send's time-out: its claims are then surely not in flight any more.
 CLAIM_LEASE = timedelta(seconds=60)
-# A connection lost or the server restarting while a batch is prepared (asyncpg's
-# errors all come wrapped as DBAPIError).
-DATABASE_AWAY = (DBAPIError, PendingRollbackError)
 # Seconds between tries to record an outcome while the database is away (about 10 min).
 _SETTLE_RETRIES = (0.5, 1, 2, 5, 10, 20, 30, 60, 60, 60, 60, 60, 60, 60, 60)
 FIRST_BACKOFF = timedelta(seconds=5)
@@ -267,11 +264,11 @@ class OutboxSender:
             plan.outgoing = await self._composers.compose(session, delivery, self._context)
         except CannotCompose as problem:
             plan.outcome = self._failed(plan, f"cannot compose: {problem}")
-        except DATABASE_AWAY:
-            # The database's moment, not the row's (and the session is spoilt for the rest
-            # of the batch): everything read stays pending for the next drain.
-            raise
         except Exception as error:  # one bad row must not hold up the queue behind it
+            if database_away(error):
+                # The database's moment, not the row's (and the session is spoilt for the
+                # rest of the batch): everything read stays pending for the next drain.
+                raise
             log.exception("delivery %s could not be prepared", delivery.id)
             plan.outcome = self._failed(plan, f"error: {type(error).__name__}")
         return plan

@@ -17,7 +17,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
@@ -25,6 +24,7 @@ from telegram.ext import Application
 
 from bot.core.clock import Clock
 from bot.transport.update_keys import update_key
+from db.errors import database_away
 from db.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -33,9 +33,9 @@ KEEP_PROCESSED = timedelta(days=7)  # Telegram keeps unconfirmed updates for 24 
 PRUNE_EVERY = 500  # updates
 MAX_TRIES = 30  # about a minute of retries before an update is given up
 
-# Only failures of the moment: a lost connection, a locked database, Telegram silent.
-# An IntegrityError or a bug would fail the same way again and block everyone behind it.
-TRANSIENT = (OperationalError, InterfaceError, NetworkError, OSError, RetryAfter)
+# Only failures of the moment: the database away (db/errors.py), Telegram silent. An
+# IntegrityError or a bug would fail the same way again and block everyone behind it.
+TELEGRAM_AWAY = (NetworkError, OSError, RetryAfter)
 
 
 class Outcome:
@@ -55,7 +55,7 @@ def is_transient(error: BaseException | None) -> bool:
     refusing the request (PTB's BadRequest and Forbidden are NetworkErrors too) is not."""
     if isinstance(error, BadRequest | Forbidden | InvalidToken):
         return False
-    return isinstance(error, TRANSIENT)
+    return error is not None and (database_away(error) or isinstance(error, TELEGRAM_AWAY))
 
 
 def should_retry(error: BaseException | None) -> bool:

@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
-from bot.transport.handling import TRANSIENT, DurableHandling, lane_of
+from bot.transport.handling import DurableHandling, is_transient, lane_of
 from bot.transport.update_keys import update_key
 
 log = logging.getLogger(__name__)
@@ -113,13 +113,13 @@ class DurablePoller:
             try:
                 if not await self._handling.handle(update):
                     return update.update_id
-            except TRANSIENT:
-                # The database went away between handler and bookkeeping: not confirmed,
-                # so the update comes round again.
-                log.warning("could not record update %s as handled", update.update_id)
-                return update.update_id
-            except Exception:
-                log.exception("unexpected failure while handling update %s", update.update_id)
+            except Exception as error:
+                if is_transient(error):
+                    # The database went away between handler and bookkeeping: not
+                    # confirmed, so the update comes round again.
+                    log.warning("could not record update %s as handled", update.update_id)
+                else:
+                    log.exception("unexpected failure while handling update %s", update.update_id)
                 return update.update_id
         return None
 

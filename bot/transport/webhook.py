@@ -28,7 +28,7 @@ from telegram.ext import Application
 
 from bot.core.config import TelegramConfig
 from bot.transport.chat_order import ChatOrder
-from bot.transport.handling import TRANSIENT, DurableHandling, lane_of
+from bot.transport.handling import DurableHandling, is_transient, lane_of
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +130,14 @@ class WebhookServer:
                     log.info("update %s was handled before; skipping it", update.update_id)
                     return web.Response()
                 handled = await self._handling.handle(update)
-        except TRANSIENT:
-            log.warning(
-                "update %s could not be handled now; Telegram will send it again", update.update_id
-            )
-            return web.Response(status=500)
-        except Exception:
-            log.exception("unexpected failure while handling update %s", update.update_id)
+        except Exception as error:
+            if is_transient(error):
+                log.warning(
+                    "update %s could not be handled now; Telegram will send it again",
+                    update.update_id,
+                )
+            else:
+                log.exception("unexpected failure while handling update %s", update.update_id)
             return web.Response(status=500)
         return web.Response() if handled else web.Response(status=500)
 
