@@ -1,7 +1,7 @@
 """A real reverse proxy terminating TLS in front of frizon's instances, as a production
-webhook has: nginx from Debian, run by the test on a free port with a certificate the
-test made, passing each request to one of the instances (and to the next when one is
-down)."""
+webhook has: nginx from Debian with the site file the deployment guide installs
+(deploy/nginx/frizon.conf), run by the test on a free port with a certificate the test
+made, passing each request to one of the instances (and to the next when one is down)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,10 @@ from tests.tls import Certificate, self_signed_certificate
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REQUIRE_NGINX = os.environ.get("FRIZON_TEST_REQUIRE_NGINX") == "1"
 
-CONFIG = """
+SITE = Path(__file__).parents[2] / "deploy" / "nginx" / "frizon.conf"
+# The main configuration around the site file: a foreground nginx whose files all live in
+# the test's folder.
+MAIN = """
 daemon off;
 worker_processes 1;
 pid {folder}/nginx.pid;
@@ -35,22 +38,36 @@ http {{
     fastcgi_temp_path {folder}/fastcgi;
     uwsgi_temp_path {folder}/uwsgi;
     scgi_temp_path {folder}/scgi;
-    upstream frizon {{
-{servers}
-    }}
-    server {{
-        listen 127.0.0.1:{port} ssl;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        location /telegram {{
-            proxy_pass http://frizon;
-            proxy_next_upstream error timeout;
-            proxy_connect_timeout 2s;
-            proxy_read_timeout 70s;
-        }}
-    }}
+    include {site};
 }}
 """
+
+
+def site_for(upstream_ports: Sequence[int], port: int, certificate: Certificate) -> str:
+    """The shipped site file with its marked lines set for this test, and nothing else
+    changed, so what the deployment guide installs is what the tests run."""
+    instances = "".join(f"    server 127.0.0.1:{p} max_fails=0;\n" for p in upstream_ports)
+    marked = {
+        "listen": f"    listen 127.0.0.1:{port} ssl;\n",
+        "server name": "    server_name localhost;\n",
+        "certificate": f"    ssl_certificate {certificate.cert};\n",
+        "key": f"    ssl_certificate_key {certificate.key};\n",
+    }
+    lines, found = [], set()
+    for line in SITE.read_text().splitlines(keepends=True):
+        mark = line.partition("# frizon: ")[2].strip()
+        if mark == "instances":
+            if mark not in found:
+                lines.append(instances)
+        elif mark:
+            lines.append(marked[mark])
+        else:
+            lines.append(line)
+        if mark:
+            found.add(mark)
+    missing = {"instances", *marked} - found
+    assert not missing, f"{SITE} lost its marked lines: {sorted(missing)}"
+    return "".join(lines)
 
 
 @dataclass(frozen=True)
@@ -76,17 +93,10 @@ def tls_proxy(folder: Path, upstream_ports: Sequence[int]) -> Iterator[Proxy]:
     folder.mkdir(parents=True, exist_ok=True)
     certificate = self_signed_certificate(folder)
     port = free_port()
-    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=0;" for p in upstream_ports)
+    site = folder / "frizon.conf"
+    site.write_text(site_for(upstream_ports, port, certificate))
     config = folder / "nginx.conf"
-    config.write_text(
-        CONFIG.format(
-            folder=folder,
-            servers=servers,
-            port=port,
-            cert=certificate.cert,
-            key=certificate.key,
-        )
-    )
+    config.write_text(MAIN.format(folder=folder, site=site))
     with (folder / "stderr.log").open("wb") as stderr:  # nginx keeps its own copy
         process = subprocess.Popen(
             [NGINX, "-p", str(folder), "-c", str(config)],
