@@ -17,13 +17,18 @@ from typer.testing import CliRunner
 from bot.cli.main import app
 from bot.core.config import _ENVIRONMENT_OVERRIDES
 
-UNITS = sorted((Path(__file__).parents[1] / "deploy" / "systemd").glob("*.service"))
+UNITS = sorted((Path(__file__).parents[1] / "deploy" / "systemd").glob("frizon*"))
 INSTALLED_AT = "/opt/frizon/.venv/bin/frizon"  # where docs/deploy.md installs frizon
 REQUIRE_SYSTEMD = os.environ.get("FRIZON_TEST_REQUIRE_SYSTEMD") == "1"
 
 
-def test_there_are_units_for_one_instance_and_for_several() -> None:
-    assert [unit.name for unit in UNITS] == ["frizon.service", "frizon@.service"]
+def test_there_are_units_for_one_instance_for_several_and_for_backups() -> None:
+    assert [unit.name for unit in UNITS] == [
+        "frizon-backup.service",
+        "frizon-backup.timer",
+        "frizon.service",
+        "frizon@.service",
+    ]
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
@@ -37,10 +42,11 @@ def test_the_unit_parses_without_a_warning(unit: Path, tmp_path: Path) -> None:
     # Verified as installed, except that frizon is this checkout's and the secrets file
     # (root's alone on a server) is empty here.
     frizon = Path(sys.executable).with_name("frizon")
-    text = unit.read_text().replace(INSTALLED_AT, str(frizon))
-    text = text.replace("EnvironmentFile=/etc/frizon/frizon.env", "EnvironmentFile=/dev/null")
+    for each in UNITS:  # a timer is verified with its service beside it
+        text = each.read_text().replace(INSTALLED_AT, str(frizon))
+        text = text.replace("EnvironmentFile=/etc/frizon/frizon.env", "EnvironmentFile=/dev/null")
+        (tmp_path / each.name).write_text(text)
     copy = tmp_path / unit.name
-    copy.write_text(text)
     instance = copy.with_name(unit.name.replace("@.", "@8081.")) if "@" in unit.name else copy
 
     verified = subprocess.run(
@@ -51,11 +57,15 @@ def test_the_unit_parses_without_a_warning(unit: Path, tmp_path: Path) -> None:
     assert verified.stderr == "", verified.stderr
 
 
-@pytest.mark.parametrize("unit", UNITS, ids=lambda unit: unit.name)
+SERVICES = [unit for unit in UNITS if unit.suffix == ".service"]
+
+
+@pytest.mark.parametrize("unit", SERVICES, ids=lambda unit: unit.name)
 def test_the_unit_runs_a_frizon_command_with_settings_frizon_reads(unit: Path) -> None:
     text = unit.read_text()
-    (command,) = re.findall(rf"^ExecStart={re.escape(INSTALLED_AT)} (.+)$", text, re.M)
-    assert CliRunner().invoke(app, [*command.split(), "--help"]).exit_code == 0
+    (command,) = re.findall(rf"^ExecStart=.*{re.escape(INSTALLED_AT)} ([^\n'\"]+)", text, re.M)
+    words = [word for word in command.split() if not word.startswith("/")]  # not a file
+    assert CliRunner().invoke(app, [*words, "--help"]).exit_code == 0, words
     settings = re.findall(r"\b(FRIZON_[A-Z_]+)=", text)
     assert settings, "the unit sets frizon's settings"
     assert set(settings) <= {"FRIZON_CONFIG", *_ENVIRONMENT_OVERRIDES}
