@@ -13,6 +13,7 @@ from bot.cli import enrolment, pairing, programmes, prompts, roster, stats
 from bot.cli.data_rights import forget_command, research_export_command
 from bot.cli.exports import export_command
 from bot.cli.matching import match_command
+from bot.cli.sandbox import sandbox_command
 from bot.cli.support import config_from, fail, transaction
 from bot.core.clock import SystemClock
 from bot.core.config import Config, ConfigError, in_webhook_mode, load_config
@@ -37,6 +38,7 @@ app.command("forget")(forget_command)
 app.command("research-export")(research_export_command)
 app.command("match")(match_command)
 app.command("export")(export_command)
+app.command("sandbox")(sandbox_command)
 
 
 @app.callback()
