@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, inspect
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 
 from db.base import Base
 from db.engine import create_engine
@@ -309,6 +310,9 @@ async def _refuse_unless_empty(url: URL) -> None:
     try:
         async with engine.connect() as connection:
             tables = set(await connection.run_sync(_table_names))
+    except (OSError, DBAPIError) as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise BackupProblem(f"cannot open the configured database: {reason}") from None
     finally:
         await engine.dispose()
     # A SQLite file is replaced whole, so any table in it counts; on PostgreSQL, frizon's.

@@ -10,7 +10,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +19,8 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
-from bot.core.config import redact_url
+from bot.cli.backup import restored_key_line
+from bot.core.config import Config, redact_url
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.services.checkins import add_text, read_reflection, start_checkin
 from db.backup import BackupProblem, make_backup, pg_client, restore_backup
@@ -330,3 +331,49 @@ def test_without_pg_dump_the_operator_is_told_how_to_install_it(
         (tmp_path / "postgresql" / version / "bin").mkdir(parents=True)
         (tmp_path / "postgresql" / version / "bin" / "pg_dump").touch()
     assert pg_client("pg_dump") == str(tmp_path / "postgresql" / "15" / "bin" / "pg_dump")
+
+
+async def test_after_a_restore_the_operator_learns_whether_the_key_fits(
+    database_url: str, tmp_path: Path
+) -> None:
+    key, other = new_key(), new_key()
+    no_key_file = tmp_path / "frizon-sandbox.key"
+
+    def told(**sections: dict[str, str]) -> Awaitable[str]:
+        config = Config.model_validate({"database": {"url": database_url}, **sections})
+        return restored_key_line(config, sandbox_key_file=no_key_file)
+
+    assert await told(security={"reflection_key": key}) == (
+        "The backup holds no encrypted text yet: any reflection key will do."
+    )
+    engine = create_engine(database_url)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            programme = await a_programme(session, START)
+            student = await a_member(session, START, programme, Role.STUDENT)
+            await start_checkin(
+                session, now=START, member_id=student.member_id, mood=4, delivery_id=None
+            )
+            await add_text(
+                session,
+                member_id=student.member_id,
+                message_id=1,
+                text="Words",
+                cipher=ReflectionCipher(key),
+                now=START,
+            )
+    finally:
+        await engine.dispose()
+
+    assert [
+        await told(security={"reflection_key": key}),
+        await told(security={"reflection_key": other}),
+        await told(telegram={"token": "123456:real-bot"}),
+    ] == [
+        "The configured reflection key opens this backup's reflections.",
+        "The configured reflection key does not open this backup's reflections: configure the "
+        "key the backup was made with before `frizon run`.",
+        "The backup does not hold the reflection key: configure the key it was made with "
+        "(FRIZON_REFLECTION_KEY) before `frizon run`, or its reflections cannot be read.",
+    ]
+    assert not await asyncio.to_thread(no_key_file.exists)

@@ -68,14 +68,15 @@ def restore_command(
             f"It came from an older frizon: upgraded to version {head_revision()} "
             f"({restored.upgraded} migration{'s' if restored.upgraded != 1 else ''})."
         )
-    typer.echo(asyncio.run(_key_line(config)))
+    typer.echo(asyncio.run(restored_key_line(config)))
 
 
-async def _key_line(config: Config) -> str:
-    """Whether the key frizon would start with opens what was restored (read-only)."""
+async def restored_key_line(config: Config, sandbox_key_file: Path = SANDBOX_KEY_FILE) -> str:
+    """Whether the key frizon would start with opens what was restored (read-only: the
+    sandbox's key file is not made here)."""
     from bot.app.doctor import key_checks
 
-    cipher, _ = key_checks(config, SANDBOX_KEY_FILE)
+    cipher, _ = key_checks(config, sandbox_key_file)
     if cipher is None:
         return KEY_NEEDED
     engine = create_engine(config.database.url)
