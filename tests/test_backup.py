@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
+from bot.app.single_instance import only_instance
 from bot.cli.backup import restored_key_line
 from bot.core.config import Config, redact_url
 from bot.core.crypto import ReflectionCipher, new_key
@@ -257,6 +258,17 @@ async def test_the_command_line_refuses_in_one_line_and_changes_nothing(
             assert (await session.scalars(select(Programme.name))).all() == ["Kept"]
     finally:
         await engine.dispose()
+
+    empty_url = f"sqlite+aiosqlite:///{tmp_path / 'new.db'}"
+    with only_instance(empty_url):  # a bot started on it meanwhile
+        beside_a_bot = await frizon(tmp_path, empty_url, "restore", "frizon.backup")
+
+    assert (beside_a_bot.returncode, beside_a_bot.stderr) == (
+        2,
+        f"frizon: another frizon is already running on {tmp_path / 'new.db'}; SQLite allows "
+        "one (use PostgreSQL to run several). Nothing changed.\n",
+    )
+    assert not await asyncio.to_thread((tmp_path / "new.db").exists)
 
 
 async def test_what_is_no_backup_is_refused(database_url: str, tmp_path: Path) -> None:

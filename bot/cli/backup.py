@@ -54,11 +54,20 @@ def restore_command(
     file: Path = typer.Argument(help="A file `frizon backup` wrote."),
 ) -> None:
     """Put a backup into the configured database, which must be empty (a new one)."""
+    from bot.app.single_instance import AlreadyRunning, only_instance
+
     config = config_from(context)
     try:
-        restored = asyncio.run(restore_backup(config.database.url, file))
-    except BackupProblem as problem:
+        # Holding the bot's lock: a SQLite bot started meanwhile would build its own tables.
+        with only_instance(config.database.url):
+            restored = asyncio.run(restore_backup(config.database.url, file))
+    except (BackupProblem, AlreadyRunning) as problem:
         fail(f"frizon: {problem}. Nothing changed.")
+    except FileNotFoundError as error:  # no folder for the lock file, nor for the database
+        folder = Path(error.filename).parent
+        fail(f"frizon: there is no folder {folder} for the database file. Nothing changed.")
+    except OSError as error:
+        fail(f"frizon: cannot restore beside {error.filename}: {error.strerror}. Nothing changed.")
     typer.echo(
         f"Restored {file} (schema version {restored.revision}) into "
         f"{redact_url(config.database.url)}."
