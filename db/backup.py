@@ -76,12 +76,16 @@ async def make_backup(database_url: str, target: Path) -> Backup:
 
 
 def _partial_for(target: Path) -> Path:
-    """Where the backup is written until it is complete."""
+    """Where the backup is written until it is complete: made empty, readable by us alone."""
     if target.exists():
         raise BackupProblem(f"{target} already exists: give a new file name (nothing was written)")
     if not target.parent.is_dir():
         raise BackupProblem(f"there is no folder {target.parent} to write {target.name} in")
-    return target.with_name(f"{target.name}.partial")
+    partial = target.with_name(f"{target.name}.partial")
+    partial.unlink(missing_ok=True)  # left by a backup that was killed
+    # Names and Telegram ids are personal data: only the operator's user may read it.
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return partial
 
 
 def _complete(partial: Path, target: Path) -> int:

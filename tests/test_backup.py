@@ -136,6 +136,7 @@ async def test_a_backup_in_a_checkin_storm_restores_every_checkin_committed_befo
         await engine.dispose()
 
     assert backup.returncode == 0, backup.stderr
+    assert (await asyncio.to_thread((tmp_path / "storm.backup").stat)).st_mode & 0o777 == 0o600
     assert backup.stdout.splitlines()[1] == (
         "Reflections in it stay encrypted and the key is not in it: keep the key somewhere "
         "else, so that whoever has the backup does not also have the key."
