@@ -115,6 +115,12 @@ class PostgresServer:
                 await asyncio.sleep(0.2)
         raise AssertionError("unreachable")
 
+    async def create_empty(self) -> str:
+        """A database with no tables at all: where a backup is restored."""
+        name = f"frizon_empty_{uuid.uuid4().hex[:12]}"
+        await self._admin(f'CREATE DATABASE "{name}"')
+        return name
+
     async def drop(self, name: str) -> None:
         # Not WITH (FORCE): that would try to end autovacuum workers, which a role without
         # superuser rights may not do. Our own role's leftover sessions (a bot process a

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import enrolment, pairing, programmes, prompts, roster, stats
+from bot.cli import backup, enrolment, pairing, programmes, prompts, roster, stats
 from bot.cli.data_rights import forget_command, research_export_command
 from bot.cli.exports import export_command
 from bot.cli.matching import match_command
@@ -39,6 +39,8 @@ app.command("research-export")(research_export_command)
 app.command("match")(match_command)
 app.command("export")(export_command)
 app.command("sandbox")(sandbox_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 
 
 @app.callback()
