@@ -61,6 +61,10 @@ def test_config_is_frozen() -> None:
         ),
         ('[logging]\nlevel = "LOUD"', "config key logging.level = 'LOUD': must be DEBUG"),
         (
+            '[logging]\nformat = "xml"',
+            "config key logging.format = 'xml': Input should be 'text' or 'json'",
+        ),
+        (
             '[telegram]\nbase_url = "ftp://x"',
             "config key telegram.base_url = 'ftp://x': must be an http",
         ),
@@ -159,3 +163,10 @@ def test_each_instance_listens_where_its_environment_says() -> None:
     assert (telegram.listen, telegram.port) == ("0.0.0.0", 8444)
     with pytest.raises(ConfigError, match=r"telegram\.port = '70000'"):
         load_config(None, environ={"FRIZON_TELEGRAM_PORT": "70000"})
+
+
+def test_json_log_lines_are_chosen_in_the_logging_section(tmp_path: Path) -> None:
+    path = tmp_path / "frizon.toml"
+    path.write_text('[logging]\nformat = "json"\n')
+    assert load_config(path, environ={}).logging.format == "json"
+    assert Config().logging.format == "text"

@@ -1,15 +1,20 @@
 """The logging set-up: DEBUG shows frizon's own debug lines while the libraries that log
-payloads stay at INFO, and the token is replaced wherever it appears."""
+payloads stay at INFO, the token is replaced wherever it appears, and JSON lines name the
+update being handled."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import logging
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.logs import configure_logging
+from bot.core.logs import configure_logging, current_update_id
 
 TOKEN = "7777777:AAH-very-secret-token-value_0123456789"
 PAYLOAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Application", "aiosqlite")
@@ -62,3 +67,89 @@ def test_the_token_is_replaced_in_messages_and_arguments(buffer: io.StringIO) ->
 
     assert "https://api.telegram.org/bot[token]/getMe" in buffer.getvalue()
     assert TOKEN.split(":")[1] not in buffer.getvalue()
+
+
+def test_a_text_line_is_time_level_logger_and_message_and_names_no_update(
+    buffer: io.StringIO,
+) -> None:
+    configure_logging("INFO", secrets=[TOKEN])
+
+    token = current_update_id.set(4242)
+    try:
+        logging.getLogger("handlers.start").info("member %s enrolled as %s", 7, "student")
+    finally:
+        current_update_id.reset(token)
+
+    pattern = (
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO handlers.start: member 7 enrolled as student\n"
+    )
+    assert re.fullmatch(pattern, buffer.getvalue())
+
+
+def test_a_json_line_is_one_object_with_the_update_being_handled(buffer: io.StringIO) -> None:
+    configure_logging("INFO", secrets=[TOKEN], log_format="json")
+
+    token = current_update_id.set(4242)
+    try:
+        logging.getLogger("handlers.start").info("member %s enrolled as %s", 7, "student")
+    finally:
+        current_update_id.reset(token)
+    logging.getLogger("bot.sending.sender").warning("Åsa's prompt went out late")
+
+    first, second = (json.loads(line) for line in buffer.getvalue().splitlines())
+    logged_at = datetime.fromisoformat(first.pop("time"))
+    assert abs(logged_at - datetime.now(UTC)) < timedelta(minutes=1)
+    assert first == {
+        "level": "INFO",
+        "logger": "handlers.start",
+        "message": "member 7 enrolled as student",
+        "update_id": 4242,
+    }
+    del second["time"]
+    assert second == {
+        "level": "WARNING",
+        "logger": "bot.sending.sender",
+        "message": "Åsa's prompt went out late",
+    }
+
+
+async def test_the_update_id_follows_into_tasks_started_while_handling_it(
+    buffer: io.StringIO,
+) -> None:
+    configure_logging("INFO", secrets=[], log_format="json")
+
+    async def later() -> None:
+        logging.getLogger("handlers.relay").info("in a task")
+
+    token = current_update_id.set(99)
+    try:
+        task = asyncio.create_task(later())
+    finally:
+        current_update_id.reset(token)
+    await task
+    logging.getLogger("handlers.relay").info("after")
+
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    assert [(line["message"], line.get("update_id")) for line in lines] == [
+        ("in a task", 99),
+        ("after", None),
+    ]
+
+
+def test_a_json_line_carries_the_exception_with_the_token_replaced(buffer: io.StringIO) -> None:
+    configure_logging("INFO", secrets=[TOKEN], log_format="json")
+
+    try:
+        raise RuntimeError(f"GET https://api.telegram.org/bot{TOKEN}/getMe failed")
+    except RuntimeError:
+        logging.getLogger("bot.transport.polling").exception("polling failed")
+
+    output = buffer.getvalue()
+    assert output.count("\n") == 1  # the traceback stays inside the one line
+    line = json.loads(output)
+    assert line["message"] == "polling failed"
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert line["exception"].endswith(
+        "RuntimeError: GET https://api.telegram.org/bot[token]/getMe failed"
+    )
+    assert TOKEN.split(":")[1] not in output

@@ -77,7 +77,7 @@ def run_command(
             fail(f"frizon: {error}")
     telegram = config.telegram
     secrets = [s.get_secret_value() for s in (telegram.token, telegram.secret_token) if s]
-    configure_logging(config.logging.level, secrets=secrets)
+    configure_logging(config.logging.level, secrets=secrets, log_format=config.logging.format)
     _check_texts(config)
 
     def ready(where: str) -> None:

@@ -189,6 +189,8 @@ class PrivacyConfig(_Section):
 
 class LoggingConfig(_Section):
     level: str = "INFO"
+    # "text": readable lines; "json": one JSON object a line, for a log collector.
+    format: Literal["text", "json"] = "text"
 
     @field_validator("level")
     @classmethod

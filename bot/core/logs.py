@@ -1,10 +1,22 @@
-"""Logging set-up: readable lines, never the bot token, never what anyone wrote."""
+"""Logging set-up: readable lines (or JSON lines), never the bot token, never what anyone
+wrote, and the update being handled named on each line it caused."""
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
+from datetime import UTC, datetime
+from typing import Literal
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LogFormat = Literal["text", "json"]
+
+# The Telegram update_id being handled: set around each update by bot.transport.handling,
+# copied by asyncio into every task started meanwhile, read by UpdateContext.
+current_update_id: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "current_update_id", default=None
+)
 
 # Libraries whose DEBUG lines carry payloads, held at INFO even when the level is DEBUG,
 # so that DEBUG shows frizon's own debug lines and never anyone's words. From the source
@@ -45,15 +57,49 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, *, secrets: list[str]) -> None:
+class UpdateContext(logging.Filter):
+    """Give every record the update_id being handled where it was logged (None elsewhere)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.update_id = current_update_id.get()
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time (UTC), level, logger, message, and update_id and
+    exception when there are any. Tracebacks come from exc_text, which RedactSecrets has
+    cleaned, never formatted afresh from the exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        update_id = getattr(record, "update_id", None)
+        if update_id is not None:
+            line["update_id"] = update_id
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: str, *, secrets: list[str], log_format: LogFormat = "text") -> None:
     root = logging.getLogger()
     root.setLevel(level)
     if not root.handlers:
         root.addHandler(logging.StreamHandler())
-    redact = RedactSecrets(secrets)
+    redact, context = RedactSecrets(secrets), UpdateContext()
+    formatter = JsonLines() if log_format == "json" else logging.Formatter(FORMAT)
     for handler in root.handlers:
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(formatter)
         handler.addFilter(redact)
+        handler.addFilter(context)
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.ext import Application
 
 from bot.core.clock import Clock
+from bot.core.logs import current_update_id
 from bot.transport.update_keys import update_key
 from db.errors import database_away
 from db.models import ProcessedUpdate
@@ -104,9 +105,11 @@ class DurableHandling:
         """Process one update and remember it; False means try it again."""
         outcome = Outcome()
         token = current_outcome.set(outcome)
+        logged_as = current_update_id.set(update.update_id)  # on the lines logged meanwhile
         try:
             await self._application.process_update(update)
         finally:
+            current_update_id.reset(logged_as)
             current_outcome.reset(token)
         if outcome.retry:
             self._failures[update.update_id] = self._failures.get(update.update_id, 0) + 1
