@@ -8,7 +8,8 @@ that was down), the erasure waits until a week has passed since the notice.
 
 What a run does for a programme whose day has come: its active pairs end without
 notices (the programme is over), the ids of messages relayed in its pairs go, every
-reflection text and voice note in it is erased, and so are the names on its invites;
+reflection text and voice note in it is erased, and so are the names on its invites and
+the chat a roster came from in its audit log;
 each member whose every programme has reached its erasure day is erased as /forget
 erases them (bot/services/erasure.py), and one still in a programme that runs on keeps
 their name and account until that one's day. A programme without a last day keeps its
@@ -30,7 +31,9 @@ from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.audit import record_event
 from bot.services.erasure import SYNTHETIC_ID_BASE, erase_member
+from bot.services.roster import IMPORTED
 from db.models import (
+    AuditEvent,
     CheckIn,
     CheckInStatus,
     Invite,
@@ -62,6 +65,7 @@ class RetentionRun:
     relay_links_removed: int
     conversations_closed: int
     invites_cleared: int
+    roster_sources_cleared: int
 
     @property
     def erased_anything(self) -> bool:
@@ -73,6 +77,7 @@ class RetentionRun:
                 self.relay_links_removed,
                 self.conversations_closed,
                 self.invites_cleared,
+                self.roster_sources_cleared,
             )
         )
 
@@ -227,6 +232,7 @@ async def _erase_programme(
         relay_links_removed=links,
         conversations_closed=conversations,
         invites_cleared=await _clear_invites(session, programme.id),
+        roster_sources_cleared=await _forget_roster_sources(session, programme.id),
     )
 
 
@@ -332,6 +338,23 @@ async def _clear_invites(session: AsyncSession, programme_id: int) -> int:
     for invite in named:
         invite.name, invite.mentor_name, invite.tags = None, None, None
     return len(named)
+
+
+async def _forget_roster_sources(session: AsyncSession, programme_id: int) -> int:
+    """A roster sent in the chat is audited with the message it came in, whose chat is the
+    coordinator's Telegram id; kept only so the same message is not imported twice."""
+    events = (
+        await session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.programme_id == programme_id, AuditEvent.kind == IMPORTED
+            )
+        )
+    ).all()
+    sourced = [event for event in events if "source" in event.details]
+    for event in sourced:
+        # A new dict, so the JSON column sees the change.
+        event.details = {key: value for key, value in event.details.items() if key != "source"}
+    return len(sourced)
 
 
 def _rowcount(result: object) -> int:

@@ -16,6 +16,7 @@ from bot.outbox.purposes import Purpose
 from bot.sending.composer import CannotCompose, ComposeContext
 from bot.sending.outgoing import Text
 from bot.sending.registry import Composers
+from bot.services.audit import member_actor
 from bot.services.erasure import is_erased
 from bot.services.members import Person
 from bot.services.retention import (
@@ -25,6 +26,7 @@ from bot.services.retention import (
     erasure_start,
     set_retention,
 )
+from bot.services.roster import import_roster
 from bot.services.schedules import set_schedule
 from bot.texts.templates import Texts
 from db.models import (
@@ -112,6 +114,16 @@ async def test_on_the_day_everything_personal_goes_and_the_counts_stay(
 ) -> None:
     cast = await an_ended_programme(session, clock)
     await an_invite(session, clock.now(), cast.programme, Role.STUDENT, name="Nils Never-came")
+    maja_telegram_id = (await session.get_one(Member, cast.maja)).telegram_user_id
+    await import_roster(
+        session,
+        now=clock.now(),
+        programme=cast.programme,
+        rows=(),
+        actor=member_actor(cast.maja),
+        expires_in=timedelta(days=30),
+        source=f"telegram:{maja_telegram_id}:5",  # as a roster sent in the chat is audited
+    )
     await session.commit()
     start = erasure_start(cast.programme)
     assert start is not None
@@ -128,7 +140,7 @@ async def test_on_the_day_everything_personal_goes_and_the_counts_stay(
     after = await every_value(session)
     names = (ANA_NAME, "Ana on Telegram", "Lars Ek", "Maja Holm", "Nils Never-came")
     assert traces(after, *names, SECRET_TEXT) == []
-    assert traces(after, ANA_TELEGRAM_ID) == []
+    assert traces(after, ANA_TELEGRAM_ID, maja_telegram_id) == []
     assert traces(after, *ciphertexts) == []
     assert await session.scalar(select(func.count()).select_from(RelayLink)) == 0
     for member_id in (cast.ana, cast.lars, cast.maja):
@@ -155,6 +167,7 @@ async def test_on_the_day_everything_personal_goes_and_the_counts_stay(
         "relay_links_removed": 1,
         "conversations_closed": 1,
         "invites_cleared": 1,  # Nils's; the used ones went with their members
+        "roster_sources_cleared": 1,
     }
     erasures = await session.scalars(
         select(AuditEvent.actor).where(AuditEvent.kind == "erasure").order_by(AuditEvent.id)
