@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.durations import Period, parse_period
@@ -264,8 +264,23 @@ async def _erase_reflections(
     """Every entry of the programme keeps its mood, theme and time, never its words or
     voice notes, also a member's who is kept for another programme: (reflections erased,
     entries kept)."""
+    kept = await session.scalar(
+        select(func.count()).select_from(CheckIn).where(CheckIn.programme_id == programme_id)
+    )
+    # Only entries with something left to erase are read: a later look reads none.
     entries = (
-        await session.scalars(select(CheckIn).where(CheckIn.programme_id == programme_id))
+        await session.scalars(
+            select(CheckIn).where(
+                CheckIn.programme_id == programme_id,
+                or_(
+                    CheckIn.reflection.is_not(None),
+                    CheckIn.voice_notes.is_not(None),
+                    CheckIn.source.is_not(None),
+                    CheckIn.last_message_id.is_not(None),
+                    CheckIn.status == CheckInStatus.WRITING,
+                ),
+            )
+        )
     ).all()
     reflections = 0
     for entry in entries:
@@ -274,7 +289,7 @@ async def _erase_reflections(
         entry.last_message_id, entry.source = None, None
         if entry.status == CheckInStatus.WRITING:
             entry.status, entry.completed_at = CheckInStatus.DONE, now
-    return reflections, len(entries)
+    return reflections, kept or 0
 
 
 async def _erase_members(
