@@ -73,6 +73,7 @@ class CheckInStatus(enum.StrEnum):
 
 
 DEFAULT_CADENCE = "weekly mon 18:00"
+DEFAULT_RETENTION = "12m"  # twelve months after the last day (bot/services/retention.py)
 
 
 def new_pseudonym_secret() -> str:
@@ -101,6 +102,14 @@ class Programme(Base):
     pseudonym_secret: Mapped[str] = mapped_column(
         String(64), default=new_pseudonym_secret, server_default=""
     )
+    # How long after the last day personal data is kept, a period such as "12m"; then it
+    # is erased as /forget erases it. The erasure day the coordinators were told of, and
+    # when: told once, and nothing is erased sooner than a week after.
+    retention: Mapped[str] = mapped_column(
+        String(8), default=DEFAULT_RETENTION, server_default=DEFAULT_RETENTION
+    )
+    retention_notice_day: Mapped[date | None] = mapped_column(Date)
+    retention_noticed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     quiet_periods: Mapped[list[QuietPeriod]] = relationship(

@@ -200,6 +200,22 @@ def test_a_coordinator_sets_the_cadence_and_exam_weeks(cli: Cli) -> None:
     assert "is not a cadence such as" in refused.stderr
 
 
+def test_a_coordinator_sets_how_long_personal_data_is_kept(cli: Cli) -> None:
+    cli("programme", "create", "P", "--timezone", "Europe/Stockholm")
+    result = cli("programme", "set", "P", "--last-day", "2027-06-11", "--retention", "2y")
+    assert (
+        "Personal data kept 2y after the last day: erased on 2029-06-12 "
+        "(the coordinators are told a week before)." in result.stdout
+    )
+    refused = cli(
+        "programme", "set", "P", "--retention", "12 months", "--last-day", "2027-07-01", ok=False
+    )
+    assert refused.returncode == 2
+    assert "--retention: '12 months' is not a period such as 12m (months)" in refused.stderr
+    assert "Nothing changed." in refused.stderr
+    assert "erased on 2029-06-12" in cli("programme", "set", "P").stdout
+
+
 def test_an_unreachable_database_stops_with_one_line_without_the_password(cli: Cli) -> None:
     cli.env["FRIZON_DATABASE_URL"] = "postgresql+asyncpg://frizon:pa55word@127.0.0.1:9/frizon"
     for command in (["programme", "list"], ["run"]):

@@ -11,6 +11,7 @@ from bot.outbox.keys.digests import digest_key
 from bot.outbox.keys.meetings import meeting_key, rhythm_key
 from bot.outbox.keys.nudges import NudgeKey
 from bot.outbox.keys.pairs import meeting_gap_key, pair_key
+from bot.outbox.keys.retention import RetentionKey
 from bot.outbox.keys.shared_entries import shared_entry_key
 
 
@@ -36,3 +37,17 @@ def test_keys_of_one_subject_name_it() -> None:
     assert rhythm_key(7) == "rhythm:7"
     assert shared_entry_key(31) == "checkin:31"
     assert digest_key(2026, 3) == "digest:2026-W03"
+
+
+def test_a_retention_key_names_the_programme_and_the_day() -> None:
+    key = RetentionKey(7, date(2027, 7, 1))
+    assert str(key) == "retention:7:2027-07-01"
+    assert RetentionKey.parse(str(key)) == key
+
+
+@pytest.mark.parametrize(
+    "key", ["retention:7", "retention:x:2027-07-01", "retention:7:2027-13-01", "pair:7:2027-07-01"]
+)
+def test_what_is_not_a_retention_key_is_refused(key: str) -> None:
+    with pytest.raises(ValueError, match="is not a retention notice's key"):
+        RetentionKey.parse(key)

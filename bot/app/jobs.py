@@ -1,5 +1,5 @@
 """The periodic jobs (APScheduler through PTB's JobQueue) and what they run: the prompt
-dispatcher, the look at every pair, the settling of statistics. Tests and the sandbox's
+dispatcher, the look at every pair, the settling of statistics, retention. Tests and the sandbox's
 clock controls call the ``*_now`` functions at moments they choose."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from bot.services.digest import queue_digests
 from bot.services.dispatch import DispatchReport, dispatch_prompts
 from bot.services.meetings import ask_overdue_pairs
 from bot.services.nudges import queue_nudges
+from bot.services.retention import RetentionReport, apply_retention
 from bot.services.stats import settle_every_programme
 from db.models import Role
 from handlers.context import FrizonContext, Services
@@ -94,7 +95,20 @@ async def check_pairs_now(services: Services) -> int:
         )
     services.wake_sender()
     await settle_statistics_now(services)
+    await apply_retention_now(services)
     return queued
+
+
+async def apply_retention_now(services: Services) -> RetentionReport:
+    """Tell coordinators a week before a programme's personal data is erased, and erase it
+    when the day comes (bot/services/retention.py); repeats do nothing new."""
+    async with services.sessionmaker() as session, session.begin():
+        report = await apply_retention(session, now=services.clock.now())
+    for run in report.runs:
+        log.info("retention: programme %s, %s members erased", run.programme_id, run.members_erased)
+    if report.notices_queued:
+        services.wake_sender()
+    return report
 
 
 async def settle_statistics_now(services: Services) -> int:

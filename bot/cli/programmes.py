@@ -9,8 +9,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
+from bot.core.durations import Period, parse_period
 from bot.services.audit import CLI_ACTOR
 from bot.services.programmes import create_programme, find_programme, list_programmes
+from bot.services.retention import erasure_day, set_retention
 from bot.services.schedules import next_prompt_time, set_schedule
 
 app = typer.Typer(no_args_is_help=True, help="Create and list programmes.")
@@ -82,6 +84,13 @@ def _period(text: str) -> tuple[date, date]:
         fail(f"--quiet-period: {text!r} is not FIRST:LAST, e.g. 2026-10-26:2026-11-01")
 
 
+def _retention(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except ValueError as error:
+        fail(f"--retention: {error}. Nothing changed.")
+
+
 @app.command("set")
 def set_command(
     context: typer.Context,
@@ -103,9 +112,14 @@ def set_command(
         [], help="A day a clinical rotation starts (YYYY-MM-DD); repeatable."
     ),
     clear_rotation_starts: bool = typer.Option(False, help="Remove the existing rotation days."),
+    retention: str | None = typer.Option(
+        None,
+        help="How long personal data is kept after the last day: 12m (months, the default), "
+        "2y, 8w or 90d; then it is erased as /forget erases it.",
+    ),
 ) -> None:
-    """Set a programme's prompt cadence, first and last day, quiet periods (exam weeks) and
-    rotation start days."""
+    """Set a programme's prompt cadence, first and last day, quiet periods (exam weeks),
+    rotation start days and retention."""
     config = config_from(context)
     periods = tuple(_period(text) for text in quiet_period)
     start = _day("--first-day", first_day)
@@ -113,6 +127,7 @@ def set_command(
     rotations = tuple(
         day for text in rotation_start if (day := _day("--rotation-start", text)) is not None
     )
+    kept_for = _retention(retention) if retention else None
 
     async def go() -> str:
         async with transaction(config) as session:
@@ -131,6 +146,12 @@ def set_command(
                 add_rotation_starts=rotations,
                 clear_rotation_starts=clear_rotation_starts,
             )
+            if kept_for is not None:
+                await set_retention(
+                    session, now=now, programme=found, retention=kept_for, actor=CLI_ACTOR
+                )
+            erased_on = erasure_day(found)
+            kept = found.retention
         quiet = ", ".join(f"{p.first_day}..{p.last_day}" for p in schedule.quiet_periods)
         rotations_text = ", ".join(day.isoformat() for day in schedule.rotation_starts)
         return (
@@ -138,7 +159,13 @@ def set_command(
             f"counted from {schedule.anchor_day}"
             f"{f' until {schedule.last_day}' if schedule.last_day else ''}; "
             f"quiet periods: {quiet or 'none'}; rotations start: {rotations_text or 'none'}.\n"
-            f"Next prompt: {_shown(next_prompt_time(schedule, now))}."
+            f"Next prompt: {_shown(next_prompt_time(schedule, now))}.\n"
+            f"Personal data kept {kept} after the last day: "
+            + (
+                f"erased on {erased_on} (the coordinators are told a week before)."
+                if erased_on
+                else "no last day yet, so nothing is erased."
+            )
         )
 
     typer.echo(perform(go()))

@@ -24,3 +24,5 @@ class Purpose(StrEnum):
     NUDGE = "nudge"  # a pair that may need its mentor; the pair
     DIGEST = "digest"  # a mentor's weekly digest; the mentor
     SHARED_ENTRY = "shared_entry"  # a student's entry shared with their mentor; the entry
+    # A week before a programme's personal data is erased, to its coordinators; the programme
+    RETENTION_NOTICE = "retention_notice"

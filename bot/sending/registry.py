@@ -9,7 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox.purposes import Purpose
 from bot.sending.composer import CannotCompose, ComposeContext, Composer
-from bot.sending.composers import digests, meetings, nudges, pairs, prompts, rhythms, shared_entries
+from bot.sending.composers import (
+    digests,
+    meetings,
+    nudges,
+    pairs,
+    prompts,
+    retention,
+    rhythms,
+    shared_entries,
+)
 from bot.sending.outgoing import Outgoing
 from db.models import Delivery, Member
 
@@ -24,6 +33,7 @@ COMPOSERS: tuple[Composer, ...] = (
     nudges.NUDGE,
     digests.DIGEST,
     shared_entries.SHARED_ENTRY,
+    retention.RETENTION_NOTICE,
 )
 
 
