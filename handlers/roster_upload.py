@@ -21,7 +21,12 @@ from bot.domain.roster import Problem, RosterRow, read_roster
 from bot.services.audit import member_actor
 from bot.services.members import MemberView, RoleInProgramme
 from bot.services.programmes import get_programme
-from bot.services.roster import earlier_import, import_roster, invite_csv
+from bot.services.roster import (
+    ROSTER_SOURCE_PREFIX,
+    earlier_import,
+    import_roster,
+    invite_csv,
+)
 from db.models import Role
 from handlers.context import FrizonContext
 from handlers.replies import reply
@@ -222,7 +227,7 @@ async def _import(
 
 def _source(message: Message) -> str:
     """Where a roster came from, so the same message delivered twice is imported once."""
-    return f"telegram:{message.chat_id}:{message.message_id}"
+    return f"{ROSTER_SOURCE_PREFIX}{message.chat_id}:{message.message_id}"
 
 
 def _shortened(line: str) -> str:

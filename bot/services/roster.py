@@ -19,6 +19,8 @@ from bot.services.invites import invite_link
 from db.models import AuditEvent, Invite, Programme, Role
 
 IMPORTED = "roster_imported"
+# A roster sent in a Telegram chat is sourced "telegram:<chat id>:<message id>".
+ROSTER_SOURCE_PREFIX = "telegram:"
 
 
 @dataclass(frozen=True)

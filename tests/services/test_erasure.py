@@ -3,7 +3,7 @@ their words, while every anonymous count stays as it was."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -11,12 +11,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
+from bot.domain.roster import RosterRow
 from bot.outbox.purposes import Purpose
 from bot.services.audit import CLI_ACTOR, member_actor
 from bot.services.enrolment import enrol
 from bot.services.erasure import NO_NAME, erase_member, is_erased
 from bot.services.errors import Refused
 from bot.services.members import Person, find_member
+from bot.services.roster import ROSTER_SOURCE_PREFIX, import_roster
 from bot.services.stats import programme_stats
 from db.base import Base
 from db.models import (
@@ -294,3 +296,29 @@ async def test_an_entry_still_being_written_is_closed_without_its_words(
     await erase_member(session, now=clock.now(), member_id=cast.ana, actor=CLI_ACTOR)
 
     assert entry.reflection is None and entry.status == CheckInStatus.DONE
+
+
+async def test_a_roster_sent_in_the_chat_keeps_no_trace_of_the_coordinators_account(
+    session: AsyncSession, clock: ManualClock
+) -> None:
+    cast = await a_cast(session, clock)
+    maja = await session.get_one(Member, cast.maja)
+    telegram_id = maja.telegram_user_id
+    row = RosterRow(
+        row=2, name="Ben Ali", role=Role.STUDENT, language="en", mentor=None, capacity=None
+    )
+    await import_roster(
+        session,
+        now=clock.now(),
+        programme=cast.programme,
+        rows=(row,),
+        actor=member_actor(cast.maja),
+        expires_in=timedelta(days=30),
+        source=f"{ROSTER_SOURCE_PREFIX}{telegram_id}:77",
+    )
+    await session.flush()
+    assert traces(await every_value(session), f"{ROSTER_SOURCE_PREFIX}{telegram_id}:")
+
+    await erase_member(session, now=clock.now(), member_id=cast.maja, actor=CLI_ACTOR)
+
+    assert traces(await every_value(session), str(telegram_id)) == []
