@@ -7,7 +7,9 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.app.doctor import rotation_checks
 from bot.core.clock import ManualClock
+from bot.core.config import load_config
 from bot.core.crypto import ReflectionCipher, checkin_binding, checkin_voice_binding, new_key
 from bot.services.checkins import read_reflection, read_voice_notes
 from bot.services.key_rotation import KeyCensus, key_census, reencrypt_batch
@@ -97,3 +99,29 @@ async def test_a_pass_over_what_the_current_key_wrote_changes_nothing(
 
     assert (batch.reencrypted, batch.unreadable, batch.last_id) == (0, 0, entry_id)
     assert (await session.get_one(CheckIn, entry_id)).reflection == stored
+
+
+async def test_doctor_counts_old_keys_entries_and_says_when_the_old_key_can_go(
+    sessionmaker: async_sessionmaker[AsyncSession], database_url: str, clock: ManualClock
+) -> None:
+    async with sessionmaker() as session, session.begin():
+        for _ in range(2):
+            await an_entry(session, clock, OLD, words="before", voices=["AwAC"])
+    config = load_config(environ={"FRIZON_DATABASE_URL": database_url})
+    ring = ReflectionCipher(NEW, [OLD])
+
+    during = [check.line() for check in await rotation_checks(config, ring)]
+    async with sessionmaker() as session, session.begin():
+        await reencrypt_batch(session, ring, after_id=0, limit=10)
+    done = [check.line() for check in await rotation_checks(config, ring)]
+    without_old_keys = await rotation_checks(config, ReflectionCipher(NEW))
+
+    assert during == [
+        "✓ reflections on old keys: 2 (the running bot re-encrypts them with the current "
+        "key; keep the old keys until this is 0)"
+    ]
+    assert done == [
+        "✓ reflections on old keys: 0 — the old keys can be removed "
+        "(FRIZON_REFLECTION_OLD_KEYS, security.old_reflection_keys)"
+    ]
+    assert without_old_keys == []  # nothing to say once the rotation is over
