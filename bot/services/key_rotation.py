@@ -23,6 +23,8 @@ from bot.core.crypto import ReflectionCipher, Written, checkin_binding, checkin_
 from db.models import CheckIn
 
 CENSUS_BATCH = 1000
+StoredRow = Row[int, bytes | None, bytes | None]
+Column = InstrumentedAttribute[Any]
 
 
 @dataclass
@@ -61,12 +63,31 @@ async def key_census(session: AsyncSession, cipher: ReflectionCipher) -> KeyCens
         after = rows[-1].id
 
 
+@dataclass(frozen=True)
+class Fresh:
+    """One value to write back: `fresh` replaces `stored` if that is still what is there."""
+
+    checkin_id: int
+    column: Column
+    stored: bytes
+    fresh: bytes
+
+
 async def reencrypt_batch(
     session: AsyncSession, cipher: ReflectionCipher, *, after_id: int, limit: int
 ) -> Batch:
     """Re-encrypt the old-key values of the next `limit` check-ins after `after_id`; the
     caller commits. What no configured key reads is left as it is."""
-    batch = Batch()
+    batch, values = await reencrypted_values(session, cipher, after_id=after_id, limit=limit)
+    await write_back(session, values)
+    return batch
+
+
+async def reencrypted_values(
+    session: AsyncSession, cipher: ReflectionCipher, *, after_id: int, limit: int
+) -> tuple[Batch, list[Fresh]]:
+    """Read-only: the next check-ins' old-key values, encrypted again with the current key."""
+    batch, values = Batch(), []
     rows = await _rows_after(session, after_id, limit)
     for row in rows:
         changed = False
@@ -76,20 +97,23 @@ async def reencrypt_batch(
             elif written is Written.OLD:
                 stored = getattr(row, column.key)
                 fresh = cipher.reencrypt(stored, bound_to=binding)
-                await session.execute(
-                    update(CheckIn)
-                    .where(CheckIn.id == row.id, column == stored)
-                    .values({column: fresh})
-                    .execution_options(synchronize_session=False)
-                )
+                values.append(Fresh(row.id, column, stored, fresh))
                 changed = True
         batch.reencrypted += changed
     batch.last_id = rows[-1].id if rows else None
-    return batch
+    return batch, values
 
 
-StoredRow = Row[int, bytes | None, bytes | None]
-Column = InstrumentedAttribute[Any]
+async def write_back(session: AsyncSession, values: list[Fresh]) -> None:
+    """Each value where it still is as read: one a student changed meanwhile (written with
+    the current key already) stands."""
+    for value in values:
+        await session.execute(
+            update(CheckIn)
+            .where(CheckIn.id == value.checkin_id, value.column == value.stored)
+            .values({value.column: value.fresh})
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def _rows_after(session: AsyncSession, after_id: int, limit: int) -> Sequence[StoredRow]:

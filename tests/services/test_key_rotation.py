@@ -12,7 +12,13 @@ from bot.core.clock import ManualClock
 from bot.core.config import load_config
 from bot.core.crypto import ReflectionCipher, checkin_binding, checkin_voice_binding, new_key
 from bot.services.checkins import read_reflection, read_voice_notes
-from bot.services.key_rotation import KeyCensus, key_census, reencrypt_batch
+from bot.services.key_rotation import (
+    KeyCensus,
+    key_census,
+    reencrypt_batch,
+    reencrypted_values,
+    write_back,
+)
 from db.models import CheckIn, CheckInStatus
 from tests.services.test_checkins import a_student
 
@@ -125,3 +131,31 @@ async def test_doctor_counts_old_keys_entries_and_says_when_the_old_key_can_go(
         "(FRIZON_REFLECTION_OLD_KEYS, security.old_reflection_keys)"
     ]
     assert without_old_keys == []  # nothing to say once the rotation is over
+
+
+async def test_words_a_student_adds_meanwhile_are_not_overwritten_by_the_older_text(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    """Re-encryption read the entry, the student added a line (written with the current
+    key), then the batch is written back: the student's version stands."""
+    async with sessionmaker() as session, session.begin():
+        entry_id = await an_entry(session, clock, OLD, words="first line", voices=["AwAC1"])
+    ring = ReflectionCipher(NEW, [OLD])
+    async with sessionmaker() as session:
+        _, values = await reencrypted_values(session, ring, after_id=0, limit=10)
+    async with sessionmaker() as session, session.begin():
+        entry = await session.get_one(CheckIn, entry_id)
+        entry.reflection = ring.encrypt(
+            "first line\nand a second", bound_to=checkin_binding(entry_id)
+        )
+    async with sessionmaker() as session, session.begin():
+        await write_back(session, values)
+    async with sessionmaker() as session:
+        entry = await session.get_one(CheckIn, entry_id)
+        census = await key_census(session, ring)
+
+    assert len(values) == 2  # the words and the voice notes
+    alone = ReflectionCipher(NEW)
+    assert read_reflection(alone, entry) == "first line\nand a second"
+    assert read_voice_notes(alone, entry) == ["AwAC1"]  # unchanged meanwhile: re-encrypted
+    assert census == KeyCensus(current=1, old=0, unreadable=0)
