@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.config import Config, ConfigError, in_webhook_mode, load_config
+from bot.core.crypto import new_key
 
 ROOT = Path(__file__).parent.parent
 
@@ -170,3 +171,19 @@ def test_json_log_lines_are_chosen_in_the_logging_section(tmp_path: Path) -> Non
     path.write_text('[logging]\nformat = "json"\n')
     assert load_config(path, environ={}).logging.format == "json"
     assert Config().logging.format == "text"
+
+
+def test_old_reflection_keys_come_comma_separated_from_the_environment() -> None:
+    old, older = new_key(), new_key()
+
+    config = load_config(environ={"FRIZON_REFLECTION_OLD_KEYS": f"{old}, {older},"})
+
+    assert config.security.old_keys() == [old, older]
+    assert load_config(environ={}).security.old_keys() == []
+
+
+def test_an_old_key_is_never_shown_in_an_error(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text('[security]\nold_reflection_keys = ["ok", 5]\n')
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path / "c.toml", environ={})
+    assert str(error.value).startswith("config key security.old_reflection_keys.1 = '***'")

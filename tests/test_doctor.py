@@ -141,7 +141,9 @@ async def test_a_changed_key_is_found_by_doctor_and_stops_run_and_db_upgrade(
 
     wrong_key = (
         "✗ the reflection key does not open what this database holds — the key was "
-        "changed? Configure the key this database was written with"
+        "changed? Configure the key this database was written with (after "
+        "`frizon key rotate`, as an old key); if every such key is lost, so is that text: "
+        "`frizon key lost --yes` lets frizon start without it"
     )
     assert right.returncode == 0, right.stdout
     assert "✓ reflection key present" in lines(right)

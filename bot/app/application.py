@@ -13,7 +13,14 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import ApplicationBuilder
 
-from bot.app.jobs import DISPATCH_EVERY, PAIR_CHECK_EVERY, dispatch_job, pair_check_job
+from bot.app.jobs import (
+    DISPATCH_EVERY,
+    PAIR_CHECK_EVERY,
+    REENCRYPTION,
+    dispatch_job,
+    pair_check_job,
+    reencrypt_job,
+)
 from bot.app.leadership import Leadership
 from bot.core.clock import Clock
 from bot.core.config import Config
@@ -205,6 +212,8 @@ async def _start_leading(application: FrizonApplication) -> None:
         if isinstance(job.data, dict):
             job.data["first_run"] = True  # look back over what no leader dispatched
     application.bot_data.leading = True
+    # After a key rotation: what the old keys wrote, re-encrypted in the background.
+    application.job_queue.run_once(reencrypt_job, when=1, name=REENCRYPTION)
     sender = application.bot_data.sender
     if sender is not None:
         application.bot_data.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")

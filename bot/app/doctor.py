@@ -23,6 +23,7 @@ from bot.core.config import Config, redact_url
 from bot.core.crypto import KeyProblem, ReflectionCipher, new_key
 from bot.core.keys import SANDBOX_KEY_FILE
 from bot.services.key_canary import KeyFit, keep_canary, key_fit
+from bot.services.key_rotation import key_census
 from bot.transport.client import bot_api
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import SchemaAhead, current_revision, head_revision, refuse_unknown
@@ -53,7 +54,9 @@ def failed(text: str, fix: str) -> Check:
 
 WRONG_KEY = failed(
     "the reflection key does not open what this database holds",
-    "the key was changed? Configure the key this database was written with",
+    "the key was changed? Configure the key this database was written with (after "
+    "`frizon key rotate`, as an old key); if every such key is lost, so is that text: "
+    "`frizon key lost --yes` lets frizon start without it",
 )
 
 
@@ -68,8 +71,14 @@ async def diagnose(
     cipher, checks = key_checks(config, sandbox_key_file)
     for check in checks:
         yield check
+    key_fits = False
     if at_head and canary_to_check(config, cipher, sandbox_key_file):
-        yield await canary_check(config, cipher, sandbox_key_file)
+        canary = await canary_check(config, cipher, sandbox_key_file)
+        key_fits = canary.passed
+        yield canary
+    if key_fits and cipher is not None:  # a wrong key would count everything as lost
+        for check in await rotation_checks(config, cipher):
+            yield check
     async for check in bot_api_checks(config):
         yield check
     yield disk_check(config)
@@ -118,7 +127,7 @@ def key_checks(config: Config, key_file: Path) -> tuple[ReflectionCipher | None,
     configured = config.security.reflection_key
     if configured is not None:
         try:
-            cipher = ReflectionCipher(configured.get_secret_value())
+            cipher = ReflectionCipher(configured.get_secret_value(), config.security.old_keys())
         except KeyProblem as problem:
             return None, [failed(str(problem), "configure the key as `frizon key` prints one")]
         checks = [passed("reflection key present")]
@@ -135,7 +144,7 @@ def key_checks(config: Config, key_file: Path) -> tuple[ReflectionCipher | None,
     if not key_file.exists():
         return None, [passed(f"sandbox key file {key_file}: not made yet (`frizon run` makes it)")]
     try:
-        cipher = ReflectionCipher(key_file.read_text())
+        cipher = ReflectionCipher(key_file.read_text(), config.security.old_keys())
     except OSError as error:
         return None, [
             failed(
@@ -178,6 +187,42 @@ async def canary_check(config: Config, cipher: ReflectionCipher | None, key_file
             )
     finally:
         await engine.dispose()
+
+
+async def rotation_checks(config: Config, cipher: ReflectionCipher) -> list[Check]:
+    """Read-only: how many check-ins hold text an old key wrote, or that no key opens.
+    Quiet when all is on the current key and no old key is configured."""
+    engine = create_engine(config.database.url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            census = await key_census(session, cipher)
+    finally:
+        await engine.dispose()
+    checks = []
+    if census.unreadable:
+        checks.append(
+            failed(
+                f"reflections no configured key can read: {census.unreadable:,}",
+                "their key is lost, and with it their text and voice notes, for good "
+                "(unless it is found: add it to FRIZON_REFLECTION_OLD_KEYS); everything "
+                "else — statistics, meetings, pairs — goes on",
+            )
+        )
+    if census.old:
+        checks.append(
+            passed(
+                f"reflections on old keys: {census.old:,} (the running bot re-encrypts them "
+                "with the current key; keep the old keys until this is 0)"
+            )
+        )
+    elif cipher.has_old_keys:
+        checks.append(
+            passed(
+                "reflections on old keys: 0 — the old keys can be removed "
+                "(FRIZON_REFLECTION_OLD_KEYS, security.old_reflection_keys)"
+            )
+        )
+    return checks
 
 
 async def keep_key_canary(session: AsyncSession, cipher: ReflectionCipher, now: datetime) -> Check:

@@ -1,27 +1,34 @@
 """The periodic jobs (APScheduler through PTB's JobQueue) and what they run: the prompt
-dispatcher, the look at every pair, the settling of statistics, retention. Tests and the sandbox's
+dispatcher, the look at every pair, the settling of statistics, retention, the
+re-encryption after a key rotation. Tests and the sandbox's
 clock controls call the ``*_now`` functions at moments they choose."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from typing import cast
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from bot.scheduling.cadence import WEEKDAYS
 from bot.services.digest import queue_digests
 from bot.services.dispatch import DispatchReport, dispatch_prompts
+from bot.services.key_rotation import reencrypt_batch
 from bot.services.meetings import ask_overdue_pairs
 from bot.services.nudges import queue_nudges
 from bot.services.retention import RetentionReport, apply_retention
 from bot.services.stats import settle_every_programme
 from db.models import Role
-from handlers.context import FrizonContext, Services
+from handlers.context import FrizonApplication, FrizonContext, Services
 
 log = logging.getLogger(__name__)
 DISPATCH_EVERY = 10.0  # seconds
 PAIR_CHECK_EVERY = 900.0  # seconds: meetings, nudges and digests are matters of days
 LOOKBACK_AT_START = 26  # cycles: half a year of weekly prompts
+REENCRYPTION = "re-encryption"
+REENCRYPT_RETRY = 60.0  # seconds: after a database error, the pass starts again
 
 
 async def dispatch_now(services: Services, *, lookback: int = 1) -> DispatchReport:
@@ -125,3 +132,40 @@ async def pair_check_job(context: FrizonContext) -> None:
         await check_pairs_now(context.services)
     except IntegrityError:  # a concurrent check queued the same message: it stands
         log.info("a meeting question was queued concurrently; nothing to do")
+
+
+async def reencrypt_now(services: Services, *, leading: Callable[[], bool] = lambda: True) -> bool:
+    """One pass over every check-in, re-encrypting what old keys wrote, a committed batch
+    at a time; True when it went through them all, False when it stopped early because
+    this instance stopped leading."""
+    security = services.config.security
+    after, reencrypted = 0, 0
+    while True:
+        if not leading():
+            return False
+        async with services.sessionmaker() as session, session.begin():
+            batch = await reencrypt_batch(
+                session, services.cipher, after_id=after, limit=security.reencrypt_batch
+            )
+        reencrypted += batch.reencrypted
+        if batch.last_id is None:
+            break
+        after = batch.last_id
+        await asyncio.sleep(security.reencrypt_pause)  # the bot's own work goes first
+    if reencrypted:
+        log.info("re-encrypted %s check-ins with the current reflection key", reencrypted)
+    return True
+
+
+async def reencrypt_job(context: FrizonContext) -> None:
+    """Run once each time this instance starts leading: everything readable ends on the
+    current key, and new text is written with it, so one complete pass is enough."""
+    if not context.bot_data.leading:
+        return  # the leader re-encrypts (and runs this again when another one leads)
+    try:
+        await reencrypt_now(context.services, leading=lambda: context.bot_data.leading)
+    except (OSError, DBAPIError) as error:
+        log.warning("re-encryption interrupted (%s); trying again soon", type(error).__name__)
+        job_queue = cast(FrizonApplication, context.application).job_queue
+        assert job_queue is not None
+        job_queue.run_once(reencrypt_job, when=REENCRYPT_RETRY, name=REENCRYPTION)

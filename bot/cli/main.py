@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import backup, enrolment, pairing, programmes, prompts, roster, stats
+from bot.cli import backup, enrolment, keys, pairing, programmes, prompts, roster, stats
 from bot.cli.data_rights import forget_command, research_export_command
 from bot.cli.exports import export_command
 from bot.cli.matching import match_command
@@ -17,7 +17,7 @@ from bot.cli.sandbox import sandbox_command
 from bot.cli.support import config_from, fail, transaction
 from bot.core.clock import SystemClock
 from bot.core.config import Config, ConfigError, in_webhook_mode, load_config
-from bot.core.crypto import KeyProblem, ReflectionCipher, new_key
+from bot.core.crypto import KeyProblem, ReflectionCipher
 from bot.core.keys import reflection_cipher
 from bot.core.logs import configure_logging
 from bot.domain.catalogue import Catalogue, CatalogueError
@@ -29,6 +29,7 @@ app.add_typer(programmes.app, name="programme")
 app.add_typer(db_app, name="db")
 app.add_typer(prompts.app, name="prompt")
 app.add_typer(roster.app, name="roster")
+app.add_typer(keys.app, name="key")
 app.command("invite")(enrolment.invite)
 app.command("members")(enrolment.members)
 app.command("stats")(stats.stats_command)
@@ -104,12 +105,6 @@ def check_command(context: typer.Context) -> None:
     typer.echo(f"Config, templates and prompts are fine ({rendered} renderings checked).")
 
 
-@app.command("key")
-def key_command() -> None:
-    """Print a new reflection key for FRIZON_REFLECTION_KEY (keep it safe: no key, no text)."""
-    typer.echo(new_key())
-
-
 @app.command("doctor")
 def doctor_command(context: typer.Context) -> None:
     """Check everything frizon needs, one line each (✓, or ✗ with the fix); exit 1 if any fails."""
@@ -127,7 +122,7 @@ def doctor_command(context: typer.Context) -> None:
         s.get_secret_value()
         for s in (telegram.token, telegram.secret_token, security.reflection_key)
         if s
-    ]
+    ] + security.old_keys()
 
     async def go() -> int:
         failures = 0

@@ -172,11 +172,29 @@ class SendingConfig(_Section):
 
 class SecurityConfig(_Section):
     reflection_key: SecretStr | None = None
+    # Keys replaced by a rotation, kept for reading until what they wrote is re-encrypted
+    # (`frizon doctor` says when one can go).
+    old_reflection_keys: list[SecretStr] = Field(default_factory=list)
+    # The leader re-encrypts what old keys wrote this many check-ins to a committed batch,
+    # resting this many seconds between batches so the bot's own work goes first.
+    reencrypt_batch: int = Field(default=200, ge=1, le=10_000)
+    reencrypt_pause: float = Field(default=0.5, ge=0, le=60)
 
     @field_validator("reflection_key", mode="before")
     @classmethod
     def _empty_key_is_none(cls, value: Any) -> Any:
         return None if value in ("", None) else value
+
+    @field_validator("old_reflection_keys", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        # FRIZON_REFLECTION_OLD_KEYS holds them comma-separated (base64url has no comma).
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    def old_keys(self) -> list[str]:
+        return [key.get_secret_value() for key in self.old_reflection_keys]
 
 
 class PromptsConfig(_Section):
@@ -233,6 +251,7 @@ _ENVIRONMENT_OVERRIDES = {
     "FRIZON_TELEGRAM_PORT": ("telegram", "port"),
     "FRIZON_DATABASE_URL": ("database", "url"),
     "FRIZON_REFLECTION_KEY": ("security", "reflection_key"),
+    "FRIZON_REFLECTION_OLD_KEYS": ("security", "old_reflection_keys"),
 }
 
 
@@ -289,6 +308,8 @@ def _describe(error: ValidationError) -> str:
 def _without_secrets(key: str, value: Any) -> Any:
     """The value as it may be shown: no token, and database URLs without their password."""
     if key in ("telegram.token", "telegram.secret_token", "security.reflection_key"):
+        return "***"
+    if key.startswith("security.old_reflection_keys"):
         return "***"
     if key == "database.url" and isinstance(value, str):
         return redact_url(value)

@@ -15,7 +15,9 @@ def reflection_cipher(
 ) -> ReflectionCipher:
     """The cipher for reflection text; raise KeyProblem when a real bot has no usable key."""
     if config.security.reflection_key is not None:
-        return ReflectionCipher(config.security.reflection_key.get_secret_value())
+        return ReflectionCipher(
+            config.security.reflection_key.get_secret_value(), config.security.old_keys()
+        )
     if not config.sandbox_mode:
         raise KeyProblem(
             "a bot token is set but no reflection key: run `frizon key` and set "
@@ -24,4 +26,4 @@ def reflection_cipher(
     if not sandbox_key_file.exists():
         sandbox_key_file.write_text(new_key() + "\n")
         sandbox_key_file.chmod(0o600)
-    return ReflectionCipher(sandbox_key_file.read_text())
+    return ReflectionCipher(sandbox_key_file.read_text(), config.security.old_keys())

@@ -11,10 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.crypto import KEY_CANARY_BINDING, CannotDecrypt, ReflectionCipher, checkin_binding
+from bot.core.crypto import (
+    KEY_CANARY_BINDING,
+    CannotDecrypt,
+    ReflectionCipher,
+    Written,
+    checkin_binding,
+)
 from db.inserts import insert_unless_present
 from db.models import CheckIn, KeyCanary
 
@@ -49,14 +55,32 @@ async def key_fit(session: AsyncSession, cipher: ReflectionCipher) -> KeyFit:
 
 async def keep_canary(session: AsyncSession, cipher: ReflectionCipher, *, now: datetime) -> KeyFit:
     """`key_fit`, and a canary written with this key when there is none and the key fits
-    (two instances starting at once: the first one's stands)."""
+    (two instances starting at once: the first one's stands). After a rotation the canary
+    an old key wrote is written again with the current one: the database is the new
+    key's now, and a start with only the old key would write beside the new key's text."""
     fit = await key_fit(session, cipher)
-    if fit is not KeyFit.WRONG_KEY and await session.get(KeyCanary, ROW) is None:
+    if fit is KeyFit.WRONG_KEY:
+        return fit
+    canary = await session.get(KeyCanary, ROW)
+    if canary is None:
         value = cipher.encrypt(CANARY_TEXT, bound_to=KEY_CANARY_BINDING)
         await insert_unless_present(
             session, KeyCanary, [{"id": ROW, "value": value, "created_at": now}]
         )
+    elif cipher.written_with(canary.value, bound_to=KEY_CANARY_BINDING) is Written.OLD:
+        canary.value = cipher.encrypt(CANARY_TEXT, bound_to=KEY_CANARY_BINDING)
     return fit
+
+
+async def give_up_lost_keys(
+    session: AsyncSession, cipher: ReflectionCipher, *, now: datetime
+) -> None:
+    """Every key that wrote this database is lost: its reflections cannot be read again.
+    The canary is written anew with this key so that frizon starts and everything else
+    goes on; the unreadable text stays where it is (a key found later still opens it)."""
+    await session.execute(delete(KeyCanary))
+    value = cipher.encrypt(CANARY_TEXT, bound_to=KEY_CANARY_BINDING)
+    session.add(KeyCanary(id=ROW, value=value, created_at=now))
 
 
 def _fit(cipher: ReflectionCipher, stored: bytes, binding: str, *, expected: str | None) -> KeyFit:
