@@ -25,6 +25,7 @@ crash: $(VENV)/.installed
 	FRIZON_INSTANCE_STORM_PROMPT_SENDS=$${FRIZON_INSTANCE_STORM_PROMPT_SENDS:-3} \
 	FRIZON_INSTANCE_STORM_RESTART_POSTGRES=1 \
 		$(BIN)/pytest -s -q tests/e2e/test_instance_storm.py -k postgresql_restart
+	FRIZON_INSTANCE_STORM_RESTART_POSTGRES=1 $(BIN)/pytest -q tests/e2e/test_key_rotation.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
