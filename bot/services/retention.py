@@ -220,6 +220,8 @@ async def _erase_programme(
     pairs_ended = await _end_pairs_quietly(session, now, programme.id)
     links, conversations = await _forget_relays(session, programme.id)
     reflections, entries = await _erase_reflections(session, now, programme.id)
+    # Before the members: erasing a coordinator clears the rosters they sent, uncounted.
+    roster_sources = await _forget_roster_sources(session, programme.id)
     erased, kept = await _erase_members(session, now, programme.id)
     return RetentionRun(
         programme_id=programme.id,
@@ -232,7 +234,7 @@ async def _erase_programme(
         relay_links_removed=links,
         conversations_closed=conversations,
         invites_cleared=await _clear_invites(session, programme.id),
-        roster_sources_cleared=await _forget_roster_sources(session, programme.id),
+        roster_sources_cleared=roster_sources,
     )
 
 
