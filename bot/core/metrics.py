@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import event
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import Dialect, ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 # A handler answers in milliseconds; a slow one waits on the database or the Bot API.
@@ -102,11 +103,34 @@ class Metrics:
         return generate_latest(self.registry)
 
     def watch_database(self, engine: AsyncEngine) -> Callable[[], None]:
-        """Count every error the engine's database raises; returns what stops counting."""
+        """Count every error the engine's database raises, from connecting to committing;
+        returns what stops counting."""
+        sync_engine = engine.sync_engine
 
-        def count(context: ExceptionContext) -> None:
-            error = context.original_exception
+        def count(error: BaseException) -> None:
             self.database_errors.labels(type(error).__name__).inc()
 
-        event.listen(engine.sync_engine, "handle_error", count)
-        return lambda: event.remove(engine.sync_engine, "handle_error", count)
+        def failed(context: ExceptionContext) -> None:
+            count(context.original_exception)
+
+        def connecting(
+            dialect: Dialect, record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+        ) -> Any:
+            # A refused connection is the driver's OSError, not an error of the DB-API:
+            # handle_error never sees it.
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.Error:
+                raise  # handle_error counts these
+            except Exception as error:
+                count(error)
+                raise
+
+        event.listen(sync_engine, "handle_error", failed)
+        event.listen(sync_engine, "do_connect", connecting)
+
+        def stop() -> None:
+            event.remove(sync_engine, "handle_error", failed)
+            event.remove(sync_engine, "do_connect", connecting)
+
+        return stop

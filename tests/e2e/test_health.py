@@ -12,7 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 
@@ -27,6 +28,7 @@ from bot.transport.http import AiohttpRequest
 from db.engine import create_engine, create_sessionmaker
 from db.migrate import downgrade, head_revision
 from db.models import Member, Role
+from tests.e2e.bot_process import wait_for
 from tests.e2e.harness import TOKEN, RunningBot, running_bot
 
 HEALTH = HealthConfig(enabled=True, port=0)
@@ -57,6 +59,8 @@ async def readiness(port: int | None) -> tuple[int, dict[str, Any]]:
 
 async def test_a_running_bot_is_alive_and_ready_and_says_it_leads(bot: RunningBot) -> None:
     port = bot.application.bot_data.health_port
+    # On PostgreSQL leading waits for the leader's lock, a moment after the start.
+    await wait_for(lambda: bot.application.bot_data.leading, within=10, what="leading")
 
     assert await get(port, "/healthz") == (200, "ok\n")
     status, body = await readiness(port)
@@ -102,6 +106,22 @@ async def test_the_outbox_depth_is_counted_at_the_scrape(bot: RunningBot) -> Non
         for sample in family.samples
     }
     assert depth == {("prompt", "later"): 1.0}
+
+
+async def test_the_running_bot_counts_its_databases_errors(bot: RunningBot) -> None:
+    with pytest.raises(DBAPIError):
+        async with bot.sessionmaker() as session:
+            await session.execute(text("SELECT * FROM no_such_table"))
+
+    _, page = await get(bot.application.bot_data.health_port, "/metrics")
+    counted = [
+        sample.value
+        for family in text_string_to_metric_families(page)
+        if family.name == "frizon_database_errors"
+        for sample in family.samples
+        if sample.name == "frizon_database_errors_total"
+    ]
+    assert counted == [1.0]
 
 
 @pytest.mark.parametrize(
