@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -124,14 +123,10 @@ async def test_the_running_bot_counts_its_databases_errors(bot: RunningBot) -> N
     assert counted == [1.0]
 
 
-@pytest.mark.parametrize(
-    "unreachable",
-    ["postgresql+asyncpg://frizon:secret@127.0.0.1:1/frizon", "sqlite+aiosqlite:///{missing}"],
-    ids=["postgresql", "sqlite"],
-)
-async def test_a_database_that_is_away_is_not_ready(unreachable: str, tmp_path: Path) -> None:
-    url = unreachable.format(missing=tmp_path / "no such folder" / "frizon.db")
-    engine = create_engine(url)
+async def test_a_database_that_is_away_is_not_ready() -> None:
+    # Nothing listens on port 1: the server is away. (A SQLite file cannot be away in the
+    # same way; its database check is the same code.)
+    engine = create_engine("postgresql+asyncpg://frizon:secret@127.0.0.1:1/frizon")
     sandbox = SandboxServer(token=TOKEN, port=0)
     await sandbox.start()
     try:
