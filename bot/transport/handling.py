@@ -112,6 +112,10 @@ class DurableHandling:
             )
             return set(found.all())
 
+    def skipped(self, update: Update) -> None:
+        """It was handled before (Telegram delivered it again): counted, not handled."""
+        self._metrics.updates.labels(update_kind(update), "duplicate").inc()
+
     async def handle(self, update: Update) -> bool:
         """Process one update and remember it; False means try it again."""
         outcome = Outcome()

@@ -107,7 +107,7 @@ async def a_check_in_and_a_relayed_message(bot: RunningBot) -> None:
 # Every label's values come from a closed set: nothing a person chose can be one.
 CLOSED_SETS = {
     "kind": {*Update.ALL_TYPES, "other"},
-    "outcome": {*SEND_OUTCOMES, "handled", "failed", "retry", "given_up"},
+    "outcome": {*SEND_OUTCOMES, "handled", "failed", "retry", "given_up", "duplicate"},
     "purpose": {*Purpose, "other"},
     "state": {"due", "later", "sending"},
     "le": {*(str(bound) for bound in HANDLER_BUCKETS + PROMPT_DELAY_BUCKETS), "+Inf"},
