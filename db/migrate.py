@@ -75,7 +75,14 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """The schema version the database is at, read without changing anything."""
 
     def read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        # Quiet: /readyz reads it every few seconds, and Alembic says its dialect each time.
+        chatty = logging.getLogger("alembic.runtime.migration")
+        level = chatty.level
+        chatty.setLevel(logging.WARNING)
+        try:
+            return MigrationContext.configure(connection).get_current_revision()
+        finally:
+            chatty.setLevel(level)
 
     async with engine.connect() as connection:
         return await connection.run_sync(read)

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.crypto import ReflectionCipher
+from bot.core.metrics import Metrics
 from bot.domain.catalogue import Catalogue
 from bot.sending.pacing import ChatPace
 from bot.sending.sender import OutboxSender
@@ -42,6 +43,10 @@ class BotData:
         self.leadership_task: asyncio.Task[None] | None = None
         # This instance runs the sender and the periodic jobs (bot/app/leadership.py).
         self.leading = False
+        # What /metrics shows; the composition root gives the bot's own registry.
+        self.metrics = Metrics()
+        # Where /healthz, /readyz and /metrics listen, while they do ([health] enabled).
+        self.health_port: int | None = None
         # Set when updates can no longer arrive (another process takes them): the bot
         # must stop, and `stopped_because` says why in one line.
         self.stopped = asyncio.Event()

@@ -1,10 +1,11 @@
 """Configuration: defaults, the example file, environment overrides, one-line errors."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.core.config import Config, ConfigError, in_webhook_mode, load_config
+from bot.core.config import Config, ConfigError, HealthConfig, in_webhook_mode, load_config
 from bot.core.crypto import new_key
 
 ROOT = Path(__file__).parent.parent
@@ -70,6 +71,10 @@ def test_config_is_frozen() -> None:
             "config key telegram.base_url = 'ftp://x': must be an http",
         ),
         ("[privacy]\nmin_group_size = 0", "config key privacy.min_group_size = 0: "),
+        (
+            '[health]\nbot_api_within = "now"',
+            "config key health.bot_api_within = 'now': 'now' is not a duration",
+        ),
         ("[telegarm]\ntoken = 'x'", "config key telegarm is not known"),
         ("[telegram\n", "is not valid TOML"),
     ],
@@ -187,3 +192,19 @@ def test_an_old_key_is_never_shown_in_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_config(tmp_path / "c.toml", environ={})
     assert str(error.value).startswith("config key security.old_reflection_keys.1 = '***'")
+
+
+def test_health_is_off_on_loopback_unless_the_environment_says_otherwise() -> None:
+    assert load_config(None, environ={}).health == HealthConfig(
+        enabled=False, listen="127.0.0.1", port=9810, bot_api_within=timedelta(minutes=1)
+    )
+    environ = {
+        "FRIZON_HEALTH_ENABLED": "true",
+        "FRIZON_HEALTH_LISTEN": "10.0.0.5",
+        "FRIZON_HEALTH_PORT": "9102",
+    }
+    health = load_config(None, environ=environ).health
+
+    assert (health.enabled, health.listen, health.port) == (True, "10.0.0.5", 9102)
+    with pytest.raises(ConfigError, match=r"health\.port = '70000'"):
+        load_config(None, environ={"FRIZON_HEALTH_PORT": "70000"})

@@ -13,6 +13,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import ApplicationBuilder
 
+from bot.app.health import HealthServer
 from bot.app.jobs import (
     DISPATCH_EVERY,
     PAIR_CHECK_EVERY,
@@ -25,6 +26,7 @@ from bot.app.leadership import Leadership
 from bot.core.clock import Clock
 from bot.core.config import Config
 from bot.core.crypto import ReflectionCipher
+from bot.core.metrics import Metrics
 from bot.domain.catalogue import Catalogue
 from bot.sending.sender import OutboxSender
 from bot.texts.templates import Texts
@@ -64,14 +66,15 @@ def build_application(
     """Build the bot; `base_url` names the Bot API server (Telegram, the sandbox, or another)."""
     texts = texts or Texts()
     catalogue = catalogue or Catalogue.load(config.prompts.folder)
+    metrics = Metrics()  # this bot's own registry: two bots in one process never share one
     builder = (
         ApplicationBuilder()
         .updater(None)  # updates come through bot/transport, confirmed only once handled
         .token(token)
         .base_url(base_url)
         .base_file_url(file_base_url(base_url))
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(connections=1))
+        .request(AiohttpRequest(answered=metrics.bot_api_answered))
+        .get_updates_request(AiohttpRequest(connections=1, answered=metrics.bot_api_answered))
         .context_types(CONTEXT_TYPES)
     )
     application: FrizonApplication
@@ -81,6 +84,7 @@ def build_application(
         application = builder.rate_limiter(RepliesRateLimiter(max_retries=3)).build()
     else:
         application = builder.build()
+    application.bot_data.metrics = metrics
     sender = OutboxSender(
         sessionmaker=sessionmaker,
         bot=application.bot,
@@ -90,6 +94,7 @@ def build_application(
         catalogue=catalogue,
         grace=config.schedule.grace,
         pacing=config.sending,
+        metrics=metrics,
     )
     application.bot_data.attach(
         Services(
@@ -139,16 +144,45 @@ async def serving(
         await application.bot.shutdown()
         raise
     try:
-        await _start_services(application)
-        await application.start()
-        try:
-            async with _receiving(application, poll_timeout, webhook):
-                yield
-        finally:
-            await application.stop()
+        async with _observed(application):
+            await _start_services(application)
+            await application.start()
+            try:
+                async with _receiving(application, poll_timeout, webhook):
+                    yield
+            finally:
+                await application.stop()
     finally:
         await _stop_services(application)
         await application.shutdown()
+
+
+@asynccontextmanager
+async def _observed(application: FrizonApplication) -> AsyncIterator[None]:
+    """Database errors counted, and /healthz, /readyz and /metrics served when [health]
+    is enabled, for as long as the bot runs."""
+    services = application.bot_data.services
+    metrics = application.bot_data.metrics
+    unwatch = metrics.watch_database(services.sessionmaker.kw["bind"])
+    health = None
+    if services.config.health.enabled:
+        health = HealthServer(
+            settings=services.config.health,
+            sessionmaker=services.sessionmaker,
+            bot=application.bot,
+            metrics=metrics,
+            clock=services.clock,
+            leading=lambda: application.bot_data.leading,
+        )
+        await health.start()
+        application.bot_data.health_port = health.port
+    try:
+        yield
+    finally:
+        if health is not None:
+            await health.stop()
+            application.bot_data.health_port = None
+        unwatch()
 
 
 @asynccontextmanager
@@ -157,7 +191,10 @@ async def _receiving(
 ) -> AsyncIterator[None]:
     services = application.bot_data.services
     handling = DurableHandling(
-        application, sessionmaker=services.sessionmaker, clock=services.clock
+        application,
+        sessionmaker=services.sessionmaker,
+        clock=services.clock,
+        metrics=application.bot_data.metrics,
     )
     if webhook is not None:
         engine = services.sessionmaker.kw["bind"]
@@ -214,6 +251,7 @@ async def _start_leading(application: FrizonApplication) -> None:
     application.bot_data.leading = True
     # After a key rotation: what the old keys wrote, re-encrypted in the background.
     application.job_queue.run_once(reencrypt_job, when=1, name=REENCRYPTION)
+    application.bot_data.metrics.leader.set(1)
     sender = application.bot_data.sender
     if sender is not None:
         application.bot_data.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
@@ -221,6 +259,7 @@ async def _start_leading(application: FrizonApplication) -> None:
 
 async def _stop_leading(application: FrizonApplication) -> None:
     application.bot_data.leading = False
+    application.bot_data.metrics.leader.set(0)
     task, application.bot_data.sender_task = application.bot_data.sender_task, None
     if task is not None:
         task.cancel()

@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app.application import build_application, serving
 from bot.app.doctor import keep_key_canary
+from bot.app.health import HealthUnavailable
 from bot.app.jobs import check_pairs_now, dispatch_now
 from bot.app.single_instance import AlreadyRunning, only_instance
 from bot.core.clock import Clock, OffsetClock, SystemClock
@@ -354,6 +355,8 @@ async def _telegram_problems_explained(base_url: str) -> AsyncIterator[None]:
         ) from None
     except NetworkError as error:
         raise StartupProblem(f"cannot reach the Bot API at {base_url}: {error.message}") from None
+    except HealthUnavailable as problem:  # not Telegram's, but as much a start-up failure
+        raise StartupProblem(str(problem)) from None
 
 
 class StartupProblem(Exception):

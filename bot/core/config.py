@@ -218,6 +218,22 @@ class LoggingConfig(_Section):
         return value.upper()
 
 
+class HealthConfig(_Section):
+    # /healthz, /readyz and /metrics, for systemd, a load balancer or Prometheus. Off
+    # unless enabled: instances on one machine each need a port of their own.
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = Field(default=9810, ge=0, le=65535)
+    # /readyz wants an answer from the Bot API at most this long ago (it asks getMe when
+    # nothing else has asked anything for that long).
+    bot_api_within: timedelta = timedelta(minutes=1)
+
+    @field_validator("bot_api_within", mode="before")
+    @classmethod
+    def _parse_within(cls, value: Any) -> Any:
+        return parse_duration(value) if isinstance(value, str) else value
+
+
 class Config(_Section):
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -233,6 +249,7 @@ class Config(_Section):
     security: SecurityConfig = SecurityConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     logging: LoggingConfig = LoggingConfig()
+    health: HealthConfig = HealthConfig()
 
     @property
     def sandbox_mode(self) -> bool:
@@ -249,6 +266,9 @@ _ENVIRONMENT_OVERRIDES = {
     # Several instances on one machine each listen on their own address behind the proxy.
     "FRIZON_TELEGRAM_LISTEN": ("telegram", "listen"),
     "FRIZON_TELEGRAM_PORT": ("telegram", "port"),
+    "FRIZON_HEALTH_ENABLED": ("health", "enabled"),
+    "FRIZON_HEALTH_LISTEN": ("health", "listen"),
+    "FRIZON_HEALTH_PORT": ("health", "port"),
     "FRIZON_DATABASE_URL": ("database", "url"),
     "FRIZON_REFLECTION_KEY": ("security", "reflection_key"),
     "FRIZON_REFLECTION_OLD_KEYS": ("security", "old_reflection_keys"),

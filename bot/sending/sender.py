@@ -30,14 +30,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
 from bot.core.clock import Clock
 from bot.core.config import SendingConfig
 from bot.core.crypto import ReflectionCipher
+from bot.core.metrics import Metrics
 from bot.domain.catalogue import Catalogue
 from bot.outbox.ledger import Ledger, Outcome
+from bot.outbox.purposes import Purpose
 from bot.sending.composer import CannotCompose, ComposeContext, Composer
 from bot.sending.holds import Hold, held_back
 from bot.sending.methods import send_part
@@ -78,6 +80,8 @@ class Plan:
     member_id: int
     attempts: int
     parts_sent: int = 0
+    purpose: str = ""
+    due_at: datetime | None = None
     outgoing: Outgoing | None = None
     outcome: Outcome | None = None  # decided without sending
 
@@ -129,8 +133,11 @@ class OutboxSender:
         pacing: SendingConfig | None = None,
         interval: float = 2.0,
         composers: Iterable[Composer] = COMPOSERS,
+        metrics: Metrics | None = None,
     ) -> None:
         self._composers = Composers(composers)  # a purpose without one fails here
+        # The bot's own; a sender built on its own counts into a registry nobody reads.
+        self._metrics = metrics or Metrics()
         pacing = pacing or SendingConfig()
         self._overall = Pace(pacing.rate)
         self._per_chat = ChatPace(pacing.per_chat)
@@ -242,7 +249,14 @@ class OutboxSender:
         return plans
 
     async def _plan(self, session: AsyncSession, delivery: Delivery, now: datetime) -> Plan:
-        plan = Plan(delivery.id, delivery.member_id, delivery.attempts, delivery.parts_sent)
+        plan = Plan(
+            delivery.id,
+            delivery.member_id,
+            delivery.attempts,
+            delivery.parts_sent,
+            purpose=delivery.purpose,
+            due_at=delivery.due_at,
+        )
         try:
             composer = self._composers.get(delivery.purpose)
             if composer is not None:  # else composing fails it below
@@ -310,6 +324,16 @@ class OutboxSender:
         raise RuntimeError(f"delivery {plan.delivery_id}: outcome not recorded")
 
     async def _send_part(self, plan: Plan, index: int) -> Outcome:
+        outcome, counted = await self._try_part(plan, index)
+        self._metrics.sends.labels(counted).inc()
+        prompt_out = outcome.status == DeliveryStatus.SENT and plan.purpose == Purpose.PROMPT
+        if prompt_out and plan.due_at is not None:  # its last part went: the prompt is out
+            delay = self._clock.now() - plan.due_at
+            self._metrics.prompt_delay.observe(max(delay.total_seconds(), 0.0))
+        return outcome
+
+    async def _try_part(self, plan: Plan, index: int) -> tuple[Outcome, str]:
+        """What came of sending part `index`, and the outcome as /metrics counts it."""
         assert plan.outgoing is not None
         outgoing = plan.outgoing
         last = index == len(outgoing.parts) - 1
@@ -320,17 +344,18 @@ class OutboxSender:
             )
         except Forbidden:
             blocked = self._failed(plan, "blocked", parts_sent=index)
-            return dataclasses.replace(blocked, blocked_member=plan.member_id)
+            return dataclasses.replace(blocked, blocked_member=plan.member_id), "403"
         except BadRequest as error:
-            return self._failed(plan, f"rejected: {error.message}", parts_sent=index)
+            return self._failed(plan, f"rejected: {error.message}", parts_sent=index), "400"
         except RetryAfter as error:
             # Telegram's own pacing: wait as told; not the message's fault.
             wait = max(_seconds(error.retry_after), timedelta(seconds=1))
-            return self._pending(plan, at=self._clock.now() + wait, parts_sent=index)
+            return self._pending(plan, at=self._clock.now() + wait, parts_sent=index), "429"
         except NetworkError as error:  # includes TimedOut
+            counted = _network_outcome(error)
             attempts = plan.attempts + 1
             if attempts >= MAX_ATTEMPTS:
-                return self._failed(plan, f"gave up: {error}", parts_sent=index)
+                return self._failed(plan, f"gave up: {error}", parts_sent=index), counted
             log.info(
                 "delivery %s: %s; retrying after %s", plan.delivery_id, error, backoff(attempts)
             )
@@ -341,18 +366,18 @@ class OutboxSender:
                 attempts,
                 self._clock.now() + backoff(attempts),
                 parts_sent=index,
-            )
+            ), counted
         except Exception as error:  # one bad row must not hold up the queue behind it
             log.exception("delivery %s failed unexpectedly", plan.delivery_id)
-            return self._failed(plan, f"error: {type(error).__name__}", parts_sent=index)
+            return self._failed(plan, f"error: {type(error).__name__}", parts_sent=index), "error"
         if last:
             return Outcome(
                 plan.delivery_id, DeliveryStatus.SENT, None, plan.attempts + 1, parts_sent=index + 1
-            )
+            ), "sent"
         # The next part goes out at once (after its pace); the row stays pending meanwhile.
         return Outcome(
             plan.delivery_id, DeliveryStatus.PENDING, None, plan.attempts, parts_sent=index + 1
-        )
+        ), "sent"
 
     def _pending(self, plan: Plan, *, at: datetime, parts_sent: int | None = None) -> Outcome:
         return Outcome(
@@ -372,6 +397,14 @@ class OutboxSender:
             plan.attempts + 1,
             parts_sent=plan.parts_sent if parts_sent is None else parts_sent,
         )
+
+
+def _network_outcome(error: NetworkError) -> str:
+    """A time-out; a transport failure (bot.transport.http raises those from aiohttp's
+    error); else Telegram answered with a server error (PTB raises NetworkError for 5xx)."""
+    if isinstance(error, TimedOut):
+        return "timeout"
+    return "network" if error.__cause__ is not None else "5xx"
 
 
 def _hold_of(delivery: Delivery, composers: Composers) -> Hold | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -24,6 +25,7 @@ from telegram.ext import Application
 
 from bot.core.clock import Clock
 from bot.core.logs import current_update_id
+from bot.core.metrics import Metrics
 from bot.transport.update_keys import update_key
 from db.errors import database_away
 from db.models import ProcessedUpdate
@@ -44,6 +46,7 @@ class Outcome:
 
     def __init__(self) -> None:
         self.retry = False
+        self.failed = False  # a handler raised (the error handler saw it)
 
 
 current_outcome: contextvars.ContextVar[Outcome | None] = contextvars.ContextVar(
@@ -63,6 +66,8 @@ def should_retry(error: BaseException | None) -> bool:
     """Called by the error handler: True (and the update is not confirmed) when the
     failure is transient, so the update is handled again rather than lost."""
     outcome = current_outcome.get()
+    if outcome is not None:
+        outcome.failed = True
     if outcome is None or not is_transient(error):
         return False
     outcome.retry = True
@@ -78,6 +83,11 @@ def lane_of(update: Update) -> int:
     return -update.update_id  # neither: no order to keep
 
 
+def update_kind(update: Update) -> str:
+    """Which of Telegram's update types it is ("message", "callback_query", …): a label."""
+    return next((str(kind) for kind in Update.ALL_TYPES if getattr(update, kind, None)), "other")
+
+
 class DurableHandling:
     def __init__(
         self,
@@ -85,8 +95,10 @@ class DurableHandling:
         *,
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
+        metrics: Metrics,
     ) -> None:
         self._application = application
+        self._metrics = metrics
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._failures: dict[int, int] = {}  # update id -> transient failures so far
@@ -101,23 +113,33 @@ class DurableHandling:
             )
             return set(found.all())
 
+    def skipped(self, update: Update) -> None:
+        """It was handled before (Telegram delivered it again): counted, not handled."""
+        self._metrics.updates.labels(update_kind(update), "duplicate").inc()
+
     async def handle(self, update: Update) -> bool:
         """Process one update and remember it; False means try it again."""
         outcome = Outcome()
         token = current_outcome.set(outcome)
         logged_as = current_update_id.set(update.update_id)  # on the lines logged meanwhile
+        started = time.perf_counter()
         try:
             await self._application.process_update(update)
         finally:
             current_update_id.reset(logged_as)
             current_outcome.reset(token)
+            self._metrics.handler_seconds.observe(time.perf_counter() - started)
+        counted = self._metrics.updates.labels(update_kind(update), _outcome_label(outcome))
         if outcome.retry:
             self._failures[update.update_id] = self._failures.get(update.update_id, 0) + 1
             if self._failures[update.update_id] < MAX_TRIES:
+                counted.inc()
                 return False
             log.error("update %s failed %s times; moving on", update.update_id, MAX_TRIES)
+            counted = self._metrics.updates.labels(update_kind(update), "given_up")
         self._failures.pop(update.update_id, None)
         await self._remember(update)
+        counted.inc()
         return True
 
     async def _remember(self, update: Update) -> None:
@@ -135,3 +157,11 @@ class DurableHandling:
                         ProcessedUpdate.processed_at < now - KEEP_PROCESSED
                     )
                 )
+
+
+def _outcome_label(outcome: Outcome) -> str:
+    """handled; failed (a handler raised: the person was told); retry (a failure of the
+    moment: handled again)."""
+    if outcome.retry:
+        return "retry"
+    return "failed" if outcome.failed else "handled"

@@ -8,6 +8,7 @@ time-outs to TimedOut, other transport failures to NetworkError.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -23,10 +24,14 @@ POOL_TIMEOUT = 1.0
 
 
 class AiohttpRequest(BaseRequest):
-    """At most `connections` requests at once; more wait up to the pool time-out."""
+    """At most `connections` requests at once; more wait up to the pool time-out.
+    `answered` is told of every answer that shows the Bot API working (for /readyz)."""
 
-    def __init__(self, connections: int = 256) -> None:
+    def __init__(
+        self, connections: int = 256, *, answered: Callable[[], None] | None = None
+    ) -> None:
         self._connections = connections
+        self._answered = answered
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -69,11 +74,20 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(
                 method, url, data=_body(request_data), timeout=timeout
             ) as response:
-                return response.status, await response.read()
+                body = await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+        if self._answered is not None and _answered(response.status):
+            self._answered()
+        return response.status, body
+
+
+def _answered(status: int) -> bool:
+    """The Bot API is there and takes the token: anything but a server error, and but
+    401 or 404 (what it answers to a token it does not know)."""
+    return status < 500 and status not in (401, 404)
 
 
 def _body(request_data: RequestData | None) -> Any:

@@ -100,6 +100,7 @@ class DurablePoller:
         for update in updates:
             if update_key(update) in processed:
                 log.info("update %s was handled before; skipping it", update.update_id)
+                self._handling.skipped(update)
             else:
                 lanes.setdefault(lane_of(update), []).append(update)
         stopped_at = await asyncio.gather(*(self._handle_lane(lane) for lane in lanes.values()))

@@ -128,6 +128,7 @@ class WebhookServer:
             async with self._order.turn_of(lane_of(update)):
                 if await self._handling.processed_among([update]):
                     log.info("update %s was handled before; skipping it", update.update_id)
+                    self._handling.skipped(update)
                     return web.Response()
                 handled = await self._handling.handle(update)
         except Exception as error:

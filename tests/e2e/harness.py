@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app.application import build_application, serving
 from bot.core.clock import ManualClock
-from bot.core.config import Config, DatabaseConfig
+from bot.core.config import Config, DatabaseConfig, HealthConfig
 from bot.core.crypto import ReflectionCipher, new_key
 from bot.sandbox import Limits, SandboxServer, SandboxUser
 from bot.services.invites import issue_invites
@@ -159,12 +159,14 @@ async def running_bot(
     token: str = TOKEN,
     cipher: ReflectionCipher | None = None,
     webhook: WebhookSettings | None = None,
+    health: HealthConfig | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Start a sandbox on a free port and the real bot polling it (or receiving its
-    `webhook`); stop both afterwards."""
+    `webhook`), with /healthz, /readyz and /metrics if `health` enables them; stop both
+    afterwards."""
     sandbox = SandboxServer(token=token, port=0, limits=limits or Limits())
     await sandbox.start()
-    config = Config(database=DatabaseConfig(url=database_url))
+    config = Config(database=DatabaseConfig(url=database_url), health=health or HealthConfig())
     application = build_application(
         config=config,
         sessionmaker=sessionmaker,

@@ -17,6 +17,7 @@ from telegram.request import BaseRequest
 
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
+from bot.core.metrics import Metrics
 from bot.domain.catalogue import Catalogue
 from bot.sandbox import SandboxServer, SandboxUser
 from bot.sending.composer import Composer
@@ -58,6 +59,7 @@ async def a_sender(
     *,
     composers: Iterable[Composer] = COMPOSERS,
     request: BaseRequest | None = None,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[OutboxSender]:
     """A sender with its bot open against the sandbox, until the block ends."""
     async with Bot(TOKEN, base_url=sandbox.bot_api_base_url, request=request) as bot:
@@ -69,6 +71,7 @@ async def a_sender(
             cipher=CIPHER,
             catalogue=Catalogue.load(),
             composers=composers,
+            metrics=metrics,
         )
 
 

@@ -165,6 +165,9 @@ async def test_an_update_delivered_again_or_twice_at_once_is_handled_once(
     assert statuses == [200, 200, 200]
     assert len(_bot_messages(bot, ana)) == 3  # /privacy's, then one answer to each /help
     assert await _processed(bot, again) == await _processed(bot, at_once) == 1
+    registry = bot.application.bot_data.metrics.registry  # what /metrics shows
+    labels = {"kind": "message", "outcome": "duplicate"}
+    assert registry.get_sample_value("frizon_updates_handled_total", labels) == 3
 
 
 async def test_without_a_token_run_webhook_has_the_sandbox_post_to_frizon(
