@@ -134,7 +134,8 @@ async def _show(
                 history_buttons.make_private(entry.checkin_id, entry.position),
             )
         )
-    elif entry.mentor and entry.mentor_id is not None:  # the two come from one pair
+    elif entry.mentor and entry.mentor_id is not None and not entry.unreadable:
+        # (mentor and mentor_id come from one pair; words nobody can read are not shared)
         change.append(
             (
                 texts.render_plain("checkin/share_button", locale, mentor=entry.mentor),
@@ -163,6 +164,7 @@ async def _show(
         "shared": entry.shared,
         "delivered": entry.delivered,
         "voice_notes": entry.voice_notes,
+        "unreadable": entry.unreadable,
         # One message shows the start of a long entry; the whole stays stored.
         "text": parts[0] + (" …" if len(parts) > 1 else "") if parts else "",
     }

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.crypto import ReflectionCipher
+from bot.core.crypto import CannotDecrypt, ReflectionCipher
 from bot.outbox.keys.shared_entries import shared_entry_key
 from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
@@ -36,6 +36,7 @@ class Entry:
     mentor: str | None  # the active mentor, who would see it if shared
     mentor_id: int | None
     delivered: bool  # a shared copy already reached the mentor
+    unreadable: bool = False  # written with a key the operator no longer has
 
 
 async def entry_at(
@@ -65,6 +66,12 @@ async def entry_at(
             Delivery.status == DeliveryStatus.SENT,
         )
     )
+    try:
+        text, voice_notes = read_reflection(cipher, checkin), read_voice_notes(cipher, checkin)
+    except CannotDecrypt:  # every key that could read it is gone: the words are lost
+        text, voice_notes, unreadable = "", [], True
+    else:
+        unreadable = False
     return Entry(
         checkin_id=checkin.id,
         position=position,
@@ -72,11 +79,12 @@ async def entry_at(
         created_at=checkin.created_at,
         mood=checkin.mood,
         shared=checkin.shared,
-        text=read_reflection(cipher, checkin),
-        voice_notes=len(read_voice_notes(cipher, checkin)),
+        text=text,
+        voice_notes=len(voice_notes),
         mentor=pair.mentor_name if pair else None,
         mentor_id=pair.mentor_id if pair else None,
         delivered=delivered is not None,
+        unreadable=unreadable,
     )
 
 

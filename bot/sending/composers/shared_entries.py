@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.crypto import CannotDecrypt
 from bot.outbox.purposes import Purpose
 from bot.sending.composer import CannotCompose, ComposeContext, Composer
 from bot.sending.holds import Hold
@@ -34,8 +35,11 @@ async def compose_shared_entry(
     if still_paired is None:  # unpaired before it went out: the ex-mentor gets nothing
         raise CannotCompose("no longer this student's mentor")
     student = await session.get_one(Member, checkin.member_id)
-    words = read_reflection(context.cipher, checkin)
-    voice_notes = read_voice_notes(context.cipher, checkin)
+    try:
+        words = read_reflection(context.cipher, checkin)
+        voice_notes = read_voice_notes(context.cipher, checkin)
+    except CannotDecrypt:
+        raise CannotCompose("its words can't be read: the key that wrote them is lost") from None
     texts, locale = context.texts, mentor.language
     header = texts.render(
         "checkin/shared_entry",
