@@ -13,9 +13,10 @@ import multiprocessing
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-from bot.sandbox import Limits, SandboxServer
+from bot.sandbox import Limits, SandboxServer, WebhookTiming
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class RemoteSandbox:
     bot_api_base_url: str
     user_ids: list[int]
     _control: Connection
+    pid: int  # the sandbox's process (and the simulated users'), for its CPU time
 
     def too_many_requests(self) -> int:
         """429s the server has answered so far."""
@@ -40,17 +42,21 @@ class RemoteSandbox:
 
 
 @contextlib.contextmanager
-def sandbox_process(token: str, users: int, limits: Limits) -> Iterator[RemoteSandbox]:
-    """A sandbox server with `users` users, serving until the block ends."""
+def sandbox_process(
+    token: str, users: int, limits: Limits, webhook_ca_file: Path | None = None
+) -> Iterator[RemoteSandbox]:
+    """A sandbox server with `users` users, serving until the block ends; it trusts
+    `webhook_ca_file` when posting updates to a webhook over https."""
     ours, theirs = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(token, users, limits, theirs), daemon=True
+        target=_serve, args=(token, users, limits, webhook_ca_file, theirs), daemon=True
     )
     process.start()
     theirs.close()  # so that ours sees end-of-file, not silence, if the process dies
     url, user_ids = ours.recv()
     try:
-        yield RemoteSandbox(url, user_ids, ours)
+        assert process.pid is not None
+        yield RemoteSandbox(url, user_ids, ours, process.pid)
     finally:
         ours.send(("stop",))
         process.join(timeout=10)
@@ -58,14 +64,23 @@ def sandbox_process(token: str, users: int, limits: Limits) -> Iterator[RemoteSa
             process.kill()
 
 
-def _serve(token: str, users: int, limits: Limits, control: Connection) -> None:
-    asyncio.run(_serve_until_stopped(token, users, limits, control))
+def _serve(
+    token: str, users: int, limits: Limits, ca_file: Path | None, control: Connection
+) -> None:
+    asyncio.run(_serve_until_stopped(token, users, limits, ca_file, control))
 
 
-async def _serve_until_stopped(token: str, users: int, limits: Limits, control: Connection) -> None:
-    server = SandboxServer(token=token, port=0, limits=limits)
+async def _serve_until_stopped(
+    token: str, users: int, limits: Limits, ca_file: Path | None, control: Connection
+) -> None:
+    # A refused update is posted again soon: Telegram's back-off grows to a minute.
+    timing = WebhookTiming(first_retry=0.5, longest_retry=4.0)
+    server = SandboxServer(
+        token=token, port=0, limits=limits, webhook_ca_file=ca_file, webhook_timing=timing
+    )
     await server.start()
-    ids = [server.state.add_user(f"S{n}").id for n in range(users)]
+    # Users who have started the bot, as enrolled students have: it may write to them.
+    ids = [server.state.add_user(f"S{n}", started=True).id for n in range(users)]
     control.send((server.bot_api_base_url, ids))
     loop = asyncio.get_running_loop()
     while True:
