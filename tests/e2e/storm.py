@@ -268,6 +268,7 @@ class Report:
     latency_max: float
     told_nothing_changed: int
     repeats: int
+    answers_twice: int  # a writer's step answered twice: the reply timed out, sent again
     seconds: float
     # Counted from each writer's /mydata document, beside the database's count above.
     in_own_data: int  # confirmed check-ins that /mydata shows
@@ -305,12 +306,27 @@ class Report:
             f"  shared entry reached its mentor after: median {self.latency_median:.1f} s, "
             f"max {self.latency_max:.1f} s",
             f"  steps repeated for want of an answer {self.repeats}; "
-            f"retried steps told 'nothing changed' {self.told_nothing_changed}",
+            f"retried steps told 'nothing changed' {self.told_nothing_changed}; "
+            f"answers a writer got twice {self.answers_twice}",
         ]
 
 
 def _table(counts: Counter[int]) -> str:
     return ", ".join(f"{count} x{copies}" for copies, count in sorted(counts.items())) or "none"
+
+
+def _answers_twice(messages: list[dict[str, Any]]) -> int:
+    """Bot messages repeating an earlier one since the person last wrote or pressed."""
+    twice = 0
+    said: set[str] = set()
+    for message in sorted(messages, key=lambda m: m["message_id"]):
+        if message["sender"] != "bot":
+            said.clear()
+        elif message["text"] in said:
+            twice += 1
+        else:
+            said.add(message["text"])
+    return twice
 
 
 async def own_data_of(sandbox: SandboxServer, writers: list[SandboxUser]) -> Counter[str]:
@@ -489,6 +505,7 @@ async def count(
                 if len(parts) == 4 and parts[:2] == ["ci", "m"] and int(parts[2]) in prompt_ids:
                     received[int(parts[2])] += 1
         prompt_copies.update(received.values())
+    answers_twice = sum(_answers_twice(sandbox.state.messages(user.id)) for user in cast.writers)
     latencies = [
         tally.arrived[marker] - when
         for marker, when in tally.confirmed.items()
@@ -512,6 +529,7 @@ async def count(
         latency_max=max(latencies, default=0.0),
         told_nothing_changed=tally.told_nothing_changed,
         repeats=tally.repeats,
+        answers_twice=answers_twice,
         seconds=seconds,
         in_own_data=sum(1 for m in tally.confirmed if own_data[m] >= 1),
         own_data_disagrees=sum(
