@@ -96,6 +96,9 @@ class Tally:
     told_nothing_changed: int = 0  # a retried step answered as if it had not worked
     repeats: int = 0  # steps a person did again after PATIENCE without an answer
     arrived: dict[str, float] = field(default_factory=dict)  # marker -> first seen by mentor
+    # writer's user id -> the chat's last message id at each of their acts (a press has
+    # no message of its own): what the bot sends after an act answers it.
+    acts: dict[int, list[int]] = field(default_factory=dict)
 
 
 async def cast_of(
@@ -206,6 +209,7 @@ class Student:
         """Act, then wait for the answer; act again after PATIENCE without one."""
         while True:
             seen = self._last_seq()
+            self._tally.acts.setdefault(self._user.id, []).append(self._last_message_id())
             # A ValueError: the button is gone. The bot took the first press (and the
             # buttons away) but its answer has not come yet, as when a handler's reply
             # waited out a flood limit and the update is posted again. As in Telegram, a
@@ -219,6 +223,10 @@ class Student:
                         return message
                 await asyncio.sleep(0.1)
             self._tally.repeats += 1
+
+    def _last_message_id(self) -> int:
+        messages = self._state.messages(self._user.id)
+        return max((m["message_id"] for m in messages), default=0)
 
     def _last_seq(self) -> int:
         messages = self._state.messages(self._user.id)
@@ -307,7 +315,7 @@ class Report:
             f"max {self.latency_max:.1f} s",
             f"  steps repeated for want of an answer {self.repeats}; "
             f"retried steps told 'nothing changed' {self.told_nothing_changed}; "
-            f"answers a writer got twice {self.answers_twice}",
+            f"answers repeated since the writer's last act {self.answers_twice}",
         ]
 
 
@@ -315,14 +323,19 @@ def _table(counts: Counter[int]) -> str:
     return ", ".join(f"{count} x{copies}" for copies, count in sorted(counts.items())) or "none"
 
 
-def _answers_twice(messages: list[dict[str, Any]]) -> int:
-    """Bot messages repeating an earlier one since the person last wrote or pressed."""
+def _answers_twice(messages: list[dict[str, Any]], acts: list[int]) -> int:
+    """Bot messages repeating an earlier one since the person last acted (`acts`: the
+    chat's last message id at each act)."""
     twice = 0
     said: set[str] = set()
+    boundaries = sorted(acts)
     for message in sorted(messages, key=lambda m: m["message_id"]):
+        if boundaries and boundaries[0] < message["message_id"]:
+            said.clear()  # the person acted since: a new answer is due
+            boundaries = [b for b in boundaries if b >= message["message_id"]]
         if message["sender"] != "bot":
-            said.clear()
-        elif message["text"] in said:
+            continue
+        if message["text"] in said:
             twice += 1
         else:
             said.add(message["text"])
@@ -505,7 +518,10 @@ async def count(
                 if len(parts) == 4 and parts[:2] == ["ci", "m"] and int(parts[2]) in prompt_ids:
                     received[int(parts[2])] += 1
         prompt_copies.update(received.values())
-    answers_twice = sum(_answers_twice(sandbox.state.messages(user.id)) for user in cast.writers)
+    answers_twice = sum(
+        _answers_twice(sandbox.state.messages(user.id), tally.acts.get(user.id, []))
+        for user in cast.writers
+    )
     latencies = [
         tally.arrived[marker] - when
         for marker, when in tally.confirmed.items()
