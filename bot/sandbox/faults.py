@@ -18,7 +18,9 @@ class Fault:
     remaining: int
     seconds: float  # retry_after for too_many_requests, the delay for slow
     skip: int = 0  # calls to let through before the fault fires
-    chat_id: int | None = None  # only calls about this chat; None: any call
+    # Only calls about this chat; None: any call. A call naming no chat (answerCallbackQuery)
+    # is reached only by faults for any call.
+    chat_id: int | None = None
 
 
 class Faults:
