@@ -78,7 +78,7 @@ def _seconds_range(text: str) -> tuple[float, float]:
 
 
 def seconds_or_off(text: str) -> tuple[float, float] | None:
-    """ "3-10": a range of seconds; "off": none."""
+    """A range of seconds ("3-10"), or None for "off"."""
     return None if text == "off" else _seconds_range(text)
 
 
@@ -276,7 +276,7 @@ class Report:
     latency_max: float
     told_nothing_changed: int
     repeats: int
-    answers_twice: int  # a writer's step answered twice: the reply timed out, sent again
+    answers_twice: int  # the same answer again before the writer's next act (a time-out)
     seconds: float
     # Counted from each writer's /mydata document, beside the database's count above.
     in_own_data: int  # confirmed check-ins that /mydata shows
