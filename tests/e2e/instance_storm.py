@@ -41,6 +41,7 @@ from tests.e2e.storm import (
     quiet_outbox,
     seconds_or_off,
     watch_mentors,
+    writing_ends,
 )
 
 LEADING = "leading: this instance runs"
@@ -237,9 +238,7 @@ async def instance_storm(
                 chaos.watch_failover(instances, led_before, began_kill)
             victim.start()
         await asyncio.gather(*chaos.watching)
-        for student in students:
-            student.stop.set()
-        await asyncio.wait_for(asyncio.gather(*writing), timeout=180)
+        await writing_ends(sandbox, students, writing)
         await calm(sandbox.state.faults, faulting)
         # A part a killed leader had claimed waits out the 60 s lease.
         await quiet_outbox(sessionmaker, within=240)

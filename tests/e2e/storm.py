@@ -206,9 +206,10 @@ class Student:
         self._state.user_presses_button(self._user.id, message["message_id"], data)
 
     async def _step(self, act: Any, answered: Any) -> dict[str, Any]:
-        """Act, then wait for the answer; act again after PATIENCE without one."""
+        """Act, then wait for the answer; act again after PATIENCE without one. An answer
+        to any of the tries will do: a late one may come just as the person tries again."""
+        seen = self._last_seq()
         while True:
-            seen = self._last_seq()
             self._tally.acts.setdefault(self._user.id, []).append(self._last_message_id())
             # A ValueError: the button is gone. The bot took the first press (and the
             # buttons away) but its answer has not come yet, as when a handler's reply
@@ -223,6 +224,10 @@ class Student:
                         return message
                 await asyncio.sleep(0.1)
             self._tally.repeats += 1
+
+    @property
+    def user(self) -> SandboxUser:
+        return self._user
 
     def _last_message_id(self) -> int:
         messages = self._state.messages(self._user.id)
@@ -342,6 +347,26 @@ def _answers_twice(messages: list[dict[str, Any]], acts: list[int]) -> int:
     return twice
 
 
+async def writing_ends(
+    sandbox: SandboxServer, students: list[Student], writing: list[asyncio.Task[None]]
+) -> None:
+    """Tell the writers to stop and wait for their last entries; a writer still waiting
+    for an answer three minutes on fails the storm with the end of their chat."""
+    for student in students:
+        student.stop.set()
+    _, pending = await asyncio.wait(writing, timeout=180)
+    stuck = [student for student, task in zip(students, writing, strict=True) if task in pending]
+    if stuck:
+        chats = [
+            f"{s.user.first_name}:\n"
+            + "\n".join(sandbox.state.transcript(s.user.id).split("\n")[-12:])
+            for s in stuck
+        ]
+        raise AssertionError("writers still waiting for an answer:\n" + "\n".join(chats))
+    for task in writing:
+        task.result()  # a writer's own failure, if any
+
+
 async def own_data_of(sandbox: SandboxServer, writers: list[SandboxUser]) -> Counter[str]:
     """Each writer sends /mydata; the entries its document holds, by marker, over all."""
     counts: Counter[str] = Counter()
@@ -410,9 +435,7 @@ async def storm(
             await asyncio.sleep(rng.uniform(*config.uptime))
             bot.kill()
             bot.start()
-        for student in students:
-            student.stop.set()
-        await asyncio.wait_for(asyncio.gather(*writing), timeout=180)
+        await writing_ends(sandbox, students, writing)
         await calm(sandbox.state.faults, faulting)
         await quiet_outbox(sessionmaker, within=180)
         await asyncio.sleep(1.5)  # a last copy on its way would show up by now
