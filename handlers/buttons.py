@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest
+from telegram.error import BadRequest, NetworkError
 
 from handlers.context import FrizonContext
 
@@ -15,11 +15,13 @@ log = logging.getLogger(__name__)
 
 
 async def acknowledge(query: CallbackQuery) -> None:
-    """Stop the client's spinner. Telegram refuses answers after ~15 s ("query is too old"),
-    e.g. when the bot was restarting; the press itself is still handled."""
+    """Stop the client's spinner; the press itself is handled whatever the answer. Telegram
+    refuses answers after ~15 s ("query is too old"), e.g. when the bot was restarting;
+    a 5xx, a dropped connection or a time-out is not worth handling the press again for
+    (the spinner stops by itself)."""
     try:
         await query.answer()
-    except BadRequest as error:
+    except NetworkError as error:  # BadRequest and TimedOut among them
         log.info("could not answer callback query: %s", error.message)
 
 

@@ -4,6 +4,7 @@ or an answer so slow that the client gives up even though the request was carrie
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,7 +18,9 @@ class Fault:
     remaining: int
     seconds: float  # retry_after for too_many_requests, the delay for slow
     skip: int = 0  # calls to let through before the fault fires
-    chat_id: int | None = None  # only calls about this chat; None: any call
+    # Only calls about this chat; None: any call. A call naming no chat (answerCallbackQuery)
+    # is reached only by faults for any call.
+    chat_id: int | None = None
 
 
 class Faults:
@@ -25,6 +28,7 @@ class Faults:
 
     def __init__(self) -> None:
         self._waiting: list[Fault] = []
+        self.fired: Counter[tuple[str, FaultKind]] = Counter()  # (method, kind) -> times
 
     def inject(
         self,
@@ -48,9 +52,14 @@ class Faults:
                     fault.skip -= 1
                     return None
                 fault.remaining -= 1
+                self.fired[fault.method, fault.kind] += 1
                 return fault
         return None
 
     def unfired(self) -> int:
         """How many injected faults have yet to fire: a test can check its fault happened."""
         return sum(fault.remaining for fault in self._waiting)
+
+    def clear(self) -> None:
+        """Drop the faults yet to fire: the bad moment is over."""
+        self._waiting.clear()

@@ -1,8 +1,9 @@
 """The crash storm across instances: three `frizon run --webhook` processes behind nginx
 on one PostgreSQL database, a random one of them — the leader included — killed with
 SIGKILL again and again and restarted, the instances' database connections cut once
-mid-storm, and everything counted from the outside as in the one-process storm
-(`tests/e2e/storm.py`, whose students, mentors and counting this reuses).
+mid-storm, bursts of Bot API faults throughout (tests/e2e/api_faults.py), and
+everything counted from the outside as in the one-process storm (`tests/e2e/storm.py`,
+whose students, mentors and counting this reuses).
 
 Who leads is read from the processes' logs ("leading: …"); a failover is the time from
 the leader's kill (or the cut) to the next "leading: …" of any instance.
@@ -30,11 +31,17 @@ from tests.e2e.storm import (
     StormConfig,
     Student,
     Tally,
+    Witnesses,
+    calm,
     cast_of,
     count,
+    faults_task,
+    own_data_of,
     prompt_send,
     quiet_outbox,
+    seconds_or_off,
     watch_mentors,
+    writing_ends,
 )
 
 LEADING = "leading: this instance runs"
@@ -43,7 +50,8 @@ FAILOVER_GIVE_UP = 60.0  # seconds: a failover this long is surely a failure; st
 
 def instance_storm_config() -> StormConfig:
     """CI runs a short storm; `make crash` a long one (FRIZON_INSTANCE_STORM_KILLS=50,
-    FRIZON_INSTANCE_STORM_WRITERS=50)."""
+    FRIZON_INSTANCE_STORM_WRITERS=50). FRIZON_INSTANCE_STORM_FAULTS: the seconds between
+    bursts of Bot API faults, or "off"."""
 
     def number(name: str, default: str) -> int:
         return int(os.environ.get(f"FRIZON_INSTANCE_STORM_{name}", default))
@@ -57,6 +65,7 @@ def instance_storm_config() -> StormConfig:
         prompt_sends=number("PROMPT_SENDS", "2"),
         uptime=(float(low), float(high)),
         seed=number("SEED", str(random.randrange(10**6))),
+        faults_every=seconds_or_off(os.environ.get("FRIZON_INSTANCE_STORM_FAULTS", "2-8")),
     )
 
 
@@ -196,6 +205,7 @@ async def instance_storm(
     await _a_leader(instances, within=60)
     watching = asyncio.create_task(watch_mentors(sandbox, cast, tally))
     writing = [asyncio.create_task(student.run()) for student in students]
+    faulting = faults_task(sandbox.state.faults, rng, config)
     send_at = set(rng.sample(range(config.kills), min(config.prompt_sends, config.kills)))
     cut_at = config.kills // 2
     restart_at = config.kills * 3 // 4 if restart_database is not None else None
@@ -228,22 +238,23 @@ async def instance_storm(
                 chaos.watch_failover(instances, led_before, began_kill)
             victim.start()
         await asyncio.gather(*chaos.watching)
-        for student in students:
-            student.stop.set()
-        await asyncio.wait_for(asyncio.gather(*writing), timeout=180)
+        await writing_ends(sandbox, students, writing)
+        await calm(sandbox.state.faults, faulting)
         # A part a killed leader had claimed waits out the 60 s lease.
         await quiet_outbox(sessionmaker, within=240)
         await asyncio.sleep(1.5)  # a last copy on its way would show up by now
+        seconds = time.monotonic() - began
+        own_data = await own_data_of(sandbox, cast.writers)
     finally:
-        for task in (*writing, watching, *chaos.watching):
+        for task in (*writing, watching, faulting, *chaos.watching):
             task.cancel()
-        await asyncio.gather(*writing, watching, *chaos.watching, return_exceptions=True)
+        await asyncio.gather(*writing, watching, faulting, *chaos.watching, return_exceptions=True)
         for instance in instances:
             instance.stop()
-    seconds = time.monotonic() - began
     logs = "\n".join(instance.log_text() for instance in instances)
+    witnesses = Witnesses(logs, own_data, sandbox.state.faults)
     storm = await count(
-        sandbox, sessionmaker, cipher, cast, tally, logs, chaos.kills, config.seed, seconds
+        sandbox, sessionmaker, cipher, cast, tally, witnesses, chaos.kills, config.seed, seconds
     )
     refused = sum(
         logs.count(said)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -28,10 +29,12 @@ from bot.core.clock import SystemClock
 from bot.core.crypto import ReflectionCipher
 from bot.outbox.purposes import Purpose
 from bot.sandbox import SandboxServer, SandboxUser
+from bot.sandbox.faults import Faults
 from bot.services.checkins import read_reflection
 from bot.services.members import Person
 from bot.services.pairing import pair
 from db.models import CheckIn, Delivery, DeliveryStatus, Role
+from tests.e2e.api_faults import TIMED_OUT_SEND, describe, inject_faults
 from tests.e2e.bot_process import ROOT, BotProcess
 from tests.factories import a_member, a_programme
 
@@ -51,6 +54,8 @@ class StormConfig:
     prompt_sends: int  # `frizon prompt send` runs during the storm
     uptime: tuple[float, float]  # the bot runs this long (uniformly) before each kill
     seed: int
+    # Seconds between bursts of Bot API faults (tests/e2e/api_faults.py); None: no faults.
+    faults_every: tuple[float, float] | None = None
 
     @classmethod
     def from_environment(cls) -> StormConfig:
@@ -63,12 +68,18 @@ class StormConfig:
             prompt_sends=int(os.environ.get("FRIZON_STORM_PROMPT_SENDS", "3")),
             uptime=_seconds_range(os.environ.get("FRIZON_STORM_UPTIME", "1.5-12")),
             seed=int(os.environ.get("FRIZON_STORM_SEED", str(random.randrange(10**6)))),
+            faults_every=seconds_or_off(os.environ.get("FRIZON_STORM_FAULTS", "3-10")),
         )
 
 
 def _seconds_range(text: str) -> tuple[float, float]:
     low, high = text.split("-")
     return float(low), float(high)
+
+
+def seconds_or_off(text: str) -> tuple[float, float] | None:
+    """A range of seconds ("3-10"), or None for "off"."""
+    return None if text == "off" else _seconds_range(text)
 
 
 @dataclass
@@ -85,6 +96,9 @@ class Tally:
     told_nothing_changed: int = 0  # a retried step answered as if it had not worked
     repeats: int = 0  # steps a person did again after PATIENCE without an answer
     arrived: dict[str, float] = field(default_factory=dict)  # marker -> first seen by mentor
+    # writer's user id -> the chat's last message id at each of their acts (a press has
+    # no message of its own): what the bot sends after an act answers it.
+    acts: dict[int, list[int]] = field(default_factory=dict)
 
 
 async def cast_of(
@@ -192,9 +206,11 @@ class Student:
         self._state.user_presses_button(self._user.id, message["message_id"], data)
 
     async def _step(self, act: Any, answered: Any) -> dict[str, Any]:
-        """Act, then wait for the answer; act again after PATIENCE without one."""
+        """Act, then wait for the answer; act again after PATIENCE without one. An answer
+        to any of the tries will do: a late one may come just as the person tries again."""
+        seen = self._last_seq()
         while True:
-            seen = self._last_seq()
+            self._tally.acts.setdefault(self._user.id, []).append(self._last_message_id())
             # A ValueError: the button is gone. The bot took the first press (and the
             # buttons away) but its answer has not come yet, as when a handler's reply
             # waited out a flood limit and the update is posted again. As in Telegram, a
@@ -208,6 +224,14 @@ class Student:
                         return message
                 await asyncio.sleep(0.1)
             self._tally.repeats += 1
+
+    @property
+    def user(self) -> SandboxUser:
+        return self._user
+
+    def _last_message_id(self) -> int:
+        messages = self._state.messages(self._user.id)
+        return max((m["message_id"] for m in messages), default=0)
 
     def _last_seq(self) -> int:
         messages = self._state.messages(self._user.id)
@@ -251,18 +275,30 @@ class Report:
     not_arrived_in_doubt: int
     prompt_copies: Counter[int]  # copies a student received -> how many prompts
     in_flight_at_kills: int  # the bot's own count of parts re-sent after a kill
+    timed_out_sends: int  # the sender's count of sends that timed out and went again
     given_up: int  # parts interrupted twice, failed in doubt
     latency_median: float
     latency_max: float
     told_nothing_changed: int
     repeats: int
+    answers_twice: int  # the same answer again before the writer's next act (a time-out)
     seconds: float
+    # Counted from each writer's /mydata document, beside the database's count above.
+    in_own_data: int  # confirmed check-ins that /mydata shows
+    own_data_disagrees: int  # check-ins /mydata shows a different number of times
+    faults: str  # the line about the Bot API's faults
 
     @property
     def extra_copies(self) -> int:
         """Copies beyond the first, of shared entries and prompts together."""
         both = [*self.entry_copies.items(), *self.prompt_copies.items()]
         return sum((copies - 1) * count for copies, count in both)
+
+    @property
+    def copies_allowed(self) -> int:
+        """Extra copies the at-least-once bound allows: a part in flight at a kill, a send
+        that timed out (it may have arrived; it goes again)."""
+        return self.in_flight_at_kills + self.timed_out_sends
 
     def lines(self, backend: str) -> list[str]:
         return [
@@ -275,16 +311,87 @@ class Report:
             f" (in doubt, not arrived: {self.not_arrived_in_doubt})",
             f"  prompts by copies the student received: {_table(self.prompt_copies)}",
             f"  extra copies {self.extra_copies}; parts in flight at the kills "
-            f"(the bot's count) {self.in_flight_at_kills}; given up in doubt {self.given_up}",
+            f"(the bot's count) {self.in_flight_at_kills}; sends timed out and sent again "
+            f"{self.timed_out_sends}; given up in doubt {self.given_up}",
+            self.faults,
+            f"  from the writers' /mydata: confirmed check-ins shown {self.in_own_data} "
+            f"of {self.confirmed}; disagreeing with the database {self.own_data_disagrees}",
             f"  shared entry reached its mentor after: median {self.latency_median:.1f} s, "
             f"max {self.latency_max:.1f} s",
             f"  steps repeated for want of an answer {self.repeats}; "
-            f"retried steps told 'nothing changed' {self.told_nothing_changed}",
+            f"retried steps told 'nothing changed' {self.told_nothing_changed}; "
+            f"answers repeated since the writer's last act {self.answers_twice}",
         ]
 
 
 def _table(counts: Counter[int]) -> str:
     return ", ".join(f"{count} x{copies}" for copies, count in sorted(counts.items())) or "none"
+
+
+def _answers_twice(messages: list[dict[str, Any]], acts: list[int]) -> int:
+    """Bot messages repeating an earlier one since the person last acted (`acts`: the
+    chat's last message id at each act)."""
+    twice = 0
+    said: set[str] = set()
+    boundaries = sorted(acts)
+    for message in sorted(messages, key=lambda m: m["message_id"]):
+        if boundaries and boundaries[0] < message["message_id"]:
+            said.clear()  # the person acted since: a new answer is due
+            boundaries = [b for b in boundaries if b >= message["message_id"]]
+        if message["sender"] != "bot":
+            continue
+        if message["text"] in said:
+            twice += 1
+        else:
+            said.add(message["text"])
+    return twice
+
+
+async def writing_ends(
+    sandbox: SandboxServer, students: list[Student], writing: list[asyncio.Task[None]]
+) -> None:
+    """Tell the writers to stop and wait for their last entries; a writer still waiting
+    for an answer three minutes on fails the storm with the end of their chat."""
+    for student in students:
+        student.stop.set()
+    _, pending = await asyncio.wait(writing, timeout=180)
+    stuck = [student for student, task in zip(students, writing, strict=True) if task in pending]
+    if stuck:
+        chats = [
+            f"{s.user.first_name}:\n"
+            + "\n".join(sandbox.state.transcript(s.user.id).split("\n")[-12:])
+            for s in stuck
+        ]
+        raise AssertionError("writers still waiting for an answer:\n" + "\n".join(chats))
+    for task in writing:
+        task.result()  # a writer's own failure, if any
+
+
+async def own_data_of(sandbox: SandboxServer, writers: list[SandboxUser]) -> Counter[str]:
+    """Each writer sends /mydata; the entries its document holds, by marker, over all."""
+    counts: Counter[str] = Counter()
+    documents = await asyncio.gather(*(_own_data(sandbox, user) for user in writers))
+    for document in documents:
+        for entry in document["checkins"]:
+            for found in set(MARKER.findall(entry["reflection"] or "")):
+                counts[f"storm-entry-{found[0]}-{found[1]}"] += 1
+    return counts
+
+
+async def _own_data(sandbox: SandboxServer, user: SandboxUser) -> dict[str, Any]:
+    state = sandbox.state
+    seen = max((m["seq"] for m in state.messages(user.id)), default=0)
+    state.user_sends_text(user.id, "/mydata")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for message in state.messages(user.id, after_seq=seen):
+            if message["sender"] == "bot" and message["media"] == "document":
+                content = state.file_content(message["file_id"])
+                assert content is not None, "the /mydata document has no content"
+                data: dict[str, Any] = json.loads(content)
+                return data
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"no /mydata document for {user.first_name}")
 
 
 async def quiet_outbox(sessionmaker: async_sessionmaker[AsyncSession], within: float) -> None:
@@ -318,6 +425,7 @@ async def storm(
     bot.start()
     watching = asyncio.create_task(watch_mentors(sandbox, cast, tally))
     writing = [asyncio.create_task(student.run()) for student in students]
+    faulting = faults_task(sandbox.state.faults, rng, config)
     send_at = sorted(rng.sample(range(config.kills), min(config.prompt_sends, config.kills)))
     try:
         for kill in range(config.kills):
@@ -327,20 +435,52 @@ async def storm(
             await asyncio.sleep(rng.uniform(*config.uptime))
             bot.kill()
             bot.start()
-        for student in students:
-            student.stop.set()
-        await asyncio.wait_for(asyncio.gather(*writing), timeout=180)
+        await writing_ends(sandbox, students, writing)
+        await calm(sandbox.state.faults, faulting)
         await quiet_outbox(sessionmaker, within=180)
         await asyncio.sleep(1.5)  # a last copy on its way would show up by now
+        seconds = time.monotonic() - began
+        own_data = await own_data_of(sandbox, cast.writers)
     finally:
-        for task in (*writing, watching):
+        for task in (*writing, watching, faulting):
             task.cancel()
-        await asyncio.gather(*writing, watching, return_exceptions=True)
+        await asyncio.gather(*writing, watching, faulting, return_exceptions=True)
         bot.stop()
-    seconds = time.monotonic() - began
     return await count(
-        sandbox, sessionmaker, cipher, cast, tally, bot.log_text(), bot.kills, config.seed, seconds
+        sandbox,
+        sessionmaker,
+        cipher,
+        cast,
+        tally,
+        Witnesses(bot.log_text(), own_data, sandbox.state.faults),
+        bot.kills,
+        config.seed,
+        seconds,
     )
+
+
+def faults_task(faults: Faults, rng: random.Random, config: StormConfig) -> asyncio.Task[None]:
+    """Bursts of Bot API faults through the storm, if the storm has them."""
+    every = config.faults_every
+    if every is None:
+        return asyncio.create_task(asyncio.sleep(0))
+    return asyncio.create_task(inject_faults(faults, random.Random(rng.random()), every))
+
+
+async def calm(faults: Faults, faulting: asyncio.Task[None]) -> None:
+    """The bad moments end: no more bursts, and the last one's leftovers dropped."""
+    faulting.cancel()
+    await asyncio.gather(faulting, return_exceptions=True)
+    faults.clear()
+
+
+@dataclass
+class Witnesses:
+    """What the storm counts besides the database and the chats."""
+
+    log: str  # the bots' logs
+    own_data: Counter[str]  # marker -> entries shown in the writers' /mydata
+    faults: Faults  # the sandbox's, with the count of those fired
 
 
 async def count(
@@ -349,12 +489,14 @@ async def count(
     cipher: ReflectionCipher,
     cast: Cast,
     tally: Tally,
-    log: str,
+    witnesses: Witnesses,
     kills: int,
     seed: int,
     seconds: float,
 ) -> Report:
-    """The storm's figures, from the outside: the database, the chats, the bots' logs."""
+    """The storm's figures, from the outside: the database, the chats, the bots' logs,
+    and what each writer's /mydata shows."""
+    log, own_data = witnesses.log, witnesses.own_data
     async with sessionmaker() as session:
         entries = (await session.scalars(select(CheckIn))).all()
         prompts = (
@@ -399,6 +541,10 @@ async def count(
                 if len(parts) == 4 and parts[:2] == ["ci", "m"] and int(parts[2]) in prompt_ids:
                     received[int(parts[2])] += 1
         prompt_copies.update(received.values())
+    answers_twice = sum(
+        _answers_twice(sandbox.state.messages(user.id), tally.acts.get(user.id, []))
+        for user in cast.writers
+    )
     latencies = [
         tally.arrived[marker] - when
         for marker, when in tally.confirmed.items()
@@ -416,10 +562,17 @@ async def count(
         not_arrived_in_doubt=not_arrived_in_doubt,
         prompt_copies=prompt_copies,
         in_flight_at_kills=sum(int(n) for n in IN_FLIGHT.findall(log)),
+        timed_out_sends=len(TIMED_OUT_SEND.findall(log)),
         given_up=log.count("(in doubt: interrupted twice while sending)"),
         latency_median=statistics.median(latencies) if latencies else 0.0,
         latency_max=max(latencies, default=0.0),
         told_nothing_changed=tally.told_nothing_changed,
         repeats=tally.repeats,
+        answers_twice=answers_twice,
         seconds=seconds,
+        in_own_data=sum(1 for m in tally.confirmed if own_data[m] >= 1),
+        own_data_disagrees=sum(
+            1 for m in set(own_data) | set(rows_per_marker) if own_data[m] != rows_per_marker[m]
+        ),
+        faults=describe(witnesses.faults),
     )
