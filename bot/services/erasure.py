@@ -17,6 +17,7 @@ mood, theme and time, so that every programme statistic stays as it was.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -208,6 +209,12 @@ async def _erase_reflections(
     ids, entries whose words or voice notes were erased). One still being written is
     closed."""
     entries = (await session.scalars(select(CheckIn).where(CheckIn.member_id == member_id))).all()
+    return [entry.id for entry in entries], erase_words(entries, now)
+
+
+def erase_words(entries: Sequence[CheckIn], now: datetime) -> int:
+    """The entries keep their mood, theme and time, never their words, voice notes or the
+    message they came in; one still being written is closed. How many had words."""
     reflections = 0
     for entry in entries:
         reflections += entry.reflection is not None or entry.voice_notes is not None
@@ -215,7 +222,7 @@ async def _erase_reflections(
         entry.last_message_id, entry.source = None, None
         if entry.status == CheckInStatus.WRITING:
             entry.status, entry.completed_at = CheckInStatus.DONE, now
-    return [entry.id for entry in entries], reflections
+    return reflections
 
 
 async def _withdraw_roles(session: AsyncSession, member_id: int, now: datetime) -> int:

@@ -30,7 +30,7 @@ from bot.outbox.keys.retention import RetentionKey
 from bot.outbox.purposes import Purpose
 from bot.outbox.queue import enqueue
 from bot.services.audit import record_event
-from bot.services.erasure import SYNTHETIC_ID_BASE, erase_member
+from bot.services.erasure import SYNTHETIC_ID_BASE, erase_member, erase_words
 from bot.services.roster import IMPORTED
 from db.models import (
     AuditEvent,
@@ -284,14 +284,7 @@ async def _erase_reflections(
             )
         )
     ).all()
-    reflections = 0
-    for entry in entries:
-        reflections += entry.reflection is not None or entry.voice_notes is not None
-        entry.reflection, entry.voice_notes = None, None
-        entry.last_message_id, entry.source = None, None
-        if entry.status == CheckInStatus.WRITING:
-            entry.status, entry.completed_at = CheckInStatus.DONE, now
-    return reflections, kept or 0
+    return erase_words(entries, now), kept or 0
 
 
 async def _erase_members(
