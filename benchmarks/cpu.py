@@ -60,6 +60,10 @@ class Group:
     def seconds(self) -> float:
         return sum(self._last[pid] - self._first.get(pid, 0.0) for pid in self._last)
 
+    def processes(self) -> int:
+        """How many processes were read: a group found none if this is 0."""
+        return len(self._last)
+
     def _with_children(self) -> set[int]:
         pids = set(self.pids())
         for pid in list(pids) if self.with_children else []:

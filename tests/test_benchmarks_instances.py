@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.cpu import Group
 from benchmarks.instances import InboundRun, echo_run, frizon_run
 from tests.conftest import POSTGRES_URL
 
 ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
 
-def _seconds(run: InboundRun, name: str) -> float:
-    return next(group.seconds() for group in run.cpu.measured() if group.name.startswith(name))
+def _group(run: InboundRun, name: str) -> Group:
+    return next(group for group in run.cpu.measured() if group.name.startswith(name))
 
 
 @ON_POSTGRESQL
@@ -27,7 +28,8 @@ async def test_the_echo_bot_and_one_instance_answer_through_nginx_and_are_timed(
     frizon = await frizon_run(tmp_path / "frizon", students=2, count=1, admin_url=POSTGRES_URL)
 
     assert len(echo.latencies) == len(frizon.latencies) == 2 * 4  # four updates a student
-    assert _seconds(echo, "echo bot") > 0
-    assert _seconds(frizon, "frizon") > 0
-    assert _seconds(frizon, "PostgreSQL backends") > 0
+    assert _group(echo, "echo bot").seconds() > 0
+    assert _group(frizon, "frizon").seconds() > 0
+    # Found and read; a handful of updates may cost PostgreSQL less than /proc's 10 ms tick.
+    assert _group(frizon, "PostgreSQL backends").processes() > 0
     assert "ratio to the echo bot" in frizon.lines(echo.rate)[0]
