@@ -25,7 +25,7 @@ from bot.core.keys import SANDBOX_KEY_FILE
 from bot.services.key_canary import KeyFit, keep_canary, key_fit
 from bot.services.key_rotation import key_census
 from bot.transport.client import bot_api
-from db.engine import create_engine, create_sessionmaker
+from db.engine import create_engine, one_session
 from db.migrate import SchemaAhead, current_revision, head_revision, refuse_unknown
 
 # Below either, a SQLite file's disk is too full: its write-ahead log, a backup beside it
@@ -173,31 +173,23 @@ def canary_to_check(config: Config, cipher: ReflectionCipher | None, key_file: P
 async def canary_check(config: Config, cipher: ReflectionCipher | None, key_file: Path) -> Check:
     """Read-only: does the key open the canary (or the newest reflection)? Without a key
     (the sandbox's file not made yet): is there anything a key was needed for?"""
-    engine = create_engine(config.database.url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            if cipher is not None:
-                return fit_check(await key_fit(session, cipher))
-            if await key_fit(session, ReflectionCipher(new_key())) is KeyFit.NOTHING_STORED:
-                return passed("key canary: nothing encrypted stored yet")
-            return failed(
-                f"the sandbox key file {key_file} is missing, but this database holds text "
-                "encrypted with it",
-                "put the file back (without it that text cannot be read)",
-            )
-    finally:
-        await engine.dispose()
+    async with one_session(config.database.url) as session:
+        if cipher is not None:
+            return fit_check(await key_fit(session, cipher))
+        if await key_fit(session, ReflectionCipher(new_key())) is KeyFit.NOTHING_STORED:
+            return passed("key canary: nothing encrypted stored yet")
+        return failed(
+            f"the sandbox key file {key_file} is missing, but this database holds text "
+            "encrypted with it",
+            "put the file back (without it that text cannot be read)",
+        )
 
 
 async def rotation_checks(config: Config, cipher: ReflectionCipher) -> list[Check]:
     """Read-only: how many check-ins hold text an old key wrote, or that no key opens.
     Quiet when all is on the current key and no old key is configured."""
-    engine = create_engine(config.database.url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            census = await key_census(session, cipher)
-    finally:
-        await engine.dispose()
+    async with one_session(config.database.url) as session:
+        census = await key_census(session, cipher)
     checks = []
     if census.unreadable:
         checks.append(

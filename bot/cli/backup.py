@@ -13,7 +13,7 @@ from bot.core.config import Config, redact_url
 from bot.core.keys import SANDBOX_KEY_FILE
 from bot.services.key_canary import KeyFit, key_fit
 from db.backup import BackupProblem, make_backup, restore_backup
-from db.engine import create_engine, create_sessionmaker
+from db.engine import one_session
 from db.migrate import head_revision
 
 KEY_APART = (
@@ -88,12 +88,8 @@ async def restored_key_line(config: Config, sandbox_key_file: Path = SANDBOX_KEY
     cipher, _ = key_checks(config, sandbox_key_file)
     if cipher is None:
         return KEY_NEEDED
-    engine = create_engine(config.database.url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            fit = await key_fit(session, cipher)
-    finally:
-        await engine.dispose()
+    async with one_session(config.database.url) as session:
+        fit = await key_fit(session, cipher)
     return {KeyFit.OPENS: KEY_OPENS, KeyFit.WRONG_KEY: KEY_WRONG}.get(fit, KEY_NOTHING)
 
 
