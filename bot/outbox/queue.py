@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox.purposes import Purpose
+from db.inserts import insert_unless_present
 from db.models import Delivery, DeliveryStatus
 
 
@@ -23,26 +24,30 @@ async def enqueue(
 ) -> Delivery:
     """Queue a message once per (member, purpose, cycle); a repeat returns the existing row.
 
-    The unique constraint on those three columns is the real guard: a concurrent
-    duplicate fails its transaction instead of sending twice.
+    The row is inserted unless its key is present (INSERT … ON CONFLICT DO NOTHING): two
+    writers queueing the same message at the same moment — the leader's periodic look at
+    the pairs and the sandbox's clock moving — both succeed, and one row stands.
     """
-    existing = await session.scalar(
+    await insert_unless_present(
+        session,
+        Delivery,
+        [
+            {
+                "member_id": member_id,
+                "purpose": purpose,
+                "cycle": cycle,
+                "subject_id": subject_id,
+                "prompt_key": prompt_key,
+                "status": DeliveryStatus.PENDING,
+                "due_at": due_at,
+                "created_at": due_at,
+                "attempts": 0,
+            }
+        ],
+    )
+    found = await session.scalars(
         select(Delivery).where(
             Delivery.member_id == member_id, Delivery.purpose == purpose, Delivery.cycle == cycle
         )
     )
-    if existing is not None:
-        return existing
-    delivery = Delivery(
-        member_id=member_id,
-        purpose=purpose,
-        cycle=cycle,
-        subject_id=subject_id,
-        prompt_key=prompt_key,
-        status=DeliveryStatus.PENDING,
-        due_at=due_at,
-        created_at=due_at,
-        attempts=0,
-    )
-    session.add(delivery)
-    return delivery
+    return found.one()
