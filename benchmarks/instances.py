@@ -89,6 +89,7 @@ class BudgetReport:
     answered: Answered
     answering: int
     too_many: int
+    by_limit: dict[str, int]
 
     def print(self, students: int, rate: float) -> None:
         floor = students / rate
@@ -120,7 +121,10 @@ class BudgetReport:
                 f"  reply latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
                 f"p99 {_p99(latencies) * 1000:.0f} ms"
             )
-        print(f"  429 received: {self.too_many} (goal 0)")
+        print(
+            f"  429 received: {self.too_many} (goal 0): overall limit {self.by_limit['overall']}, "
+            f"a chat's {self.by_limit['per_chat']}"
+        )
 
 
 async def _send_to_all(
@@ -147,9 +151,15 @@ async def _send_to_all(
     sent = await _until_all_sent(url)
     wall = time.monotonic() - started
     answered: Answered = await answers
+    by_limit = await sandbox.run(too_many_by_limit)
     return BudgetReport(
-        started - asked, wall, sent, answered, len(answering), sandbox.too_many_requests()
+        started - asked, wall, sent, answered, len(answering), sandbox.too_many_requests(), by_limit
     )
+
+
+async def too_many_by_limit(server: SandboxServer) -> dict[str, int]:
+    """Which of Telegram's limits refused the 429s (in the sandbox's process)."""
+    return dict(server.state.too_many_by_limit)
 
 
 async def _until_all_sent(url: str) -> int:

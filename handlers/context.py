@@ -18,6 +18,8 @@ from bot.domain.catalogue import Catalogue
 from bot.sending.pacing import ChatPace
 from bot.sending.sender import OutboxSender
 from bot.texts.templates import Texts
+from bot.transport.reply_reports import ReplyReports
+from bot.transport.send_budget import SendBudget
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class BotData:
         self.leadership_task: asyncio.Task[None] | None = None
         # This instance runs the sender and the periodic jobs (bot/app/leadership.py).
         self.leading = False
+        # The token's one send budget, shared by the replies and the outbox; the leader
+        # hears other instances' replies through `reply_reports` (PostgreSQL only).
+        self.budget = SendBudget(None)
+        self.reply_reports: ReplyReports | None = None
         # What /metrics shows; the composition root gives the bot's own registry.
         self.metrics = Metrics()
         # Where /healthz, /readyz and /metrics listen, while they do ([health] enabled).

@@ -35,6 +35,8 @@ from bot.transport.handling import DurableHandling
 from bot.transport.http import AiohttpRequest
 from bot.transport.polling import DurablePoller
 from bot.transport.reply_limiter import RepliesRateLimiter
+from bot.transport.reply_reports import ReplyReports
+from bot.transport.send_budget import SendBudget
 from bot.transport.webhook import WebhookServer, WebhookSettings
 from handlers.context import CONTEXT_TYPES, FrizonApplication, Services
 from handlers.menus import set_default_menu
@@ -67,6 +69,7 @@ def build_application(
     texts = texts or Texts()
     catalogue = catalogue or Catalogue.load(config.prompts.folder)
     metrics = Metrics()  # this bot's own registry: two bots in one process never share one
+    budget = SendBudget(config.sending.rate)  # replies and the outbox: one token's budget
     builder = (
         ApplicationBuilder()
         .updater(None)  # updates come through bot/transport, confirmed only once handled
@@ -81,10 +84,11 @@ def build_application(
     if paced_replies:
         # Paces replies below Telegram's limits and retries a 429 after retry_after.
         # (Benchmarks turn it off to measure the bot itself.)
-        application = builder.rate_limiter(RepliesRateLimiter(max_retries=3)).build()
+        application = builder.rate_limiter(RepliesRateLimiter(budget, max_retries=3)).build()
     else:
         application = builder.build()
     application.bot_data.metrics = metrics
+    application.bot_data.budget = budget
     sender = OutboxSender(
         sessionmaker=sessionmaker,
         bot=application.bot,
@@ -95,6 +99,7 @@ def build_application(
         grace=config.schedule.grace,
         pacing=config.sending,
         metrics=metrics,
+        budget=budget,
     )
     application.bot_data.attach(
         Services(
@@ -233,7 +238,16 @@ def _polling_ended(application: FrizonApplication, polling: asyncio.Task[None]) 
 async def _start_services(application: FrizonApplication) -> None:
     """Once the bot is initialised: set the menus, and lead when this instance may."""
     await set_default_menu(application.bot, application.bot_data.services.texts)
-    leadership = Leadership(application.bot_data.services.config.database.url)
+    services = application.bot_data.services
+    leadership = Leadership(services.config.database.url)
+    if leadership.shared:  # several instances: the leader hears the others' replies
+        reports = ReplyReports(
+            services.config.database.url,
+            services.sessionmaker.kw["bind"],
+            application.bot_data.budget,
+        )
+        reports.start()
+        application.bot_data.reply_reports = reports
     application.bot_data.leadership_task = asyncio.create_task(
         leadership.run(partial(_start_leading, application), partial(_stop_leading, application)),
         name="leadership",
@@ -252,6 +266,8 @@ async def _start_leading(application: FrizonApplication) -> None:
     # After a key rotation: what the old keys wrote, re-encrypted in the background.
     application.job_queue.run_once(reencrypt_job, when=1, name=REENCRYPTION)
     application.bot_data.metrics.leader.set(1)
+    if application.bot_data.reply_reports is not None:
+        application.bot_data.reply_reports.lead()
     sender = application.bot_data.sender
     if sender is not None:
         application.bot_data.sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
@@ -260,6 +276,8 @@ async def _start_leading(application: FrizonApplication) -> None:
 async def _stop_leading(application: FrizonApplication) -> None:
     application.bot_data.leading = False
     application.bot_data.metrics.leader.set(0)
+    if application.bot_data.reply_reports is not None:
+        await application.bot_data.reply_reports.follow()
     task, application.bot_data.sender_task = application.bot_data.sender_task, None
     if task is not None:
         task.cancel()
@@ -274,3 +292,6 @@ async def _stop_services(application: FrizonApplication) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await _stop_leading(application)  # also when the start failed before leading began
+    reports, application.bot_data.reply_reports = application.bot_data.reply_reports, None
+    if reports is not None:
+        await reports.stop()

@@ -165,7 +165,8 @@ class RelayConfig(_Section):
 
 
 class SendingConfig(_Section):
-    rate: float = Field(default=25.0, gt=0, le=30)  # messages a second, all chats together
+    # Messages a second for all the bot sends, replies first (bot/transport/send_budget.py).
+    rate: float = Field(default=25.0, gt=0, le=30)
     per_chat: float = Field(default=1.0, gt=0, le=1)  # messages a second to one chat
     concurrency: int = Field(default=8, ge=1, le=64)  # requests in flight at once
 

@@ -43,6 +43,9 @@ class RateLimiter:
     clock: Callable[[], float] = time.monotonic
     _overall: _Bucket | None = field(default=None, init=False)
     _chats: dict[Hashable, _Bucket] = field(default_factory=dict, init=False)
+    # Refusals by the limit that refused them (both, when both would have).
+    refused_overall: int = field(default=0, init=False)
+    refused_per_chat: int = field(default=0, init=False)
 
     def acquire(self, chat_key: Hashable) -> int | None:
         """Record one send to ``chat_key``; return ``retry_after`` seconds if refused.
@@ -51,11 +54,14 @@ class RateLimiter:
         ``retry_after`` and retries gets through.
         """
         now = self.clock()
-        buckets = [b for b in (self._overall_bucket(now), self._chat_bucket(chat_key, now)) if b]
+        overall, chat = self._overall_bucket(now), self._chat_bucket(chat_key, now)
+        buckets = [bucket for bucket in (overall, chat) if bucket is not None]
         for bucket in buckets:
             bucket.refill(now)
         wait = max((bucket.wait_seconds() for bucket in buckets), default=0.0)
         if wait > 0:
+            self.refused_overall += bool(overall and overall.wait_seconds())
+            self.refused_per_chat += bool(chat and chat.wait_seconds())
             # Telegram reports whole seconds and never 0.
             return max(1, math.ceil(wait))
         for bucket in buckets:

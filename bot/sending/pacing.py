@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.transport.send_budget import SendBudget
+
 
 class Pace:
     """Spaces calls at least `interval` seconds apart, first come first served."""
@@ -15,16 +17,33 @@ class Pace:
         self._next = 0.0
         self._lock = asyncio.Lock()
 
+    def interval(self) -> float:
+        """Seconds between two calls now; 0 for no limit."""
+        return self._interval
+
     async def wait(self) -> None:
-        if not self._interval:
+        interval = self.interval()
+        if not interval:
             return
         async with self._lock:
             loop = asyncio.get_running_loop()
             now = loop.time()
             slot = max(now, self._next)
-            self._next = slot + self._interval
+            self._next = slot + interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+
+class OutboxPace(Pace):
+    """The outbox's overall pace: what the budget leaves it, recomputed at every send."""
+
+    def __init__(self, budget: SendBudget) -> None:
+        super().__init__(budget.rate)
+        self._budget = budget
+
+    def interval(self) -> float:
+        rate = self._budget.outbox_rate()
+        return 1.0 / rate if rate else 0.0
 
 
 class ChatPace:

@@ -44,11 +44,12 @@ from bot.sending.composer import CannotCompose, ComposeContext, Composer
 from bot.sending.holds import Hold, held_back
 from bot.sending.methods import send_part
 from bot.sending.outgoing import Outgoing
-from bot.sending.pacing import ChatPace, Pace
+from bot.sending.pacing import ChatPace, OutboxPace
 from bot.sending.registry import COMPOSERS, Composers
 from bot.services.dispatch import DoNotSend, SendLater
 from bot.texts.templates import Texts
 from bot.transport.reply_limiter import PACED_BY_OUTBOX
+from bot.transport.send_budget import SendBudget
 from db.errors import database_away
 from db.models import Delivery, DeliveryStatus, Member, Programme
 
@@ -134,12 +135,14 @@ class OutboxSender:
         interval: float = 2.0,
         composers: Iterable[Composer] = COMPOSERS,
         metrics: Metrics | None = None,
+        budget: SendBudget | None = None,
     ) -> None:
         self._composers = Composers(composers)  # a purpose without one fails here
         # The bot's own; a sender built on its own counts into a registry nobody reads.
         self._metrics = metrics or Metrics()
         pacing = pacing or SendingConfig()
-        self._overall = Pace(pacing.rate)
+        # Shared with the replies (bot/transport/send_budget.py): the outbox sends what they leave.
+        self._overall = OutboxPace(budget or SendBudget(pacing.rate))
         self._per_chat = ChatPace(pacing.per_chat)
         self._in_flight = asyncio.Semaphore(pacing.concurrency)
         self._sessionmaker = sessionmaker

@@ -60,3 +60,13 @@ def test_refused_sends_are_not_counted() -> None:
 def test_no_limits_never_refuse() -> None:
     limiter = RateLimiter(Limits(overall_per_second=None), clock=FakeClock())
     assert all(limiter.acquire(1) is None for _ in range(1000))
+
+
+def test_each_refusal_is_counted_against_the_limit_that_refused_it() -> None:
+    limiter = RateLimiter(
+        Limits(overall_per_second=3, per_chat_per_second=1, per_chat_burst=2), clock=FakeClock()
+    )
+    answers = [limiter.acquire(chat) for chat in (1, 1, 1, 2, 3)]
+
+    assert answers == [None, None, 1, None, 1]
+    assert (limiter.refused_overall, limiter.refused_per_chat) == (1, 1)

@@ -84,7 +84,11 @@ class BotApi:
         retry_after = self._limiter.acquire(chat_id)
         if retry_after is not None:
             self.state.too_many_requests += 1  # benchmarks report how often the bot hit it
+            self.state.too_many_by_limit.update(
+                overall=self._limiter.refused_overall, per_chat=self._limiter.refused_per_chat
+            )
             raise too_many_requests(retry_after)
+        self.state.limited_calls += 1
 
 
 def _chat_of(params: Params) -> int | None:
