@@ -152,3 +152,26 @@ async def test_a_file_id_telegram_never_issued_fails_the_delivery(
     assert failed.status == DeliveryStatus.FAILED
     assert failed.reason is not None and failed.reason.startswith("rejected: ")
     assert from_the_bot(sandbox, lars.id) == []
+
+
+async def test_a_copy_refused_with_429_goes_after_retry_after_and_the_document_not_again(
+    sandbox: SandboxServer, sessionmaker: async_sessionmaker[AsyncSession], clock: ManualClock
+) -> None:
+    ana = sandbox.state.add_user("Ana", started=True)
+    sandbox.state.user_sends_text(ana.id, "The notes from Tuesday")
+    [said] = sandbox.state.messages(ana.id)
+    document = sandbox.state.files.add("document", file_name="notes.pdf")["file_id"]
+    lars = await a_queued_delivery(sandbox, sessionmaker, clock)
+    parts = (Media(MediaKind.DOCUMENT, document), Copy(ana.id, int(str(said["message_id"]))))
+    sandbox.state.faults.inject("copyMessage", "too_many_requests", seconds=4)
+
+    async with a_sender(sandbox, sessionmaker, clock, composers=sending(parts)) as sender:
+        assert await sender.drain() == 0
+        waiting = await the_delivery(sessionmaker)
+        clock.advance(timedelta(seconds=4))
+        assert await sender.drain() == 1
+
+    assert (waiting.status, waiting.parts_sent, waiting.attempts) == (DeliveryStatus.PENDING, 1, 0)
+    assert waiting.next_attempt_at == clock.now()
+    assert [m["media"] for m in from_the_bot(sandbox, lars.id)] == ["document", None]
+    assert (await the_delivery(sessionmaker)).status == DeliveryStatus.SENT
