@@ -24,6 +24,13 @@ NEXT_THOUGHT = (1.2, 3.0)
 class Answered:
     replies: list[float]  # when each of the bot's replies arrived (monotonic clock)
     latencies: list[float]  # seconds from each step to its reply
+    # When the sandbox's own event loop stood still longer than STALL (monotonic, seconds):
+    # requests that arrived meanwhile are seen at once, as a burst Telegram would not see.
+    stalls: list[tuple[float, float]]
+    too_many_at: list[float]  # when the sandbox answered each 429
+
+
+STALL = 0.3  # seconds
 
 
 async def answering_crowd(
@@ -36,16 +43,33 @@ async def answering_crowd(
         (rng.uniform(*FIRST_THOUGHT), [rng.uniform(*NEXT_THOUGHT) for _ in range(3)])
         for _ in user_ids
     ]
-    results = await asyncio.gather(
-        *(
-            _answer(server, user_id, first, later, within)
-            for user_id, (first, later) in zip(user_ids, thoughts, strict=True)
+    stalls: list[tuple[float, float]] = []
+    watching = asyncio.create_task(_watch_stalls(stalls))
+    try:
+        results = await asyncio.gather(
+            *(
+                _answer(server, user_id, first, later, within)
+                for user_id, (first, later) in zip(user_ids, thoughts, strict=True)
+            )
         )
-    )
+    finally:
+        watching.cancel()
     return Answered(
         replies=sorted(t for arrived, _ in results for t in arrived),
         latencies=[latency for _, latencies in results for latency in latencies],
+        stalls=stalls,
+        too_many_at=list(server.state.too_many_at),
     )
+
+
+async def _watch_stalls(stalls: list[tuple[float, float]]) -> None:
+    """Notes every time this event loop woke more than STALL late from a short sleep."""
+    while True:
+        before = time.monotonic()
+        await asyncio.sleep(0.05)
+        late = time.monotonic() - before - 0.05
+        if late > STALL:
+            stalls.append((before, late))
 
 
 async def _answer(

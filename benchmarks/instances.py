@@ -121,6 +121,16 @@ class BudgetReport:
                 f"  reply latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
                 f"p99 {_p99(latencies) * 1000:.0f} ms"
             )
+        stalls = self.answered.stalls
+        after_stall = sum(
+            any(at - 0.1 <= moment <= at + late + 2.0 for at, late in stalls)
+            for moment in self.answered.too_many_at
+        )
+        print(
+            f"  the sandbox's event loop stalled {len(stalls)} times over 0.3 s (longest "
+            f"{max((late for _, late in stalls), default=0):.1f} s); 429s within 2 s after "
+            f"a stall: {after_stall} of {len(self.answered.too_many_at)}"
+        )
         print(
             f"  429 received: {self.too_many} (goal 0): overall limit {self.by_limit['overall']}, "
             f"a chat's {self.by_limit['per_chat']}"

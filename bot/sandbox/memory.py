@@ -42,6 +42,7 @@ class Memory:
         self.faults = Faults()  # injected by tests: 5xx, 429, slow answers
         self.too_many_requests = 0  # 429s answered because of the rate limits
         self.too_many_by_limit = {"overall": 0, "per_chat": 0}  # which limit said so
+        self.too_many_at: list[float] = []  # when (monotonic), the newest thousand
         self.limited_calls = 0  # sends and edits counted against them and let through
         self.files = FileStore()  # every photo, voice note and document, with its bytes
 

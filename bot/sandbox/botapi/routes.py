@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import web
 
@@ -84,6 +85,7 @@ class BotApi:
         retry_after = self._limiter.acquire(chat_id)
         if retry_after is not None:
             self.state.too_many_requests += 1  # benchmarks report how often the bot hit it
+            self.state.too_many_at = [*self.state.too_many_at[-999:], time.monotonic()]
             self.state.too_many_by_limit.update(
                 overall=self._limiter.refused_overall, per_chat=self._limiter.refused_per_chat
             )
