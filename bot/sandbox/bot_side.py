@@ -134,7 +134,7 @@ class BotSide(Memory):
             message.html = html
         message.edited, message.edit_date = True, int(self._clock())
         message.seq = self._take_seq()
-        self._wakeup.notify()
+        self._notify_chat(chat_id)
         return self._telegram_message(message)
 
     def _bot_records(

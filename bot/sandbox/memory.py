@@ -33,6 +33,10 @@ class Memory:
         self.commands = CommandRegistry()
         self._clock = clock
         self._wakeup = Wakeup()
+        # One more per chat somebody waits on: a wait for one chat's next message wakes
+        # for that chat alone, so hundreds of simulated people waiting at once do not all
+        # wake for every message (the sandbox's loop would stall and bunch its requests).
+        self._chat_wakeups: dict[int, Wakeup] = {}
         self.updates = UpdateQueue(self._wakeup)
         self._users: dict[int, SandboxUser] = {}
         self._chats: dict[int, ChatLog] = {}
@@ -119,7 +123,7 @@ class Memory:
         self.callbacks.load(data["callbacks"])
         self.files.load(data["files"])
         self.commands.load(data["commands"])
-        self._wakeup.notify()
+        self._notify_everyone()
 
     # Recording messages, as every side does ----------------------------------------
 
@@ -147,8 +151,27 @@ class Memory:
             **extra,
         )
         chat.add(message)
-        self._wakeup.notify()
+        self._notify_chat(chat_id)
         return message
+
+    def _notify_chat(self, chat_id: int) -> None:
+        """A message in this chat was sent or edited."""
+        self._wakeup.notify()
+        waiting = self._chat_wakeups.get(chat_id)
+        if waiting is not None:
+            waiting.notify()
+
+    def _notify_everyone(self) -> None:
+        self._wakeup.notify()
+        for waiting in self._chat_wakeups.values():
+            waiting.notify()
+
+    def _chat_wakeup(self, chat_id: int) -> Wakeup:
+        waiting = self._chat_wakeups.get(chat_id)
+        if waiting is None:
+            waiting = self._chat_wakeups[chat_id] = Wakeup()
+            waiting.closed = self._wakeup.closed
+        return waiting
 
     def _telegram_message(self, message: ChatMessage, *, nested: bool = False) -> dict[str, Any]:
         user = self._users[message.chat_id]

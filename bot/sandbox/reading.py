@@ -27,10 +27,11 @@ class Reading(Memory):
     ) -> list[dict[str, Any]]:
         """Like ``messages`` but waits up to ``timeout`` seconds for at least one."""
         deadline = Deadline(timeout)
+        waiting = self._chat_wakeup(chat_id)
         while not (found := self.messages(chat_id, after_seq=after_seq)):
-            if deadline.remaining() == 0 or self._wakeup.closed:
+            if deadline.remaining() == 0 or waiting.closed:
                 break
-            await self._wakeup.wait(deadline.remaining())
+            await waiting.wait(deadline.remaining())
         return found
 
     async def wait_for_bot_message(
@@ -50,6 +51,7 @@ class Reading(Memory):
         """
         chat = self._chat(chat_id)
         deadline = Deadline(timeout)
+        waiting = self._chat_wakeup(chat_id)
         while (message := chat.read_next_bot_message(contains)) is None:
             if deadline.remaining() == 0:
                 wanted = f" containing {contains!r}" if contains is not None else ""
@@ -57,7 +59,7 @@ class Reading(Memory):
                     f"no new bot message{wanted} in chat {chat_id} within {timeout}s; "
                     f"transcript:\n{chat.transcript()}"
                 )
-            await self._wakeup.wait(deadline.remaining())
+            await waiting.wait(deadline.remaining())
         return message.to_dict()
 
     @property
@@ -77,7 +79,7 @@ class Reading(Memory):
 
     def changed(self) -> None:
         """Wake every wait: something they may show changed without a message (a menu)."""
-        self._wakeup.notify()
+        self._notify_everyone()
 
     def transcript(self, chat_id: int) -> str:
         """The chat as readable lines, for failure messages."""
@@ -104,6 +106,8 @@ class Reading(Memory):
     def close(self) -> None:
         """Release every long poll (the server is stopping)."""
         self._wakeup.close()
+        for waiting in self._chat_wakeups.values():
+            waiting.close()
 
     def _chat(self, chat_id: int) -> ChatLog:
         self.user(chat_id)
