@@ -40,9 +40,11 @@ HEAVY = (
 )
 
 
-def loaded_by(*arguments: str) -> set[str]:
+def loaded_by(*arguments: str, database: Path | None = None) -> set[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FRIZON_")}
     environment["PYTHONPATH"] = str(ROOT)
+    if database is not None:
+        environment["FRIZON_DATABASE_URL"] = f"sqlite+aiosqlite:///{database}"
     done = subprocess.run(
         [sys.executable, "-c", LOADED_AFTER, *arguments],
         cwd=ROOT,
@@ -72,3 +74,10 @@ def test_the_probe_sees_what_a_command_loads() -> None:
     """Those checks could pass by looking at the wrong process: a command that renders
     the templates shows Jinja2 among what it loaded."""
     assert "jinja2" in loaded_by("check")
+
+
+def test_a_command_on_an_up_to_date_database_does_not_load_alembic(tmp_path: Path) -> None:
+    database = tmp_path / "frizon.db"
+    assert "alembic" in loaded_by("programme", "list", database=database)  # it migrates
+
+    assert "alembic" not in loaded_by("programme", "list", database=database)
