@@ -27,6 +27,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base
+
+# Re-exported: the models' users import the stored values from here, beside the tables.
+from db.enums import CheckInStatus as CheckInStatus
+from db.enums import DeliveryStatus as DeliveryStatus
+from db.enums import MemberStatus as MemberStatus
+from db.enums import PairStatus as PairStatus
+from db.enums import ProposalStatus as ProposalStatus
+from db.enums import Role as Role
 from db.types import UtcDateTime
 
 
@@ -40,36 +48,6 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
         length=16,
         values_callable=lambda members: [member.value for member in members],
     )
-
-
-class Role(enum.StrEnum):
-    STUDENT = "student"
-    MENTOR = "mentor"
-    COORDINATOR = "coordinator"
-
-
-class MemberStatus(enum.StrEnum):
-    ACTIVE = "active"
-    BLOCKED = "blocked"
-    LEFT = "left"
-
-
-class PairStatus(enum.StrEnum):
-    ACTIVE = "active"
-    ENDED = "ended"
-
-
-class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    MISSED = "missed"  # the bot was down past the grace window
-    SKIPPED = "skipped"  # held back (pause, quiet period) past the next cycle
-
-
-class CheckInStatus(enum.StrEnum):
-    WRITING = "writing"  # mood chosen; text may follow, several messages in a row
-    DONE = "done"  # shared or kept private
 
 
 DEFAULT_CADENCE = "weekly mon 18:00"
@@ -206,12 +184,6 @@ class Pair(Base):
 
     student: Mapped[Member] = relationship(foreign_keys=[student_id])
     mentor: Mapped[Member] = relationship(foreign_keys=[mentor_id])
-
-
-class ProposalStatus(enum.StrEnum):
-    PENDING = "pending"  # the other side has not answered
-    ACCEPTED = "accepted"  # the pair's rhythm since
-    SUPERSEDED = "superseded"  # another proposal came before an answer
 
 
 class RhythmProposal(Base):

@@ -9,8 +9,9 @@ from telegram import InlineKeyboardButton, InputFile, Update
 
 from bot.buttons import exports as export_buttons
 from bot.buttons.data import CANCEL as CANCEL_VERB
+from bot.domain.exports import What
 from bot.services.audit import member_actor
-from bot.services.exports import What, csv_file_bytes, export
+from bot.services.exports import csv_file_bytes, export
 from bot.services.members import MemberView
 from bot.services.programmes import get_programme
 from bot.texts.names import erased_name

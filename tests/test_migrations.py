@@ -2,16 +2,25 @@
 
 import logging
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, column, insert, inspect, select, table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql.expression import TableClause
 
 from db.base import Base
-from db.migrate import downgrade, migrations_count, upgrade
+from db.migrate import (
+    alembic_config,
+    downgrade,
+    head_revision,
+    migrations_count,
+    newest_revision,
+    upgrade,
+)
 from db.models import Delivery, DeliveryStatus, MemberStatus
 
 
@@ -57,6 +66,13 @@ async def test_an_upgrade_says_how_many_it_applied_and_alembic_stays_quiet(
     assert applied == migrations_count() >= 16
     assert again == 0
     assert [r.name for r in caplog.records if r.name.startswith("alembic")] == []
+
+
+def test_a_migrations_id_is_its_files_number_so_the_newest_is_known_without_alembic() -> None:
+    for migration in ScriptDirectory.from_config(alembic_config("")).walk_revisions():
+        assert Path(migration.path).name.startswith(f"{migration.revision}_")
+
+    assert newest_revision() == head_revision()
 
 
 def old_table(name: str, columns: str) -> TableClause:

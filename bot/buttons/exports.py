@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.buttons.data import CANCEL, PROGRAMME, Buttons
-from bot.services.exports import What
+from bot.domain.exports import What
 
 CHOOSE = "p"  # exp:p:programme shows the kinds; exp:<kind>:programme sends that export
 BUTTONS = Buttons(

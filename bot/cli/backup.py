@@ -3,18 +3,16 @@ into an empty database."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.support import config_from, fail
-from bot.core.config import Config, redact_url
-from bot.core.keys import SANDBOX_KEY_FILE
-from bot.services.key_canary import KeyFit, key_fit
-from db.backup import BackupProblem, make_backup, restore_backup
-from db.engine import one_session
-from db.migrate import head_revision
+
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.core.config import Config
 
 KEY_APART = (
     "Reflections in it stay encrypted and the key is not in it: keep the key somewhere "
@@ -37,6 +35,11 @@ def backup_command(
     file: Path = typer.Argument(help="The backup file to write (it must not exist yet)."),
 ) -> None:
     """Write a consistent copy of the database to FILE, also while the bot runs."""
+    import asyncio
+
+    from bot.core.config import redact_url
+    from db.backup import BackupProblem, make_backup
+
     config = config_from(context)
     try:
         made = asyncio.run(make_backup(config.database.url, file))
@@ -54,7 +57,12 @@ def restore_command(
     file: Path = typer.Argument(help="A file `frizon backup` wrote."),
 ) -> None:
     """Put a backup into the configured database, which must be empty (a new one)."""
+    import asyncio
+
     from bot.app.single_instance import AlreadyRunning, only_instance
+    from bot.core.config import redact_url
+    from db.backup import BackupProblem, restore_backup
+    from db.migrate import head_revision
 
     config = config_from(context)
     try:
@@ -80,12 +88,15 @@ def restore_command(
     typer.echo(asyncio.run(restored_key_line(config)))
 
 
-async def restored_key_line(config: Config, sandbox_key_file: Path = SANDBOX_KEY_FILE) -> str:
+async def restored_key_line(config: Config, sandbox_key_file: Path | None = None) -> str:
     """Whether the key frizon would start with opens what was restored (read-only: the
-    sandbox's key file is not made here)."""
+    sandbox's key file, by default bot.core.keys.SANDBOX_KEY_FILE, is not made here)."""
     from bot.app.doctor import key_checks
+    from bot.core.keys import SANDBOX_KEY_FILE
+    from bot.services.key_canary import KeyFit, key_fit
+    from db.engine import one_session
 
-    cipher, _ = key_checks(config, sandbox_key_file)
+    cipher, _ = key_checks(config, sandbox_key_file or SANDBOX_KEY_FILE)
     if cipher is None:
         return KEY_NEEDED
     async with one_session(config.database.url) as session:

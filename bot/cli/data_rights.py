@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
-from bot.core.crypto import KeyProblem
-from bot.core.keys import reflection_cipher
-from bot.domain.catalogue import Catalogue, CatalogueError
-from bot.services.audit import CLI_ACTOR
-from bot.services.erasure import Erasure, ErasurePreview, erase_member, preview_erasure
-from bot.services.programmes import find_programme
-from bot.services.research import ResearchExport, research_export, write_csv
+
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.services.erasure import Erasure, ErasurePreview
+    from bot.services.research import ResearchExport
 
 
 def forget_command(
@@ -24,6 +23,9 @@ def forget_command(
     yes: bool = typer.Option(False, "--yes", help="Erase without asking for confirmation."),
 ) -> None:
     """Erase a member's personal data and reflections for good; anonymous counts stay."""
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.erasure import erase_member, preview_erasure
+
     config = config_from(context)
 
     async def look() -> ErasurePreview:
@@ -68,6 +70,13 @@ def research_export_command(
     ),
 ) -> None:
     """Write the entries of students who consent to research use, pseudonymised, as CSV."""
+    from bot.core.crypto import KeyProblem
+    from bot.core.keys import reflection_cipher
+    from bot.domain.catalogue import Catalogue, CatalogueError
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.programmes import find_programme
+    from bot.services.research import research_export, write_csv
+
     config = config_from(context)
     try:
         cipher = reflection_cipher(config)

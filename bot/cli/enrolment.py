@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from telegram.error import InvalidToken, NetworkError
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
-from bot.core.config import SANDBOX_BOT_USERNAME, Config
-from bot.core.durations import parse_duration
-from bot.services.audit import CLI_ACTOR
-from bot.services.invites import invite_link, issue_invites
-from bot.services.members import list_members
-from bot.services.programmes import find_programme
-from bot.texts.names import shown_name
-from bot.texts.templates import DEFAULT_LOCALE, Texts
-from bot.transport.client import bot_api
-from db.models import Role
+from db.enums import Role
+
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.core.config import Config
 
 
 def bot_username(config: Config) -> str:
     """The username invite links name: configured, the sandbox's, or asked of the Bot API."""
+    import asyncio
+
+    from bot.core.config import SANDBOX_BOT_USERNAME
+
     if config.telegram.bot_username:
         return config.telegram.bot_username.lstrip("@")
     if config.telegram.token is None:
@@ -33,6 +29,10 @@ def bot_username(config: Config) -> str:
 
 async def _ask_bot_api(token: str, config: Config) -> str:
     """getMe's username; a refused token or an unreachable server stops in one line."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.transport.client import bot_api
+
     try:
         async with bot_api(token, config.telegram.base_url) as bot:
             return bot.username
@@ -57,6 +57,11 @@ def invite(
     expires: str | None = typer.Option(None, help="Lifetime such as 30d or 2w."),
 ) -> None:
     """Print one invite link per invite; each works once and expires."""
+    from bot.core.durations import parse_duration
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.invites import invite_link, issue_invites
+    from bot.services.programmes import find_programme
+
     config = config_from(context)
     username = bot_username(config)
     try:
@@ -88,6 +93,14 @@ def members(
     context: typer.Context, programme: str = typer.Argument(help="Programme name or id.")
 ) -> None:
     """List a programme's members with their ids, roles and partners."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.services.members import list_members
+    from bot.services.programmes import find_programme
+    from bot.texts.names import shown_name
+    from bot.texts.templates import DEFAULT_LOCALE, Texts
+
     config = config_from(context)
 
     async def go() -> Table:

@@ -7,18 +7,18 @@ event.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
-from bot.services.audit import CLI_ACTOR
-from bot.services.exports import Export, What, csv_file_bytes, csv_text, export
-from bot.services.programmes import find_programme
-from bot.texts.names import erased_name
-from bot.texts.templates import DEFAULT_LOCALE, Texts
+from bot.domain.exports import What
+
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.services.exports import Export
 
 
 def export_command(
@@ -33,6 +33,14 @@ def export_command(
     ),
 ) -> None:
     """Write a programme's pairs, meetings or weekly engagement as CSV (never any text)."""
+    import asyncio
+
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.exports import csv_file_bytes, csv_text, export
+    from bot.services.programmes import find_programme
+    from bot.texts.names import erased_name
+    from bot.texts.templates import DEFAULT_LOCALE, Texts
+
     first_day = _day(since) if since is not None else None
     config = config_from(context)
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
 
 from bot.cli.support import config_from, fail, transaction
-from bot.core.clock import SystemClock
-from bot.core.crypto import KeyProblem, new_key
-from bot.core.keys import reflection_cipher
-from bot.services.key_canary import give_up_lost_keys
+
+# The services load inside each command, not here: see bot/cli/support.py.
 
 app = typer.Typer(
     invoke_without_command=True,
@@ -38,6 +35,8 @@ are written with that key. Nothing is deleted: a key found later still opens the
 @app.callback()
 def key_command(context: typer.Context) -> None:
     """Print a new reflection key for FRIZON_REFLECTION_KEY (keep it safe: no key, no text)."""
+    from bot.core.crypto import new_key
+
     if context.invoked_subcommand is None:
         typer.echo(new_key())
 
@@ -45,6 +44,8 @@ def key_command(context: typer.Context) -> None:
 @app.command("rotate")
 def rotate_command() -> None:
     """Print a new key and how to rotate to it, the old key kept for reading meanwhile."""
+    from bot.core.crypto import new_key
+
     typer.echo(new_key())
     typer.echo()
     typer.echo(ROTATION_STEPS)
@@ -58,6 +59,13 @@ def lost_command(
     ] = False,
 ) -> None:
     """Every key that wrote the reflections is lost: let frizon start with the configured one."""
+    import asyncio
+
+    from bot.core.clock import SystemClock
+    from bot.core.crypto import KeyProblem
+    from bot.core.keys import reflection_cipher
+    from bot.services.key_canary import give_up_lost_keys
+
     if not yes:
         typer.echo(LOST_WARNING)
         fail("frizon: nothing changed; run `frizon key lost --yes` to go ahead.")

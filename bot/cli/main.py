@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,13 +14,12 @@ from bot.cli.exports import export_command
 from bot.cli.matching import match_command
 from bot.cli.sandbox import sandbox_command
 from bot.cli.support import config_from, fail, transaction
-from bot.core.clock import SystemClock
-from bot.core.config import Config, ConfigError, in_webhook_mode, load_config
-from bot.core.crypto import KeyProblem, ReflectionCipher
-from bot.core.keys import reflection_cipher
-from bot.core.logs import configure_logging
-from bot.domain.catalogue import Catalogue, CatalogueError
-from bot.texts.check import TemplateProblem, check_templates
+
+# Every command imports what it runs inside its body (see bot/cli/support.py): `frizon
+# --help` builds them all from this module and should answer at once.
+if TYPE_CHECKING:
+    from bot.core.config import Config
+    from bot.core.crypto import ReflectionCipher
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="frizon: mentoring in Telegram.")
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
@@ -68,7 +66,11 @@ def run_command(
     ] = False,
 ) -> None:
     """Run the bot: with a token against Telegram, without one in the local sandbox."""
+    import asyncio
+
     from bot.app.runner import StartupProblem, run
+    from bot.core.config import ConfigError, in_webhook_mode
+    from bot.core.logs import configure_logging
 
     config = config_from(context)
     if webhook:
@@ -108,7 +110,10 @@ def check_command(context: typer.Context) -> None:
 @app.command("doctor")
 def doctor_command(context: typer.Context) -> None:
     """Check everything frizon needs, one line each (✓, or ✗ with the fix); exit 1 if any fails."""
+    import asyncio
+
     from bot.app.doctor import diagnose
+    from bot.core.config import ConfigError, load_config
 
     path: Path | None = context.obj.get("config_path") if context.obj else None
     try:
@@ -141,7 +146,12 @@ def doctor_command(context: typer.Context) -> None:
 @db_app.command("upgrade")
 def db_upgrade(context: typer.Context) -> None:
     """Apply all database migrations (and store the key canary `frizon doctor` checks)."""
+    import asyncio
+
     from bot.app.doctor import keep_key_canary
+    from bot.core.clock import SystemClock
+    from bot.core.crypto import KeyProblem
+    from bot.core.keys import reflection_cipher
 
     config = config_from(context)
     try:
@@ -165,6 +175,9 @@ def db_upgrade(context: typer.Context) -> None:
 
 def _check_texts(config: Config) -> int:
     """Every message template and catalogue prompt renders, or start-up stops naming the file."""
+    from bot.domain.catalogue import Catalogue, CatalogueError
+    from bot.texts.check import TemplateProblem, check_templates
+
     try:
         rendered = check_templates()
         Catalogue.load(config.prompts.folder)

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from bot.cli.support import REFUSALS, command_now, config_from, perform, transaction
-from bot.domain.matching import (
-    NO_MENTOR_WITH_ROOM,
-    NO_SHARED_LANGUAGE,
-    ONLY_ENDED_PAIRS,
-    PLACES_TAKEN,
-    Proposal,
-)
-from bot.services.audit import CLI_ACTOR
-from bot.services.matching import NOT_REACHABLE, Applied, Declined, apply, suggestions
-from bot.services.programmes import find_programme, get_programme
 
-WHY = {
-    NO_MENTOR_WITH_ROOM: "no mentor has room for another mentee",
-    NO_SHARED_LANGUAGE: "no mentor with room speaks their language",
-    ONLY_ENDED_PAIRS: "the mentors with room who speak their language were paired with them before",
-    PLACES_TAKEN: "the mentors who would fit have no places left after the other suggestions",
-    NOT_REACHABLE: "they blocked the bot or left",
-}
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.domain.matching import Proposal
+    from bot.services.matching import Applied, Declined
 
 
 def match_command(
@@ -35,6 +22,10 @@ def match_command(
 ) -> None:
     """Suggest mentors for unpaired students (capacity, language, preferences, tags),
     with the reasons; --apply pairs them and the running bot introduces them."""
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.matching import apply, suggestions
+    from bot.services.programmes import find_programme, get_programme
+
     config = config_from(context)
 
     async def look() -> tuple[int, str, Proposal]:
@@ -72,6 +63,9 @@ def match_command(
 
 
 def _show(name: str, proposal: Proposal) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console()
     if proposal.suggestions:
         table = Table("student", "mentor", "why", title=f"Suggestions for {name}")
@@ -90,7 +84,29 @@ def _show(name: str, proposal: Proposal) -> None:
     if proposal.unmatched:
         typer.echo(f"Without a suggestion ({len(proposal.unmatched)}):")
         for unmatched in proposal.unmatched:
-            typer.echo(f"  {unmatched.student_name} ({unmatched.student_id}): {WHY[unmatched.why]}")
+            typer.echo(
+                f"  {unmatched.student_name} ({unmatched.student_id}): {_why(unmatched.why)}"
+            )
+
+
+def _why(reason: str) -> str:
+    """Why a student got no suggestion, in words."""
+    from bot.domain.matching import (
+        NO_MENTOR_WITH_ROOM,
+        NO_SHARED_LANGUAGE,
+        NOT_REACHABLE,
+        ONLY_ENDED_PAIRS,
+        PLACES_TAKEN,
+    )
+
+    return {
+        NO_MENTOR_WITH_ROOM: "no mentor has room for another mentee",
+        NO_SHARED_LANGUAGE: "no mentor with room speaks their language",
+        ONLY_ENDED_PAIRS: "the mentors with room who speak their language were paired with "
+        "them before",
+        PLACES_TAKEN: "the mentors who would fit have no places left after the other suggestions",
+        NOT_REACHABLE: "they blocked the bot or left",
+    }[reason]
 
 
 def _explain(declined: Declined) -> str:

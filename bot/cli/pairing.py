@@ -5,9 +5,8 @@ from __future__ import annotations
 import typer
 
 from bot.cli.support import command_now, config_from, perform, transaction
-from bot.services.audit import CLI_ACTOR
-from bot.services.pairing import pair, unpair
-from bot.services.programmes import find_programme
+
+# The services load inside each command, not here: see bot/cli/support.py.
 
 
 def pair_command(
@@ -17,6 +16,10 @@ def pair_command(
     mentor: int = typer.Argument(help="The mentor's member id."),
 ) -> None:
     """Pair a student with a mentor; the running bot introduces them to each other."""
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.pairing import pair
+    from bot.services.programmes import find_programme
+
     config = config_from(context)
 
     async def go() -> str:
@@ -41,6 +44,10 @@ def unpair_command(
     student: int = typer.Argument(help="The student's member id."),
 ) -> None:
     """End a student's active pair; both are told, the history is kept."""
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.pairing import unpair
+    from bot.services.programmes import find_programme
+
     config = config_from(context)
 
     async def go() -> str:

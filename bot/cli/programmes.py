@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
-from bot.core.durations import Period, parse_period
-from bot.services.audit import CLI_ACTOR
-from bot.services.programmes import create_programme, find_programme, list_programmes
-from bot.services.retention import erasure_day, set_retention
-from bot.services.schedules import next_prompt_time, set_schedule
+
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.core.durations import Period
 
 app = typer.Typer(no_args_is_help=True, help="Create and list programmes.")
 
@@ -25,6 +23,9 @@ def create(
     timezone: str = typer.Option(None, help="IANA time zone; default from the config."),
 ) -> None:
     """Create a programme."""
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.programmes import create_programme
+
     config = config_from(context)
 
     async def go() -> str:
@@ -44,6 +45,11 @@ def create(
 @app.command("list")
 def list_command(context: typer.Context) -> None:
     """List programmes with their members and active pairs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.services.programmes import list_programmes
+
     config = config_from(context)
 
     async def go() -> Table:
@@ -85,6 +91,8 @@ def _period(text: str) -> tuple[date, date]:
 
 
 def _retention(text: str) -> Period:
+    from bot.core.durations import parse_period
+
     try:
         return parse_period(text)
     except ValueError as error:
@@ -120,6 +128,11 @@ def set_command(
 ) -> None:
     """Set a programme's prompt cadence, first and last day, quiet periods (exam weeks),
     rotation start days and retention."""
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.programmes import find_programme
+    from bot.services.retention import erasure_day, set_retention
+    from bot.services.schedules import next_prompt_time, set_schedule
+
     config = config_from(context)
     periods = tuple(_period(text) for text in quiet_period)
     start = _day("--first-day", first_day)

@@ -5,10 +5,8 @@ from __future__ import annotations
 import typer
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
-from bot.domain.catalogue import Catalogue, CatalogueError
-from bot.services.audit import CLI_ACTOR
-from bot.services.programmes import find_programme
-from bot.services.prompts import queue_prompt_now
+
+# The services load inside each command, not here: see bot/cli/support.py.
 
 app = typer.Typer(no_args_is_help=True, help="Reflection prompts.")
 
@@ -22,6 +20,11 @@ def send(
     ),
 ) -> None:
     """Queue a prompt for every student now (quiet hours and pauses still hold it back)."""
+    from bot.domain.catalogue import Catalogue, CatalogueError
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.programmes import find_programme
+    from bot.services.prompts import queue_prompt_now
+
     config = config_from(context)
     try:
         catalogue = Catalogue.load(config.prompts.folder)

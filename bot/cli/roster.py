@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from bot.cli.enrolment import bot_username
 from bot.cli.support import command_now, config_from, fail, perform, transaction
-from bot.core.durations import parse_duration
-from bot.domain.roster import read_roster
-from bot.services.audit import CLI_ACTOR
-from bot.services.programmes import find_programme
-from bot.services.roster import RosterInvite, import_roster, invite_csv
+
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.services.roster import RosterInvite
 
 app = typer.Typer(no_args_is_help=True, help="Bring a programme's people in from a roster.")
 
@@ -29,6 +29,12 @@ def import_command(
 ) -> None:
     """Check the whole roster first; import nothing while a row is wrong (unless
     --skip-bad); print one invite link per person, as CSV for a mail merge."""
+    from bot.core.durations import parse_duration
+    from bot.domain.roster import read_roster
+    from bot.services.audit import CLI_ACTOR
+    from bot.services.programmes import find_programme
+    from bot.services.roster import import_roster, invite_csv
+
     config = config_from(context)
     try:
         data = roster.read_bytes()

@@ -5,14 +5,13 @@ own sandbox inside and needs none of this."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.core.config import SANDBOX_TOKEN
+# The services load inside each command, not here: see bot/cli/support.py.
 
 
 def sandbox_command(
@@ -29,10 +28,15 @@ def sandbox_command(
     ] = None,
 ) -> None:
     """Run the sandbox alone (Bot API and chat page) for frizon processes started apart."""
+    import asyncio
+
     asyncio.run(_serve(host, port, webhook_ca))
 
 
 async def _serve(host: str, port: int, webhook_ca: Path | None) -> None:
+    import asyncio
+
+    from bot.core.config import SANDBOX_TOKEN
     from bot.sandbox import SandboxServer
 
     server = SandboxServer(token=SANDBOX_TOKEN, host=host, port=port, webhook_ca_file=webhook_ca)

@@ -7,16 +7,15 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from bot.cli.support import command_now, config_from, fail, perform, transaction
-from bot.reports.formats import as_csv, as_json, describe_attention, number_text
-from bot.services.programmes import find_programme
-from bot.services.stats import ProgrammeStats, programme_stats
+
+# The services load inside each command, not here: see bot/cli/support.py.
+if TYPE_CHECKING:
+    from bot.services.stats import ProgrammeStats
 
 LABELS = {
     "invited_students": "Students invited",
@@ -60,6 +59,12 @@ def stats_command(
     chart: Path | None = typer.Option(None, "--chart", help="Also write the chart to this PNG."),
 ) -> None:
     """Show a programme's statistics (never anything anyone wrote)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.reports.formats import as_csv, as_json
+    from bot.services.programmes import find_programme
+    from bot.services.stats import programme_stats
+
     config = config_from(context)
     first = _day(since) if since else None
 
@@ -99,6 +104,11 @@ def _day(text: str) -> date:
 
 
 def _print_tables(stats: ProgrammeStats) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.reports.formats import describe_attention, number_text
+
     console = Console()
     hidden = f"suppressed (< {stats.min_group_size})"
     window = f" since {stats.since}" if stats.since else ""

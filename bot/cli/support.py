@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from bot.core.clock import OffsetClock, SystemClock
-from bot.core.config import Config, ConfigError, load_config, redact_url
 from bot.services.errors import Refused
-from bot.services.sandbox_clock import stored_offset
-from db.engine import create_engine, create_sessionmaker
-from db.migrate import SchemaAhead, upgrade
+
+# Like every module here, this one imports the rest of frizon (SQLAlchemy, pydantic)
+# inside the functions that use it: `frizon --help` builds every command and must not
+# wait for the bot to load.
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+    from bot.core.config import Config
 
 T = TypeVar("T")
 
@@ -58,6 +58,8 @@ def explain(refusal: Refused) -> str:
 
 def perform(work: Coroutine[Any, Any, T]) -> T:
     """Run a command's async work; a refusal becomes its one-line explanation and exit 2."""
+    import asyncio
+
     try:
         return asyncio.run(work)
     except Refused as refusal:
@@ -65,6 +67,8 @@ def perform(work: Coroutine[Any, Any, T]) -> T:
 
 
 def config_from(context: typer.Context) -> Config:
+    from bot.core.config import ConfigError, load_config
+
     path: Path | None = context.obj.get("config_path") if context.obj else None
     try:
         return load_config(path)
@@ -75,6 +79,8 @@ def config_from(context: typer.Context) -> Config:
 @asynccontextmanager
 async def transaction(config: Config) -> AsyncIterator[AsyncSession]:
     """A session in one transaction on a migrated database; a refusal rolls it back."""
+    from db.engine import create_engine, create_sessionmaker
+
     engine = create_engine(config.database.url)
     try:
         await open_database(engine, config)
@@ -86,6 +92,11 @@ async def transaction(config: Config) -> AsyncIterator[AsyncSession]:
 
 async def open_database(engine: AsyncEngine, config: Config) -> None:
     """Migrate the database; an unreachable or unusable one stops the command in one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.core.config import redact_url
+    from db.migrate import SchemaAhead, upgrade
+
     try:
         await upgrade(engine)
     except (OSError, DBAPIError) as error:
@@ -99,6 +110,9 @@ async def command_now(session: AsyncSession, config: Config) -> datetime:
     """The moment a command acts at: real time; on a sandbox's database (no token
     configured), the sandbox's clock, so the terminal and the chat agree on the day. Said
     on stderr when it differs."""
+    from bot.core.clock import OffsetClock, SystemClock
+    from bot.services.sandbox_clock import stored_offset
+
     offset = await stored_offset(session) if config.sandbox_mode else None
     if not offset:
         return SystemClock().now()

@@ -81,6 +81,7 @@ NO_MENTOR_WITH_ROOM = "no_mentor_with_room"
 NO_SHARED_LANGUAGE = "no_shared_language"
 ONLY_ENDED_PAIRS = "only_ended_pairs"
 PLACES_TAKEN = "places_taken"
+NOT_REACHABLE = "not_reachable"  # blocked the bot or left (bot/services/matching.py)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from enum import StrEnum
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -26,6 +25,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.domain.exports import What
 from bot.services.audit import record_event
 from bot.services.stats import programme_stats
 from db.models import Meeting, Member, Pair, Programme
@@ -35,12 +35,6 @@ PROGRAMME_DEFAULT = "programme default"
 # A cell starting with one of these is run as a formula by spreadsheets (CSV injection);
 # names come from Telegram, where anyone can call themselves "=HYPERLINK(...)".
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class What(StrEnum):
-    PAIRS = "pairs"
-    MEETINGS = "meetings"
-    ENGAGEMENT = "engagement"
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.matching import Mentor, Proposal, Student, Unmatched, allowed, suggest
+from bot.domain.matching import (
+    NOT_REACHABLE,
+    Mentor,
+    Proposal,
+    Student,
+    Unmatched,
+    allowed,
+    suggest,
+)
 from bot.services.errors import Refused
 from bot.services.pairing import PairView, mentors_with_room, pair, unpaired_students
 from db.models import Invite, Member, MemberStatus, Pair, PairStatus, Programme, Role
 
 LANGUAGES_TAG = "languages"
-NOT_REACHABLE = "not_reachable"  # the student blocked the bot or left
 
 
 @dataclass(frozen=True)

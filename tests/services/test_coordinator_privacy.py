@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
 from bot.core.crypto import ReflectionCipher, new_key
+from bot.domain.exports import What
 from bot.reports.formats import as_csv, as_json
 from bot.services.checkins import add_text, start_checkin
-from bot.services.exports import What, csv_text, export
+from bot.services.exports import csv_text, export
 from bot.services.stats import programme_stats
 from bot.texts.templates import Texts
 from db.models import AuditEvent, Role

@@ -8,11 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import ManualClock
-from bot.domain.matching import NO_SHARED_LANGUAGE, ONLY_ENDED_PAIRS, PLACES_TAKEN, Proposal
+from bot.domain.matching import (
+    NO_SHARED_LANGUAGE,
+    NOT_REACHABLE,
+    ONLY_ENDED_PAIRS,
+    PLACES_TAKEN,
+    Proposal,
+)
 from bot.domain.roster import read_roster
 from bot.outbox.purposes import Purpose
 from bot.services.enrolment import enrol
-from bot.services.matching import NOT_REACHABLE, apply, suggestions
+from bot.services.matching import apply, suggestions
 from bot.services.pairing import pair, unpair
 from bot.services.roster import import_roster
 from db.models import AuditEvent, Delivery, Member, MemberStatus, Pair, PairStatus, Programme, Role
